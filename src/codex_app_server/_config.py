@@ -1,0 +1,101 @@
+"""`AppServerConfig`: how to launch and talk to the app-server."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._constants import (
+    DEFAULT_CLIENT_NAME,
+    DEFAULT_CLIENT_TITLE,
+    DEFAULT_GLOBAL_QUEUE_SIZE,
+    DEFAULT_MAX_LINE_BYTES,
+    DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_SERVER_REQUEST_TIMEOUT,
+    DEFAULT_SHUTDOWN_GRACE,
+    DEFAULT_STARTUP_TIMEOUT,
+)
+from ._runtime import resolve_codex_bin
+from ._toml import toml_value
+from ._version import __version__
+
+
+@dataclass
+class AppServerConfig:
+    """How to launch the Codex app-server and how the client behaves.
+
+    Attributes:
+        codex_bin: path of the `codex` binary. Default: the one bundled in the
+            `openai-codex-cli-bin` wheel, else `codex` on PATH.
+        launch_args_override: the whole command line to run instead of
+            `[codex_bin, "app-server", "--listen", "stdio://", --config ...]`.
+        config_overrides: `--config key=value` overrides (values are TOML-encoded),
+            e.g. `{"model": "gpt-5.5", "features.plugins": False}`.
+        cwd: working directory of the app-server process.
+        env: variables merged over `os.environ` for the app-server process.
+        codex_home: sets `CODEX_HOME` for the process (config, sessions, auth live there).
+        client_name / client_title / client_version: identity sent in `initialize`.
+        experimental_api: ask for the experimental API (`capabilities.experimentalApi`).
+        request_timeout: seconds a request waits for its response (None: forever).
+        startup_timeout: seconds spawning plus `initialize` may take.
+        turn_inactivity_timeout: if set, a turn that sends nothing for this many seconds
+            is interrupted and `TurnTimeoutError` is raised to its reader.
+        server_request_timeout: seconds a server-request handler may take before the
+            request is declined.
+        shutdown_grace: seconds `close()` waits at each step (EOF, SIGTERM, SIGKILL).
+        max_line_bytes: longest message line accepted from the server.
+        global_queue_size: notifications without a turn kept for `next_notification()`;
+            past it the oldest are dropped and counted.
+    """
+
+    codex_bin: str | os.PathLike[str] | None = None
+    launch_args_override: Sequence[str] | None = None
+    config_overrides: Mapping[str, Any] = field(default_factory=dict)
+    cwd: str | os.PathLike[str] | None = None
+    env: Mapping[str, str] | None = None
+    codex_home: str | os.PathLike[str] | None = None
+    client_name: str = DEFAULT_CLIENT_NAME
+    client_title: str = DEFAULT_CLIENT_TITLE
+    client_version: str = __version__
+    experimental_api: bool = True
+    request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT
+    startup_timeout: float = DEFAULT_STARTUP_TIMEOUT
+    turn_inactivity_timeout: float | None = None
+    server_request_timeout: float = DEFAULT_SERVER_REQUEST_TIMEOUT
+    shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+    global_queue_size: int = DEFAULT_GLOBAL_QUEUE_SIZE
+
+    def build_argv(self) -> list[str]:
+        """The command line that starts the app-server on stdio."""
+        if self.launch_args_override is not None:
+            argv = [os.fspath(a) for a in self.launch_args_override]
+            if not argv:
+                raise ValueError("launch_args_override must not be empty")
+            return argv
+        argv = [str(resolve_codex_bin(self.codex_bin)), "app-server", "--listen", "stdio://"]
+        for key, value in self.config_overrides.items():
+            argv += ["--config", f"{key}={toml_value(value)}"]
+        return argv
+
+    def build_env(self) -> dict[str, str]:
+        """`os.environ` with `env` and `codex_home` applied."""
+        merged = dict(os.environ)
+        if self.env:
+            merged.update({str(k): str(v) for k, v in self.env.items()})
+        if self.codex_home is not None:
+            merged["CODEX_HOME"] = os.fspath(self.codex_home)
+        return merged
+
+    def initialize_params(self) -> dict[str, Any]:
+        """The params of the `initialize` request."""
+        return {
+            "clientInfo": {
+                "name": self.client_name,
+                "title": self.client_title,
+                "version": self.client_version,
+            },
+            "capabilities": {"experimentalApi": self.experimental_api},
+        }

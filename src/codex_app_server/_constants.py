@@ -1,0 +1,38 @@
+"""Readable defaults, gathered in one place.
+
+Every timeout is in seconds. Each one can be overridden on `AppServerConfig`
+(and, for requests, per call).
+"""
+
+from __future__ import annotations
+
+#: Default time a JSON-RPC request may wait for its response after it was written.
+DEFAULT_REQUEST_TIMEOUT: float = 120.0
+
+#: Time `initialize` may take (spawning the runtime is included).
+DEFAULT_STARTUP_TIMEOUT: float = 60.0
+
+#: How long `close()` waits for each shutdown step (stdin close, SIGTERM, SIGKILL).
+DEFAULT_SHUTDOWN_GRACE: float = 1.5
+
+#: Longest line accepted from the app-server; a longer one fails the connection.
+DEFAULT_MAX_LINE_BYTES: int = 64 * 1024 * 1024
+
+#: Notifications kept on the global queue (those with no turn) before the oldest are dropped.
+DEFAULT_GLOBAL_QUEUE_SIZE: int = 10_000
+
+#: Completed turns whose notifications were claimed but never read, kept for late readers.
+DEFAULT_FINISHED_TURN_RETENTION: int = 256
+
+#: Lines of the app-server's stderr kept for error messages.
+STDERR_TAIL_LINES: int = 40
+
+#: Time a server-request handler may take before the request is declined.
+DEFAULT_SERVER_REQUEST_TIMEOUT: float = 600.0
+
+#: Client identity sent in `initialize`.
+DEFAULT_CLIENT_NAME: str = "codex_app_server_python"
+DEFAULT_CLIENT_TITLE: str = "Codex App Server Python SDK"
+
+#: The JSON-RPC error code the app-server uses for "Server overloaded; retry later."
+SERVER_OVERLOADED_CODE: int = -32001

@@ -1,0 +1,131 @@
+"""Notifications as the user sees them: raw params routed cheaply, typed on demand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .generated.notification_registry import (
+    NOTIFICATION_MODELS,
+    NOTIFICATION_THREAD_ID_PATHS,
+    NOTIFICATION_TURN_ID_PATHS,
+)
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+
+@dataclass(frozen=True)
+class UnknownNotification:
+    """Typed fallback for a notification that could not be validated.
+
+    Either the method is unknown to this SDK's generated models (a newer server), or its
+    params did not match the model. Nothing is lost: `params` holds the raw payload.
+    """
+
+    method: str
+    params: dict[str, Any]
+    reason: str = "unknown method"
+
+
+@dataclass(frozen=True)
+class ServerRequest:
+    """A request the app-server sent to the client (approval, user input, tool call, ...)."""
+
+    id: int | str
+    method: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def thread_id(self) -> str | None:
+        value = self.params.get("threadId")
+        return value if isinstance(value, str) else None
+
+    @property
+    def turn_id(self) -> str | None:
+        value = self.params.get("turnId")
+        return value if isinstance(value, str) else None
+
+
+class Notification:
+    """One server notification.
+
+    Attributes:
+        method: the JSON-RPC method, e.g. ``"item/agentMessage/delta"``.
+        params: the raw params dict, exactly as received.
+        turn_id / thread_id: read from the params where the schema says they live.
+
+    `payload` is the typed model from `codex_app_server.generated.v2_all` (validated on
+    first access), or an `UnknownNotification` holding the raw params.
+    """
+
+    __slots__ = ("_payload", "method", "params", "thread_id", "turn_id")
+
+    def __init__(
+        self,
+        method: str,
+        params: dict[str, Any],
+        turn_id: str | None = None,
+        thread_id: str | None = None,
+    ) -> None:
+        self.method = method
+        self.params = params
+        self.turn_id = turn_id
+        self.thread_id = thread_id
+        self._payload: BaseModel | UnknownNotification | None = None
+
+    @classmethod
+    def from_wire(cls, method: str, params: Any) -> Notification:
+        """Build from a raw message, reading the turn and thread ids off the raw dict."""
+        if not isinstance(params, dict):
+            params = {} if params is None else {"value": params}
+        path = NOTIFICATION_TURN_ID_PATHS.get(method)
+        turn_id = _dig(params, path) if path is not None else _guess_turn_id(method, params)
+        thread_path = NOTIFICATION_THREAD_ID_PATHS.get(method, ("threadId",))
+        return cls(method, params, turn_id, _dig(params, thread_path))
+
+    @property
+    def payload(self) -> BaseModel | UnknownNotification:
+        """The typed params model, or `UnknownNotification` when it cannot be typed."""
+        if self._payload is None:
+            self._payload = _validate(self.method, self.params)
+        return self._payload
+
+    @property
+    def is_known(self) -> bool:
+        """True when the payload validated into a generated model."""
+        return not isinstance(self.payload, UnknownNotification)
+
+    def __repr__(self) -> str:
+        return f"Notification(method={self.method!r}, turn_id={self.turn_id!r})"
+
+
+def _dig(params: dict[str, Any], path: tuple[str, ...]) -> str | None:
+    value: Any = params
+    for key in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _guess_turn_id(method: str, params: dict[str, Any]) -> str | None:
+    if method in NOTIFICATION_MODELS:
+        return None  # known method whose schema has no turn id
+    # An unknown (newer) method: route by turn id if one can be read.
+    turn_id = params.get("turnId")
+    if isinstance(turn_id, str):
+        return turn_id
+    return _dig(params, ("turn", "id"))
+
+
+def _validate(method: str, params: dict[str, Any]) -> BaseModel | UnknownNotification:
+    model_name = NOTIFICATION_MODELS.get(method)
+    if model_name is None:
+        return UnknownNotification(method, params)
+    from ._models import model_class
+
+    try:
+        return model_class(model_name).model_validate(params)
+    except Exception as exc:  # pydantic.ValidationError, or a model missing from the module
+        return UnknownNotification(method, params, reason=f"invalid params: {exc}")

@@ -1,0 +1,261 @@
+"""The message router: one sans-IO core that says where every incoming message goes.
+
+The app-server connection is one ordered stream. One reader per connection parses each
+line and hands the dict to `MessageRouter.route`, which answers with deliveries:
+`(sink, item)` pairs. A sink is whatever the driver registered (a one-slot waiter for a
+request, a queue for a turn, the global queue, the server-request dispatcher); the router
+never calls it, never blocks and never does I/O, so the sync driver (a reader thread) and
+the async driver (a reader task) share it, and it is tested exhaustively on its own.
+
+Routing rules:
+
+* a response goes to the waiter registered for its id; an error becomes the mapped
+  `JsonRpcError`. A response to an unknown id is dropped (`Dropped`).
+* a `turn/start` (or `review/start`) request may carry a turn sink: when its response
+  names the turn, the sink is subscribed to that turn in the same step, so nothing that
+  follows can be missed, and notifications that raced ahead of the response are replayed.
+* a notification with a turn id goes to that turn's sink; with no subscriber yet it is
+  buffered and replayed on subscription; `turn/completed` of a turn nobody subscribed to
+  frees its buffer. A subscribed turn is detached when its `turn/completed` is delivered;
+  later notifications for it go to the global sink.
+* a notification with no turn goes to the global sink.
+* a request from the server goes to the server-request sink.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ._constants import DEFAULT_FINISHED_TURN_RETENTION
+from ._errors import map_jsonrpc_error
+from ._notifications import Notification, ServerRequest
+
+TURN_COMPLETED = "turn/completed"
+_TURN_STARTING_METHODS = frozenset({"turn/start", "review/start"})
+#: Turns with buffered notifications and no subscriber, kept at most (oldest dropped).
+MAX_UNCLAIMED_TURNS = 1024
+
+
+class Sink(Protocol):
+    """Where the driver wants items delivered (queue.SimpleQueue, asyncio.Queue, a waiter)."""
+
+    def put_nowait(self, item: Any, /) -> None: ...
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A message that goes nowhere, and why (the driver logs it)."""
+
+    reason: str
+    message: Any
+
+
+Delivery = tuple[Sink, Any]
+
+
+@dataclass
+class _Pending:
+    method: str
+    sink: Sink
+    turn_sink: Sink | None
+
+
+class MessageRouter:
+    """Sans-IO routing state for one connection. Not thread-safe: drivers serialize calls."""
+
+    def __init__(
+        self,
+        global_sink: Sink,
+        server_request_sink: Sink,
+        *,
+        finished_retention: int = DEFAULT_FINISHED_TURN_RETENTION,
+    ) -> None:
+        self.global_sink = global_sink
+        self.server_request_sink = server_request_sink
+        self._finished_retention = finished_retention
+        self._next_id = 0
+        self._pending: dict[int | str, _Pending] = {}
+        self._turns: dict[str, Sink] = {}
+        self._buffers: OrderedDict[str, deque[Notification]] = OrderedDict()
+        self._finished: OrderedDict[str, Sink | None] = OrderedDict()
+        # Turn-starting requests in flight: while any is, a completed turn's buffer is held,
+        # because its response (which claims the turn) may still be on its way.
+        self._claims_in_flight = 0
+        self._held_completed: list[str] = []
+        self.dropped_buffers = 0
+
+    # -- requests ---------------------------------------------------------------------
+
+    def new_request(
+        self, method: str, params: Any, sink: Sink, *, turn_sink: Sink | None = None
+    ) -> dict[str, Any]:
+        """Register a waiter and return the request message to write."""
+        self._next_id += 1
+        request_id = self._next_id
+        self._pending[request_id] = _Pending(method, sink, turn_sink)
+        if turn_sink is not None:
+            self._claims_in_flight += 1
+        message: dict[str, Any] = {"id": request_id, "method": method}
+        if params is not None:
+            message["params"] = params
+        return message
+
+    def discard_request(self, request_id: int | str) -> bool:
+        """Forget a waiter (timeout, cancellation, failed write). True if it was pending."""
+        pending = self._pending.pop(request_id, None)
+        if pending is None:
+            return False
+        self._claim_settled(pending)
+        return True
+
+    def _claim_settled(self, pending: _Pending) -> None:
+        if pending.turn_sink is None:
+            return
+        self._claims_in_flight -= 1
+        if self._claims_in_flight == 0 and self._held_completed:
+            for turn_id in self._held_completed:
+                self._buffers.pop(turn_id, None)
+            self._held_completed.clear()
+
+    @property
+    def pending_count(self) -> int:
+        return len(self._pending)
+
+    # -- turns ------------------------------------------------------------------------
+
+    def subscribe_turn(self, turn_id: str, sink: Sink) -> list[Notification]:
+        """Route `turn_id` to `sink`; return what was buffered, for the driver to replay first."""
+        self._turns[turn_id] = sink
+        buffered = self._buffers.pop(turn_id, None)
+        return list(buffered) if buffered else []
+
+    def unsubscribe_turn(self, turn_id: str) -> None:
+        """Stop routing `turn_id`; later notifications for it go to the global sink."""
+        if self._turns.pop(turn_id, None) is not None:
+            self._remember_finished(turn_id, None)
+
+    def turn_sink(self, turn_id: str) -> Sink | None:
+        """The sink of a subscribed turn, or of a finished one still retained."""
+        return self._turns.get(turn_id) or self._finished.get(turn_id)
+
+    @property
+    def subscribed_turns(self) -> int:
+        return len(self._turns)
+
+    @property
+    def buffered_turns(self) -> int:
+        return len(self._buffers)
+
+    # -- routing ----------------------------------------------------------------------
+
+    def route(self, message: Any) -> list[Delivery] | Dropped:
+        """Say where one parsed message goes."""
+        if not isinstance(message, dict):
+            return Dropped("not a JSON object", message)
+        method = message.get("method")
+        if method is None:
+            if "id" in message and ("result" in message or "error" in message):
+                return self._route_response(message)
+            return Dropped("neither a request, a response nor a notification", message)
+        if not isinstance(method, str):
+            return Dropped("method is not a string", message)
+        if "id" in message and message["id"] is not None:
+            params = message.get("params")
+            request = ServerRequest(
+                message["id"], method, params if isinstance(params, dict) else {}
+            )
+            return [(self.server_request_sink, request)]
+        return self._route_notification(Notification.from_wire(method, message.get("params")))
+
+    def _route_response(self, message: dict[str, Any]) -> list[Delivery] | Dropped:
+        request_id = message["id"]
+        pending = self._pending.pop(request_id, None)
+        if pending is None and isinstance(request_id, str) and request_id.isdigit():
+            pending = self._pending.pop(int(request_id), None)
+        if pending is None:
+            return Dropped(f"response to unknown request id {request_id!r}", message)
+        if "error" in message:
+            self._claim_settled(pending)
+            return [(pending.sink, map_jsonrpc_error(message["error"]))]
+        result = message.get("result")
+        deliveries: list[Delivery] = [(pending.sink, result)]
+        if pending.turn_sink is not None and pending.method in _TURN_STARTING_METHODS:
+            turn_id = _turn_id_of_result(result)
+            if turn_id is not None:
+                if turn_id in self._held_completed:
+                    self._held_completed.remove(turn_id)
+                    self._finished.pop(turn_id, None)
+                for buffered in self.subscribe_turn(turn_id, pending.turn_sink):
+                    deliveries.append((pending.turn_sink, buffered))
+                    if buffered.method == TURN_COMPLETED:
+                        self._detach(turn_id)
+        self._claim_settled(pending)
+        return deliveries
+
+    def _route_notification(self, note: Notification) -> list[Delivery]:
+        turn_id = note.turn_id
+        if turn_id is None:
+            return [(self.global_sink, note)]
+        sink = self._turns.get(turn_id)
+        if sink is not None:
+            if note.method == TURN_COMPLETED:
+                self._detach(turn_id)
+            return [(sink, note)]
+        if turn_id in self._finished:
+            return [(self.global_sink, note)]
+        buffer = self._buffers.get(turn_id)
+        if note.method == TURN_COMPLETED:
+            self._remember_finished(turn_id, None)
+            if self._claims_in_flight:
+                # A turn/start response may yet claim this turn: hold its buffer until then.
+                self._buffers.setdefault(turn_id, deque()).append(note)
+                self._held_completed.append(turn_id)
+                return []
+            # Nobody holds this turn: free what it buffered.
+            if buffer is not None:
+                del self._buffers[turn_id]
+            return [(self.global_sink, note)]
+        if buffer is None:
+            buffer = self._buffers[turn_id] = deque()
+            if len(self._buffers) > MAX_UNCLAIMED_TURNS:
+                self._buffers.popitem(last=False)
+                self.dropped_buffers += 1
+        buffer.append(note)
+        return []
+
+    def _detach(self, turn_id: str) -> None:
+        sink = self._turns.pop(turn_id, None)
+        self._remember_finished(turn_id, sink)
+
+    def _remember_finished(self, turn_id: str, sink: Sink | None) -> None:
+        self._finished[turn_id] = sink
+        self._finished.move_to_end(turn_id)
+        while len(self._finished) > self._finished_retention:
+            self._finished.popitem(last=False)
+
+    # -- failure ----------------------------------------------------------------------
+
+    def fail_all(self, error: BaseException) -> list[Delivery]:
+        """The connection is gone: wake every waiter and stream with `error`."""
+        deliveries: list[Delivery] = [(p.sink, error) for p in self._pending.values()]
+        deliveries += [(sink, error) for sink in self._turns.values()]
+        deliveries.append((self.global_sink, error))
+        self._pending.clear()
+        self._claims_in_flight = 0
+        self._held_completed.clear()
+        for turn_id in list(self._turns):
+            self._detach(turn_id)
+        self._buffers.clear()
+        return deliveries
+
+
+def _turn_id_of_result(result: Any) -> str | None:
+    if isinstance(result, dict):
+        turn = result.get("turn")
+        if isinstance(turn, dict):
+            turn_id = turn.get("id")
+            if isinstance(turn_id, str):
+                return turn_id
+    return None

@@ -1,0 +1,12 @@
+"""Code generated from the Codex app-server JSON Schema.
+
+Do not edit: regenerate with ``python scripts/update_sdk_artifacts.py`` (``--check`` to
+verify). Modules:
+
+* ``v2_all``: pydantic v2 models of every protocol definition (heavy: import lazily);
+* ``notification_registry``: notification method -> params model, turn/thread id paths;
+* ``protocol_registry``: client/server request methods -> params/response model names;
+* ``client_methods``: typed sync/async client method mixins.
+
+Importing this package imports none of them.
+"""
