@@ -31,8 +31,13 @@ status), `Reply.hang` (until `ScriptedModel.release()`), and `Reply.raw` (exact 
 When no reply is scripted, the request is answered HTTP 500 and counted in
 `ScriptedModel.unexpected_requests`, so a test fails instead of hanging.
 
+For fast unit tests with no process at all, `MockTransport` / `AsyncMockTransport` let a
+Python function play the app-server: `Codex(transport=MockTransport(handler))`.
+
 Stdlib only; importing this module does not load the rest of the SDK.
 """
+
+from typing import Any
 
 from ._offline_home import (
     DEFAULT_MODEL,
@@ -51,6 +56,11 @@ from ._scripted_model import (
 )
 
 __all__ = [
+    "MOCK_INITIALIZE_RESULT",
+    "AsyncMockTransport",
+    "MockPeer",
+    "MockTransport",
+    "answer_initialize",
     "DEFAULT_MODEL",
     "MOCK_API_KEY_ENV",
     "RecordedRequest",
@@ -63,3 +73,23 @@ __all__ = [
     "sse_frame",
     "write_offline_codex_home",
 ]
+
+
+_MOCK_NAMES = frozenset(
+    {
+        "AsyncMockTransport",
+        "MockTransport",
+        "MockPeer",
+        "answer_initialize",
+        "MOCK_INITIALIZE_RESULT",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    # The mock transports load lazily: they pull in the SDK's error and wire modules.
+    if name in _MOCK_NAMES:
+        from .. import _mock_transport
+
+        return getattr(_mock_transport, name)
+    raise AttributeError(f"module 'codex_app_server.testing' has no attribute {name!r}")
