@@ -183,7 +183,8 @@ class AsyncAppServerClient(AsyncClientMethods):
         self._check_open()
         router = self._router
         loop = self._loop
-        assert router is not None and loop is not None, "call start() first"
+        if router is None or loop is None:
+            raise CodexError("the client is not started: await client.start() or use `async with`")
         slot = AsyncSlot(loop)
         turn_sink = AsyncQueue(loop) if method in _TURN_METHODS else None
         message = router.new_request(method, build_params(params), slot, turn_sink=turn_sink)

@@ -12,8 +12,14 @@ from typing import Any
 logger = logging.getLogger("codex_app_server")
 
 
-class _Empty(Exception):
-    pass
+def _log_overflow(name: str, maxsize: int, overflowed: int) -> None:
+    if overflowed == 1 or overflowed % 1000 == 0:
+        logger.warning(
+            "%s notification queue is full (%d); dropped %d oldest so far",
+            name,
+            maxsize,
+            overflowed,
+        )
 
 
 class SyncSlot:
@@ -87,13 +93,7 @@ class SyncBoundedQueue:
             if len(self._items) > self._maxsize:
                 self._items.popleft()
                 self.overflowed += 1
-                if self.overflowed == 1 or self.overflowed % 1000 == 0:
-                    logger.warning(
-                        "%s notification queue is full (%d); dropped %d oldest so far",
-                        self._name,
-                        self._maxsize,
-                        self.overflowed,
-                    )
+                _log_overflow(self._name, self._maxsize, self.overflowed)
             self._cond.notify()
 
     def get(self, timeout: float | None) -> tuple[bool, Any]:
@@ -134,13 +134,7 @@ class AsyncQueue:
         if self._maxsize and len(self._items) > self._maxsize:
             self._items.popleft()
             self.overflowed += 1
-            if self.overflowed == 1 or self.overflowed % 1000 == 0:
-                logger.warning(
-                    "%s notification queue is full (%d); dropped %d oldest so far",
-                    self._name,
-                    self._maxsize,
-                    self.overflowed,
-                )
+            _log_overflow(self._name, self._maxsize, self.overflowed)
         waiter = self._waiter
         if waiter is not None:
             self._waiter = None
