@@ -69,7 +69,18 @@ RESPONSE_OVERRIDES: dict[str, str] = {
     "config/mcpServer/reload": "McpServerRefreshResponse",
     "config/value/write": "ConfigWriteResponse",
     "externalAgentConfig/import/readHistories": "ExternalAgentConfigImportHistoriesReadResponse",
+    "account/gatewayOAuth/cancel": "GatewayOAuthCancelResponse",
+    "account/gatewayOAuth/login": "GatewayOAuthLoginResponse",
+    "account/gatewayOAuth/read": "GatewayOAuthReadResponse",
 }
+
+#: Definitions whose ``oneOf`` variants spell their fields snake_case in the schema while the
+#: runtime sends them camelCase: upstream puts serde's ``rename_all_fields = "camelCase"`` on
+#: these enums, which schemars does not apply (openai/codex
+#: ``codex-rs/app-server-protocol/src/protocol/v2.rs``; measured: ``thread/timeline/list``
+#: sends ``turnId`` and ``startedAt``). Their snake_case variant fields are renamed to
+#: camelCase before the models are generated. The generator fails if an entry is stale.
+CAMEL_CASE_VARIANT_FIELDS = ("ThreadRealtimeItem", "ThreadTimelineEntry")
 
 #: Keyword parameter names of the generated client methods that cannot be used for a
 #: params field (they get a trailing underscore; the field name is mapped back).
@@ -213,6 +224,32 @@ def merged_definitions(v2_bundle: dict[str, Any], top_bundle: dict[str, Any]) ->
     for schema in defs.values():
         schema.pop("$schema", None)
     return dict(sorted(defs.items()))
+
+
+def fix_variant_field_case(defs: dict[str, Any], *, required: bool = True) -> dict[str, Any]:
+    """Rename the snake_case variant fields of ``CAMEL_CASE_VARIANT_FIELDS`` to camelCase."""
+    from pydantic.alias_generators import to_camel
+
+    for name in CAMEL_CASE_VARIANT_FIELDS:
+        schema = defs.get(name)
+        if schema is None:
+            if required:
+                raise GenerationError(f"CAMEL_CASE_VARIANT_FIELDS names unknown {name!r}")
+            continue
+        renamed = 0
+        for variant in schema.get("oneOf", []):
+            props = variant.get("properties", {})
+            names = {key: to_camel(key) for key in props if "_" in key.strip("_")}
+            for key, camel in names.items():
+                if camel in props:
+                    raise GenerationError(f"{name}: both {key!r} and {camel!r} are fields")
+                props[camel] = props.pop(key)
+                renamed += 1
+            if "required" in variant:
+                variant["required"] = [names.get(key, key) for key in variant["required"]]
+        if not renamed:
+            raise GenerationError(f"CAMEL_CASE_VARIANT_FIELDS: {name} has no snake_case field")
+    return defs
 
 
 def resolve(defs: dict[str, Any], schema: Any) -> Any:
@@ -1237,16 +1274,21 @@ def generate(codex_bin: Path, out_dir: Path, *, verbose: bool = True) -> dict[st
         version = codex_version(codex_bin)
         header = GENERATED_HEADER.format(codex_version=version)
 
-        original = merged_definitions(
-            load_json(schema_dir / V2_BUNDLE), load_json(schema_dir / TOP_BUNDLE)
+        original = fix_variant_field_case(
+            merged_definitions(
+                load_json(schema_dir / V2_BUNDLE), load_json(schema_dir / TOP_BUNDLE)
+            )
         )
         prepared, tagged = prepare_schema(original)
         registries, unresolved = build_registries(schema_dir, stable_dir, original)
 
         models_source = generate_models(prepared, tmpdir, header)
         index = ModelIndex(models_source)
-        stable = merged_definitions(
-            load_json(stable_dir / V2_BUNDLE), load_json(stable_dir / TOP_BUNDLE)
+        stable = fix_variant_field_case(
+            merged_definitions(
+                load_json(stable_dir / V2_BUNDLE), load_json(stable_dir / TOP_BUNDLE)
+            ),
+            required=False,
         )
         client_source, notes = render_client_methods(registries, index, original, stable, header)
 

@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._account import AsyncLoginHandle, LoginError, LoginHandle, LoginTimeoutError
     from ._async_client import AsyncAppServerClient
     from ._async_codex import AsyncCodex, AsyncThread, AsyncTurnHandle
     from ._client import AppServerClient
     from ._codex import Codex, Thread, TurnHandle
+    from ._commands import AsyncCommandProcess, CommandOutput, CommandProcess
     from ._config import AppServerConfig
     from ._errors import (
         ClientClosedError,
@@ -42,6 +44,8 @@ if TYPE_CHECKING:
         is_retryable_error,
     )
     from ._errors import CodexError as AppServerError
+    from ._fs import AsyncFsWatch, FsWatch
+    from ._handlers import Decision, ServerRequestHandlers, approve_all
     from ._inputs import (
         ImageInput,
         Input,
@@ -54,6 +58,8 @@ if TYPE_CHECKING:
     from ._notifications import Notification, ServerRequest, UnknownNotification
     from ._retry import async_retry_on_overload, retry_on_overload
     from ._run_result import RunResult
+    from ._structured_output import StructuredOutputError
+    from ._tools import Tool, tool
     from .generated.v2_all import InitializeResponse, TurnStatus
 
 _EXPORTS: dict[str, str] = {
@@ -97,6 +103,21 @@ _EXPORTS: dict[str, str] = {
     "ServerBusyError": "._errors",
     "is_retryable_error": "._errors",
     "InitializeResponse": ".generated.v2_all",
+    "ServerRequestHandlers": "._handlers",
+    "Decision": "._handlers",
+    "approve_all": "._handlers",
+    "Tool": "._tools",
+    "tool": "._tools",
+    "StructuredOutputError": "._structured_output",
+    "LoginHandle": "._account",
+    "AsyncLoginHandle": "._account",
+    "LoginError": "._account",
+    "LoginTimeoutError": "._account",
+    "CommandProcess": "._commands",
+    "AsyncCommandProcess": "._commands",
+    "CommandOutput": "._commands",
+    "FsWatch": "._fs",
+    "AsyncFsWatch": "._fs",
     "TurnStatus": ".generated.v2_all",
 }
 _ALIASES = {"AppServerError": ("._errors", "CodexError")}
@@ -107,12 +128,19 @@ __all__ = [
     "AppServerError",
     "AsyncAppServerClient",
     "AsyncCodex",
+    "AsyncCommandProcess",
+    "AsyncFsWatch",
+    "AsyncLoginHandle",
     "AsyncThread",
     "AsyncTurnHandle",
     "ClientClosedError",
     "Codex",
     "CodexError",
     "CodexNotFoundError",
+    "CommandOutput",
+    "CommandProcess",
+    "Decision",
+    "FsWatch",
     "ImageInput",
     "InitializeResponse",
     "Input",
@@ -122,6 +150,9 @@ __all__ = [
     "InvalidRequestError",
     "JsonRpcError",
     "LocalImageInput",
+    "LoginError",
+    "LoginHandle",
+    "LoginTimeoutError",
     "MentionInput",
     "MessageTooLargeError",
     "MethodNotFoundError",
@@ -131,9 +162,12 @@ __all__ = [
     "RunResult",
     "ServerBusyError",
     "ServerRequest",
+    "ServerRequestHandlers",
     "SkillInput",
+    "StructuredOutputError",
     "TextInput",
     "Thread",
+    "Tool",
     "TransportClosedError",
     "TransportError",
     "TurnFailedError",
@@ -142,9 +176,11 @@ __all__ = [
     "TurnTimeoutError",
     "UnknownNotification",
     "__version__",
+    "approve_all",
     "async_retry_on_overload",
     "is_retryable_error",
     "retry_on_overload",
+    "tool",
 ]
 
 

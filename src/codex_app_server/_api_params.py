@@ -6,6 +6,16 @@ from typing import Any
 
 from ._inputs import Input, input_to_wire
 from ._models import to_wire
+from ._structured_output import output_schema_to_wire, parse_structured
+
+__all__ = [
+    "camel",
+    "fork_params",
+    "output_schema_to_wire",
+    "parse_structured",
+    "turn_start_params",
+    "wire_params",
+]
 
 
 def camel(name: str) -> str:
@@ -19,20 +29,14 @@ def wire_params(**fields: Any) -> dict[str, Any]:
     return {camel(k): to_wire(v) for k, v in fields.items() if v is not None}
 
 
-def output_schema_to_wire(output_schema: Any) -> Any:
-    """A JSON schema dict, or a pydantic model class turned into its JSON schema."""
-    if output_schema is None or isinstance(output_schema, dict):
-        return output_schema
-    schema_of = getattr(output_schema, "model_json_schema", None)
-    if schema_of is None:
-        raise TypeError("output_schema must be a JSON schema dict or a pydantic model class")
-    return schema_of()
-
-
 def turn_start_params(thread_id: str, input: str | Input, **fields: Any) -> dict[str, Any]:
-    """Params of `turn/start`."""
-    fields["output_schema"] = output_schema_to_wire(fields.get("output_schema"))
-    return {"threadId": thread_id, "input": input_to_wire(input), **wire_params(**fields)}
+    """Params of `turn/start`. The output schema is sent as built (not through `to_wire`,
+    which would drop keys whose value is None)."""
+    output_schema = output_schema_to_wire(fields.pop("output_schema", None))
+    params = {"threadId": thread_id, "input": input_to_wire(input), **wire_params(**fields)}
+    if output_schema is not None:
+        params["outputSchema"] = output_schema
+    return params
 
 
 def fork_params(thread_id: str, **fields: Any) -> dict[str, Any]:
@@ -41,11 +45,3 @@ def fork_params(thread_id: str, **fields: Any) -> dict[str, Any]:
     if params.get("ephemeral"):
         params.setdefault("excludeTurns", True)
     return params
-
-
-def parse_structured(output_schema: Any, text: str | None) -> Any:
-    """With a pydantic model class as `output_schema`, the final text validated into it."""
-    if text is None or output_schema is None or isinstance(output_schema, dict):
-        return None
-    validate_json = getattr(output_schema, "model_validate_json", None)
-    return validate_json(text) if validate_json is not None else None

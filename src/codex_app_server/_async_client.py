@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
 import math
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from ._config import AppServerConfig
+from ._constants import EXIT_STATUS_WAIT
 from ._errors import (
     ClientClosedError,
     CodexError,
@@ -24,12 +24,14 @@ from ._errors import (
     TransportError,
     TurnTimeoutError,
 )
+from ._handlers import HandlerRegistry, HandlersLike, ToolsLike, answer_async
+from ._logging import trace_wire, wire_logger
 from ._models import model_class, validate_as
 from ._notifications import Notification, ServerRequest
 from ._params import build_params
 from ._queues import TIMED_OUT, AsyncQueue, AsyncSlot
-from ._router import TURN_COMPLETED, Dropped, MessageRouter
-from ._server_requests import default_reply, error_reply
+from ._router import TURN_COMPLETED, Dropped, MessageRouter, Sink
+from ._server_requests import error_reply, timeout_reply
 from ._transport import AsyncStdioTransport, AsyncTransport
 from ._wire import decode, encode
 from .generated.client_methods import AsyncClientMethods
@@ -46,7 +48,7 @@ M = TypeVar("M", bound="BaseModel")
 #: returning the result; a plain function runs in a worker thread so it cannot block the loop.
 AsyncServerRequestHandler = Callable[[ServerRequest], Any]
 
-_TURN_METHODS = frozenset({"turn/start", "review/start"})
+_TURN_METHODS = frozenset({"turn/start", "review/start", "thread/queue/start"})
 
 
 class AsyncAppServerClient(AsyncClientMethods):
@@ -58,10 +60,16 @@ class AsyncAppServerClient(AsyncClientMethods):
         *,
         transport: AsyncTransport | None = None,
         server_request_handler: AsyncServerRequestHandler | None = None,
+        handlers: HandlersLike = None,
+        tools: ToolsLike = None,
     ) -> None:
+        """`handlers` / `tools`: client-wide server-request handlers and dynamic-tool
+        implementations (see `ServerRequestHandlers`); `server_request_handler`, if given,
+        sees every server request first, untyped (returning None passes it on)."""
         self.config = config or AppServerConfig()
         self._transport: AsyncTransport = transport or AsyncStdioTransport(self.config)
         self.server_request_handler = server_request_handler
+        self.handlers = HandlerRegistry(handlers, tools)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._global: AsyncQueue | None = None
         self._router: MessageRouter | None = None
@@ -117,11 +125,18 @@ class AsyncAppServerClient(AsyncClientMethods):
         return self._metadata
 
     async def close(self) -> None:
-        """Stop the app-server and its process group. Idempotent, bounded, cancellation-safe."""
+        """Stop the app-server and its process group. Idempotent, bounded, cancellation-safe.
+
+        Every caller (and a cancelled one's close, which goes on) waits for the one close:
+        when it returns, the app-server is gone and none of the client's tasks is left.
+        """
+        await asyncio.shield(self._begin_close())
+
+    def _begin_close(self) -> asyncio.Task[None]:
         if self._close_task is None:
             self._closing = True
             self._close_task = asyncio.get_running_loop().create_task(self._close())
-        await asyncio.shield(self._close_task)
+        return self._close_task
 
     async def _close(self) -> None:
         self._fail(ClientClosedError("the client was closed"))
@@ -132,8 +147,11 @@ class AsyncAppServerClient(AsyncClientMethods):
                 self._reader.cancel()
                 with contextlib.suppress(BaseException):
                     await self._reader
-            for task in list(self._handler_tasks):
+            tasks = list(self._handler_tasks)
+            for task in tasks:
                 task.cancel()
+            if tasks:  # bounded: a handler that ignores cancellation is left behind
+                await asyncio.wait(tasks, timeout=self.config.shutdown_grace)
 
     async def __aenter__(self) -> AsyncAppServerClient:
         await self.start()
@@ -190,9 +208,14 @@ class AsyncAppServerClient(AsyncClientMethods):
         message = router.new_request(method, build_params(params), slot, turn_sink=turn_sink)
         request_id = message["id"]
         limit = self._timeout(timeout)
+        if wire_logger.isEnabledFor(logging.DEBUG):
+            trace_wire("send", message)
         try:
             await self._transport.write_line(encode(message))
             item = await slot.wait(limit)
+        except asyncio.CancelledError:
+            router.discard_request(request_id)
+            raise  # never swallowed, even if the connection failed meanwhile
         except BaseException:
             router.discard_request(request_id)
             self._check_open()
@@ -212,6 +235,8 @@ class AsyncAppServerClient(AsyncClientMethods):
         message: dict[str, Any] = {"method": method}
         if params is not None:
             message["params"] = build_params(params)
+        if wire_logger.isEnabledFor(logging.DEBUG):
+            trace_wire("send", message)
         await self._transport.write_line(encode(message))
 
     async def _typed_request(
@@ -324,29 +349,49 @@ class AsyncAppServerClient(AsyncClientMethods):
         router = self._router
         assert router is not None
         read_line = self._transport.read_line
+        # A transport that hands over every line that has arrived at once (stdio) saves a
+        # readline() per message; any other is read a line at a time.
+        read_lines = getattr(self._transport, "read_lines", None)
+        route = router.route
         error: CodexError
         try:
             while True:
-                line = await read_line()
-                if not line:
-                    break
-                try:
-                    message = decode(line)
-                except ValueError:
-                    logger.warning("skipping a line that is not JSON: %.200r", line)
-                    continue
-                routed = router.route(message)
-                if isinstance(routed, Dropped):
-                    logger.warning("dropped a message: %s: %.200r", routed.reason, line)
-                    continue
-                for sink, item in routed:
+                if read_lines is not None:
+                    lines = await read_lines()
+                    if not lines:
+                        break
+                else:
+                    line = await read_line()
+                    if not line:
+                        break
+                    lines = [line]
+                tracing = wire_logger.isEnabledFor(logging.DEBUG)
+                for line in lines:
                     try:
-                        sink.put_nowait(item)
-                    except Exception:
-                        logger.exception("delivering %r failed", item)
+                        message = decode(line)
+                    except Exception:  # ValueError, or RecursionError from the stdlib parser
+                        logger.warning("skipping a line that is not JSON: %.200r", line)
+                        continue
+                    if tracing:
+                        trace_wire("recv", message)
+                    try:
+                        routed = route(message)
+                    except Exception:  # one odd message must never kill the reader
+                        logger.exception(
+                            "skipping a message that could not be routed: %.200r", line
+                        )
+                        continue
+                    if isinstance(routed, Dropped):
+                        logger.warning("dropped a message: %s: %.200r", routed.reason, line)
+                        continue
+                    for sink, item in routed:
+                        try:
+                            sink.put_nowait(item)
+                        except Exception:
+                            logger.exception("delivering %r failed", item)
             wait_exit = getattr(self._transport, "wait_exit", None)
-            if wait_exit is not None:
-                await wait_exit(1.0)
+            if wait_exit is not None:  # for the exit code and last stderr lines, bounded
+                await wait_exit(EXIT_STATUS_WAIT)
             error = self._transport.closed_error("the app-server closed its output")
         except asyncio.CancelledError:
             if not self._closing:
@@ -360,8 +405,9 @@ class AsyncAppServerClient(AsyncClientMethods):
         if self._closing:
             error = ClientClosedError("the client was closed")
         self._fail(error)
-        if isinstance(error, MessageTooLargeError):
-            await self._transport.close()
+        # The connection is dead: end the app-server's process group now rather than at
+        # close(), so nothing it started outlives it (close() awaits this same task).
+        self._begin_close()
 
     def _fail(self, error: CodexError) -> None:
         if self._error is not None:
@@ -405,36 +451,65 @@ class AsyncAppServerClient(AsyncClientMethods):
                 self.config.server_request_timeout,
             )
             try:
-                result = default_reply(request.method, request.params)
+                result = timeout_reply(
+                    request.method, request.params, self.config.server_request_timeout
+                )
             except Exception as exc:
                 await self._send_raw(error_reply(request.id, exc))
                 return
         except asyncio.CancelledError:
             raise
-        except Exception as exc:
-            logger.exception("server request handler for %s failed", request.method)
+        except Exception as exc:  # logged by the dispatch; the server gets the error
             await self._send_raw(error_reply(request.id, exc))
             return
         await self._send_raw({"id": request.id, "result": build_params(result)})
 
     async def _run_handler(self, request: ServerRequest) -> Any:
-        handler = self.server_request_handler
-        if handler is None:
-            return default_reply(request.method, request.params)
-        if inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(
-            getattr(handler, "__call__", None)  # noqa: B004
-        ):
-            return await handler(request)
-        result = await asyncio.get_running_loop().run_in_executor(None, handler, request)
-        if inspect.isawaitable(result):
-            result = await result
-        return result
+        return await answer_async(self.handlers, request, self.server_request_handler)
 
     async def _send_raw(self, message: dict[str, Any]) -> None:
         if self._error is not None:
             return
+        if wire_logger.isEnabledFor(logging.DEBUG):
+            trace_wire("send", message)
         with contextlib.suppress(CodexError):
             await self._transport.write_line(encode(message))
+
+    # -- keyed notification routing -------------------------------------------------------
+
+    def subscribe_keyed(
+        self,
+        method: str,
+        path: Sequence[str],
+        value: str,
+        sink: Sink,
+        *,
+        once: bool = False,
+        tee: bool = False,
+    ) -> None:
+        """Route `method` notifications whose params at key `path` equal `value` to `sink`.
+
+        See `AppServerClient.subscribe_keyed` (`tee`, `once`, retained matches). Call on the
+        client's loop, once started.
+        """
+        router = self._router
+        assert router is not None, "call start() first"
+        replay = router.subscribe_key(method, tuple(path), value, sink, once=once, tee=tee)
+        for note in replay:
+            sink.put_nowait(note)
+        if self._error is not None:
+            sink.put_nowait(self._error)
+
+    def unsubscribe_keyed(self, method: str, path: Sequence[str], value: str) -> None:
+        """End a `subscribe_keyed` subscription (no error if there is none)."""
+        if self._router is not None:
+            self._router.unsubscribe_key(method, tuple(path), value)
+
+    def retain_keyed(self, method: str, path: Sequence[str]) -> None:
+        """Keep recent unclaimed `method` notifications keyed at `path` for a late subscriber."""
+        router = self._router
+        assert router is not None, "call start() first"
+        router.retain_key(method, tuple(path))
 
 
 class _AsyncDispatch:

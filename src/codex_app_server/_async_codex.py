@@ -7,14 +7,17 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from ._api_params import fork_params, parse_structured, turn_start_params, wire_params
+from ._api_params import fork_params, turn_start_params, wire_params
 from ._async_client import AsyncAppServerClient
 from ._config import AppServerConfig
 from ._errors import CodexError
+from ._handlers import HandlersLike, ToolsLike, dynamic_tools_param
 from ._inputs import Input, input_to_wire
 from ._models import validate_as
 from ._notifications import Notification
 from ._run_result import RunResult, TurnCollector
+from ._structured_output import attach_parsed
+from ._tools import as_tools
 from ._transport import AsyncTransport
 
 if TYPE_CHECKING:
@@ -31,6 +34,32 @@ if TYPE_CHECKING:
         TurnSteerResponse,
     )
 
+if TYPE_CHECKING:  # the protocol helpers (login, paging, commands, files, config, goals)
+    import os
+    from collections.abc import Mapping, Sequence
+
+    from ._account import AsyncLoginHandle
+    from ._commands import AsyncCommandProcess
+    from ._fs import AsyncFsWatch
+    from .generated.v2_all import (
+        ApiKeyLoginAccountResponse,
+        CommandExecResponse,
+        CommandExecutionThreadItem,
+        ConfigReadResponse,
+        ConfigWriteResponse,
+        FsGetMetadataResponse,
+        FsReadDirectoryEntry,
+        GetAccountResponse,
+        LogoutAccountResponse,
+        McpServerStatus,
+        SkillsListResponse,
+        ThreadDeleteResponse,
+        ThreadGoal,
+        ThreadItemEntry,
+        ThreadRevertResponse,
+    )
+    from .generated.v2_all import Thread as StoredThread
+
 
 class AsyncCodex:
     """A Codex app-server for asyncio code. Starts lazily; `async with` pairs start and close.
@@ -45,9 +74,18 @@ class AsyncCodex:
         config: AppServerConfig | None = None,
         *,
         transport: AsyncTransport | None = None,
+        handlers: HandlersLike = None,
+        tools: ToolsLike = None,
     ) -> None:
-        """`transport` replaces the spawned app-server (tests use `MockTransport`)."""
-        self.client = AsyncAppServerClient(config, transport=transport)
+        """`handlers`: client-wide answers to the server's requests (see
+        `ServerRequestHandlers`; plain or `async` functions). Without them every approval
+        is declined. `tools`: Python functions (or `Tool`s) offered to the agent on every
+        `thread_start`. `transport` replaces the spawned app-server (tests use
+        `AsyncMockTransport`).
+        """
+        self.client = AsyncAppServerClient(
+            config, transport=transport, handlers=handlers, tools=tools
+        )
 
     async def start(self) -> AsyncCodex:
         """Start the app-server now (otherwise the first call does)."""
@@ -87,10 +125,15 @@ class AsyncCodex:
         model_provider: str | None = None,
         personality: Any = None,
         sandbox: Any = None,
+        approvals_reviewer: Any = None,
+        handlers: HandlersLike = None,
+        tools: ToolsLike = None,
     ) -> AsyncThread:
-        """Start a new thread."""
+        """Start a new thread (see `Codex.thread_start` for `handlers` and `tools`)."""
+        thread_tools = as_tools(tools)
         params = wire_params(
             approval_policy=approval_policy,
+            approvals_reviewer=approvals_reviewer,
             base_instructions=base_instructions,
             config=config,
             cwd=cwd,
@@ -101,7 +144,12 @@ class AsyncCodex:
             personality=personality,
             sandbox=sandbox,
         )
-        return self._thread(await self._request("thread/start", params))
+        dynamic_tools = dynamic_tools_param(self.client.handlers.tools, thread_tools)
+        if dynamic_tools is not None:
+            params["dynamicTools"] = dynamic_tools
+        thread = self._thread(await self._request("thread/start", params))
+        self.client.handlers.set_thread(thread.id, handlers, thread_tools.values())
+        return thread
 
     async def thread_list(
         self,
@@ -139,11 +187,15 @@ class AsyncCodex:
         model_provider: str | None = None,
         personality: Any = None,
         sandbox: Any = None,
+        approvals_reviewer: Any = None,
+        handlers: HandlersLike = None,
+        tools: ToolsLike = None,
     ) -> AsyncThread:
-        """Resume a stored thread."""
+        """Resume a stored thread (see `Codex.thread_resume` for `handlers` and `tools`)."""
         params = wire_params(
             thread_id=thread_id,
             approval_policy=approval_policy,
+            approvals_reviewer=approvals_reviewer,
             base_instructions=base_instructions,
             config=config,
             cwd=cwd,
@@ -153,7 +205,10 @@ class AsyncCodex:
             personality=personality,
             sandbox=sandbox,
         )
-        return self._thread(await self._request("thread/resume", params))
+        thread = self._thread(await self._request("thread/resume", params))
+        if handlers is not None or tools is not None:
+            self.client.handlers.set_thread(thread.id, handlers, tools, inherit_from=thread.id)
+        return thread
 
     async def thread_fork(
         self,
@@ -168,11 +223,16 @@ class AsyncCodex:
         model: str | None = None,
         model_provider: str | None = None,
         sandbox: Any = None,
+        approvals_reviewer: Any = None,
+        handlers: HandlersLike = None,
+        tools: ToolsLike = None,
     ) -> AsyncThread:
-        """Fork a thread into a new one with the same history."""
+        """Fork a thread into a new one with the same history (keeping the source thread's
+        handlers and tools in this client unless `handlers` / `tools` are given)."""
         params = fork_params(
             thread_id,
             approval_policy=approval_policy,
+            approvals_reviewer=approvals_reviewer,
             base_instructions=base_instructions,
             config=config,
             cwd=cwd,
@@ -182,7 +242,9 @@ class AsyncCodex:
             model_provider=model_provider,
             sandbox=sandbox,
         )
-        return self._thread(await self._request("thread/fork", params))
+        thread = self._thread(await self._request("thread/fork", params))
+        self.client.handlers.set_thread(thread.id, handlers, tools, inherit_from=thread_id)
+        return thread
 
     async def thread_archive(self, thread_id: str) -> ThreadArchiveResponse:
         """Archive a thread."""
@@ -200,6 +262,312 @@ class AsyncCodex:
 
     def _thread(self, result: Any) -> AsyncThread:
         return AsyncThread(self.client, result["thread"]["id"], result)
+
+    # -- protocol helpers: account --------------------------------------------------------
+
+    async def _started_client(self) -> AsyncAppServerClient:
+        from ._protocol_helpers import ensure_started
+
+        await ensure_started(self.client)
+        return self.client
+
+    async def login_api_key(self, api_key: str) -> ApiKeyLoginAccountResponse:
+        """Log in with an OpenAI API key (`account/login/start`); stored in CODEX_HOME."""
+        client = await self._started_client()
+        response = await client.account_login_start({"type": "apiKey", "apiKey": api_key})
+        return response  # type: ignore[return-value]
+
+    async def login_chatgpt(self) -> AsyncLoginHandle:
+        """Start a ChatGPT login in the browser (see `Codex.login_chatgpt`)."""
+        from ._account import async_start_login
+
+        client = await self._started_client()
+        return await async_start_login(client, {"type": "chatgpt"}, asyncio.get_running_loop())
+
+    async def login_device_code(self) -> AsyncLoginHandle:
+        """Start a ChatGPT device-code login (see `Codex.login_device_code`)."""
+        from ._account import async_start_login
+
+        client = await self._started_client()
+        return await async_start_login(
+            client, {"type": "chatgptDeviceCode"}, asyncio.get_running_loop()
+        )
+
+    async def account(self, *, refresh_token: bool = False) -> GetAccountResponse:
+        """The signed-in account (None when there is none)."""
+        client = await self._started_client()
+        return await client.account_read(refresh_token=refresh_token or None)
+
+    async def logout(self) -> LogoutAccountResponse:
+        """Log out: the stored credentials are removed from CODEX_HOME."""
+        client = await self._started_client()
+        return await client.account_logout()
+
+    # -- protocol helpers: threads --------------------------------------------------------
+
+    async def iter_threads(
+        self, *, page_size: int | None = None, **filters: Any
+    ) -> AsyncIterator[StoredThread]:
+        """Every stored thread, page by page (see `Codex.iter_threads`)."""
+        from ._paging import aiter_pages
+
+        client = await self._started_client()
+
+        async def fetch(cursor: str | None) -> Any:
+            return await client.thread_list(cursor=cursor, limit=page_size, **filters)
+
+        async for stored in aiter_pages(fetch):
+            yield stored
+
+    async def thread_delete(self, thread_id: str) -> ThreadDeleteResponse:
+        """Delete a stored thread and its history."""
+        client = await self._started_client()
+        return await client.thread_delete(thread_id=thread_id)
+
+    # -- protocol helpers: commands -------------------------------------------------------
+
+    async def command_exec(
+        self,
+        command: Sequence[str],
+        *,
+        cwd: str | os.PathLike[str] | None = None,
+        env: Mapping[str, str | None] | None = None,
+        timeout_ms: int | None = None,
+        sandbox_policy: Any = None,
+        permission_profile: str | None = None,
+        output_bytes_cap: int | None = None,
+        disable_output_cap: bool | None = None,
+        disable_timeout: bool | None = None,
+    ) -> CommandExecResponse:
+        """Run a command and wait for it (see `Codex.command_exec`)."""
+        import math
+
+        from ._commands import command_params
+
+        params = command_params(
+            command,
+            cwd=_fspath(cwd),
+            env=dict(env) if env is not None else None,
+            timeout_ms=timeout_ms,
+            sandbox_policy=sandbox_policy,
+            permission_profile=permission_profile,
+            output_bytes_cap=output_bytes_cap,
+            disable_output_cap=disable_output_cap,
+            disable_timeout=disable_timeout,
+        )
+        client = await self._started_client()
+        return await client.command_exec(params, timeout=math.inf)
+
+    async def command_start(
+        self,
+        command: Sequence[str],
+        *,
+        stdin: bool = False,
+        tty: bool = False,
+        size: tuple[int, int] | None = None,
+        process_id: str | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        env: Mapping[str, str | None] | None = None,
+        timeout_ms: int | None = None,
+        sandbox_policy: Any = None,
+        permission_profile: str | None = None,
+        output_bytes_cap: int | None = None,
+        disable_output_cap: bool | None = None,
+        disable_timeout: bool | None = None,
+    ) -> AsyncCommandProcess:
+        """Start a command whose output streams back (see `Codex.command_start`); iterate
+        the handle with `async for`."""
+        from ._commands import async_start_command, command_params, new_process_id
+
+        params = command_params(
+            command,
+            process_id=process_id or new_process_id(),
+            stream=True,
+            stdin=stdin,
+            tty=tty,
+            size=size,
+            cwd=_fspath(cwd),
+            env=dict(env) if env is not None else None,
+            timeout_ms=timeout_ms,
+            sandbox_policy=sandbox_policy,
+            permission_profile=permission_profile,
+            output_bytes_cap=output_bytes_cap,
+            disable_output_cap=disable_output_cap,
+            disable_timeout=disable_timeout,
+        )
+        client = await self._started_client()
+        return await async_start_command(client, params, asyncio.get_running_loop())
+
+    # -- protocol helpers: files (paths are made absolute against this process's cwd) ------
+
+    async def fs_read(self, path: str | os.PathLike[str]) -> bytes:
+        """The bytes of a file, read by the app-server."""
+        from ._fs import abs_path, decode_data
+
+        client = await self._started_client()
+        return decode_data((await client.fs_read_file(path=abs_path(path))).data_base64)
+
+    async def fs_read_text(self, path: str | os.PathLike[str], encoding: str = "utf-8") -> str:
+        """The text of a file."""
+        return (await self.fs_read(path)).decode(encoding)
+
+    async def fs_write(
+        self, path: str | os.PathLike[str], data: bytes | str, *, encoding: str = "utf-8"
+    ) -> None:
+        """Write a file (created or replaced); `str` data is encoded with `encoding`."""
+        from ._fs import abs_path, encode_data
+
+        client = await self._started_client()
+        await client.fs_write_file(path=abs_path(path), data_base64=encode_data(data, encoding))
+
+    async def fs_list(self, path: str | os.PathLike[str]) -> list[FsReadDirectoryEntry]:
+        """The entries of a directory."""
+        from ._fs import abs_path
+
+        client = await self._started_client()
+        return (await client.fs_read_directory(path=abs_path(path))).entries
+
+    async def fs_metadata(self, path: str | os.PathLike[str]) -> FsGetMetadataResponse:
+        """Whether a path is a file, directory or symlink, and its timestamps."""
+        from ._fs import abs_path
+
+        client = await self._started_client()
+        return await client.fs_get_metadata(path=abs_path(path))
+
+    async def fs_mkdir(
+        self, path: str | os.PathLike[str], *, recursive: bool | None = None
+    ) -> None:
+        """Create a directory (with its parents if `recursive`)."""
+        from ._fs import abs_path
+
+        client = await self._started_client()
+        await client.fs_create_directory(path=abs_path(path), recursive=recursive)
+
+    async def fs_remove(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        recursive: bool | None = None,
+        force: bool | None = None,
+    ) -> None:
+        """Remove a file or directory (a non-empty directory needs `recursive`)."""
+        from ._fs import abs_path
+
+        client = await self._started_client()
+        await client.fs_remove(path=abs_path(path), recursive=recursive, force=force)
+
+    async def fs_copy(
+        self,
+        source: str | os.PathLike[str],
+        destination: str | os.PathLike[str],
+        *,
+        recursive: bool | None = None,
+    ) -> None:
+        """Copy a file (or a directory, with `recursive`)."""
+        from ._fs import abs_path
+
+        client = await self._started_client()
+        await client.fs_copy(
+            source_path=abs_path(source),
+            destination_path=abs_path(destination),
+            recursive=recursive,
+        )
+
+    async def fs_watch(self, path: str | os.PathLike[str]) -> AsyncFsWatch:
+        """Watch a file or directory (see `Codex.fs_watch`); `async for` its changes."""
+        from ._fs import AsyncFsWatch, abs_path, new_watch_id
+
+        client = await self._started_client()
+        watch = AsyncFsWatch(client, new_watch_id(), abs_path(path), asyncio.get_running_loop())
+        await watch._start()
+        return watch
+
+    # -- protocol helpers: config, skills, MCP --------------------------------------------
+
+    async def config_read(
+        self, *, cwd: str | os.PathLike[str] | None = None, include_layers: bool = False
+    ) -> ConfigReadResponse:
+        """The effective configuration (see `Codex.config_read`)."""
+        client = await self._started_client()
+        return await client.config_read(cwd=_fspath(cwd), include_layers=include_layers or None)
+
+    async def config_write(
+        self,
+        key_path: str,
+        value: Any,
+        *,
+        merge_strategy: str = "replace",
+        file_path: str | os.PathLike[str] | None = None,
+        expected_version: str | None = None,
+    ) -> ConfigWriteResponse:
+        """Set one configuration value (see `Codex.config_write`)."""
+        from ._models import to_wire
+
+        params: dict[str, Any] = {
+            "keyPath": key_path,
+            "value": to_wire(value),
+            "mergeStrategy": merge_strategy,
+        }
+        if file_path is not None:
+            params["filePath"] = _fspath(file_path)
+        if expected_version is not None:
+            params["expectedVersion"] = expected_version
+        client = await self._started_client()
+        return await client.config_value_write(params)
+
+    async def config_batch_write(
+        self,
+        edits: Mapping[str, Any] | Sequence[Any],
+        *,
+        merge_strategy: str = "replace",
+        reload_user_config: bool | None = None,
+        file_path: str | os.PathLike[str] | None = None,
+        expected_version: str | None = None,
+    ) -> ConfigWriteResponse:
+        """Apply several configuration edits at once (see `Codex.config_batch_write`)."""
+        from ._protocol_helpers import config_edits
+
+        params: dict[str, Any] = {"edits": config_edits(edits, merge_strategy)}
+        if reload_user_config is not None:
+            params["reloadUserConfig"] = reload_user_config
+        if file_path is not None:
+            params["filePath"] = _fspath(file_path)
+        if expected_version is not None:
+            params["expectedVersion"] = expected_version
+        client = await self._started_client()
+        return await client.config_batch_write(params)
+
+    async def skills(
+        self,
+        *,
+        cwds: Sequence[str | os.PathLike[str]] | None = None,
+        force_reload: bool = False,
+    ) -> SkillsListResponse:
+        """The skills available in each of `cwds` (default: the server's working directory)."""
+        client = await self._started_client()
+        return await client.skills_list(
+            cwds=[str(_fspath(c)) for c in cwds] if cwds is not None else None,
+            force_reload=force_reload or None,
+        )
+
+    async def mcp_servers(
+        self,
+        *,
+        detail: Any = None,
+        thread_id: str | None = None,
+        server_name: str | None = None,
+    ) -> list[McpServerStatus]:
+        """The status of every configured MCP server (all pages)."""
+        from ._paging import aiter_pages
+
+        client = await self._started_client()
+
+        async def fetch(cursor: str | None) -> Any:
+            return await client.mcp_server_status_list(
+                cursor=cursor, detail=detail, thread_id=thread_id, server_name=server_name
+            )
+
+        return [status async for status in aiter_pages(fetch)]
 
 
 class AsyncThread:
@@ -298,9 +666,7 @@ class AsyncThread:
             if interrupt_on_cancel:
                 await _interrupt_shielded(handle)
             raise
-        result = handle.collector.result()
-        result.parsed = parse_structured(output_schema, result.final_response)
-        return result
+        return attach_parsed(handle.collector.result(), output_schema)
 
     async def read(self, *, include_turns: bool = False) -> ThreadReadResponse:
         """The thread's stored state (with its turns if asked)."""
@@ -316,6 +682,106 @@ class AsyncThread:
         """Start compacting the thread's history."""
         result = await self.client.request("thread/compact/start", {"threadId": self.id})
         return validate_as("ThreadCompactStartResponse", result)  # type: ignore[no-any-return]
+
+    # -- protocol helpers -----------------------------------------------------------------
+
+    async def iter_turns(
+        self,
+        *,
+        items_view: str | None = None,
+        sort_direction: str | None = None,
+        page_size: int | None = None,
+    ) -> AsyncIterator[Turn]:
+        """The thread's stored turns, newest first, page by page (see `Thread.iter_turns`)."""
+        from ._paging import aiter_pages
+
+        base = wire_params(thread_id=self.id, items_view=items_view, sort_direction=sort_direction)
+
+        async def fetch(cursor: str | None) -> Any:
+            return await self.client.thread_turns_list(base, cursor=cursor, limit=page_size)
+
+        async for turn in aiter_pages(fetch):
+            yield turn
+
+    async def iter_items(
+        self,
+        *,
+        turn_id: str | None = None,
+        sort_direction: str | None = None,
+        page_size: int | None = None,
+    ) -> AsyncIterator[ThreadItemEntry]:
+        """The thread's stored items, oldest first, page by page (see `Thread.iter_items`)."""
+        from ._paging import aiter_pages
+
+        base = wire_params(thread_id=self.id, turn_id=turn_id, sort_direction=sort_direction)
+
+        async def fetch(cursor: str | None) -> Any:
+            return await self.client.thread_items_list(base, cursor=cursor, limit=page_size)
+
+        async for entry in aiter_pages(fetch):
+            yield entry
+
+    async def delete(self) -> ThreadDeleteResponse:
+        """Delete this thread and its stored history."""
+        return await self.client.thread_delete(thread_id=self.id)
+
+    async def revert(self, before_turn_id: str) -> ThreadRevertResponse:
+        """Drop `before_turn_id` and every later turn from the stored history."""
+        return await self.client.thread_revert(thread_id=self.id, before_turn_id=before_turn_id)
+
+    async def rollback(self, turns: int = 1) -> ThreadRevertResponse:
+        """Drop the newest `turns` turns from the stored history (see `revert`)."""
+        from ._protocol_helpers import rollback_target
+
+        newest: list[str] = []
+        async for turn in self.iter_turns(page_size=turns):
+            newest.append(turn.id)
+            if len(newest) == turns:
+                break
+        return await self.revert(rollback_target(newest, turns))
+
+    async def review(self, target: Any = None, *, delivery: str | None = None) -> AsyncTurnHandle:
+        """Start a code review as a turn (see `Thread.review`)."""
+        from ._protocol_helpers import review_target
+
+        params: dict[str, Any] = {"threadId": self.id, "target": review_target(target)}
+        if delivery is not None:
+            params["delivery"] = delivery
+        response = await self.client.review_start(params)
+        return AsyncTurnHandle(self.client, response.review_thread_id, response.turn.id)
+
+    async def goal_set(
+        self,
+        objective: str | None = None,
+        *,
+        status: str | None = None,
+        token_budget: int | None = None,
+    ) -> ThreadGoal:
+        """Set (or update) the thread's goal; the goal as stored."""
+        params = wire_params(
+            thread_id=self.id, objective=objective, status=status, token_budget=token_budget
+        )
+        return (await self.client.thread_goal_set(params)).goal
+
+    async def goal_get(self) -> ThreadGoal | None:
+        """The thread's goal, or None."""
+        return (await self.client.thread_goal_get(thread_id=self.id)).goal
+
+    async def goal_clear(self) -> bool:
+        """Clear the thread's goal; True if there was one."""
+        return (await self.client.thread_goal_clear(thread_id=self.id)).cleared
+
+    async def shell_command(
+        self, command: str, *, timeout_ms: int | None = None, timeout: float | None = None
+    ) -> CommandExecutionThreadItem:
+        """Run a shell command string on the thread; its completed `commandExecution` item
+        (see `Thread.shell_command`)."""
+        from ._commands import async_run_shell_command
+
+        params = wire_params(thread_id=self.id, command=command, timeout_ms=timeout_ms)
+        return await async_run_shell_command(
+            self.client, self.id, params, timeout, asyncio.get_running_loop()
+        )
 
 
 class AsyncTurnHandle:
@@ -374,3 +840,10 @@ async def _interrupt_shielded(handle: AsyncTurnHandle) -> None:
     task = asyncio.ensure_future(handle.interrupt())
     with contextlib.suppress(CodexError, asyncio.CancelledError, asyncio.TimeoutError):
         await asyncio.wait_for(asyncio.shield(task), 5.0)
+
+
+def _fspath(path: str | os.PathLike[str] | None) -> str | None:
+    """`os.fspath`, passing None through (for the protocol helpers)."""
+    import os
+
+    return None if path is None else os.fspath(path)

@@ -13,7 +13,7 @@ import logging
 import math
 import queue
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
@@ -26,12 +26,14 @@ from ._errors import (
     TransportError,
     TurnTimeoutError,
 )
+from ._handlers import HandlerRegistry, HandlersLike, ToolsLike, answer_sync
+from ._logging import trace_wire, wire_logger
 from ._models import model_class, validate_as
 from ._notifications import Notification, ServerRequest
 from ._params import build_params
 from ._queues import SyncBoundedQueue, SyncSlot
-from ._router import TURN_COMPLETED, Dropped, MessageRouter
-from ._server_requests import default_reply, error_reply
+from ._router import TURN_COMPLETED, Dropped, MessageRouter, Sink
+from ._server_requests import error_reply, timeout_reply
 from ._transport import StdioTransport, SyncTransport
 from ._wire import decode, encode
 from .generated.client_methods import SyncClientMethods
@@ -48,7 +50,7 @@ M = TypeVar("M", bound="BaseModel")
 #: or raises (a `JsonRpcError` is sent as is; anything else as an internal error).
 ServerRequestHandler = Callable[[ServerRequest], Any]
 
-_TURN_METHODS = frozenset({"turn/start", "review/start"})
+_TURN_METHODS = frozenset({"turn/start", "review/start", "thread/queue/start"})
 
 
 class AppServerClient(SyncClientMethods):
@@ -65,18 +67,27 @@ class AppServerClient(SyncClientMethods):
         *,
         transport: SyncTransport | None = None,
         server_request_handler: ServerRequestHandler | None = None,
+        handlers: HandlersLike = None,
+        tools: ToolsLike = None,
     ) -> None:
+        """`handlers` / `tools`: client-wide server-request handlers and dynamic-tool
+        implementations (see `ServerRequestHandlers`); `server_request_handler`, if given,
+        sees every server request first, untyped (returning None passes it on)."""
         self.config = config or AppServerConfig()
         self._transport: SyncTransport = transport or StdioTransport(self.config)
         self.server_request_handler = server_request_handler
+        self.handlers = HandlerRegistry(handlers, tools)
         self._lock = threading.Lock()
         self._state_lock = threading.Lock()
         self._global = SyncBoundedQueue(self.config.global_queue_size)
         self._router = MessageRouter(self._global, _SyncDispatch(self))
         self._reader: threading.Thread | None = None
         self._executor: ThreadPoolExecutor | None = None
+        # Timers that decline server requests whose handlers run too long; cancelled on close.
+        self._reply_timers: set[threading.Timer] = set()
         self._started = False
         self._closing = False
+        self._close_done = threading.Event()
         self._error: CodexError | None = None
         self.initialize_result: dict[str, Any] | None = None
         self._metadata: InitializeResponse | None = None
@@ -123,23 +134,50 @@ class AppServerClient(SyncClientMethods):
         return self._metadata
 
     def close(self) -> None:
-        """Stop the app-server and its whole process group. Idempotent, bounded, quiet."""
+        """Stop the app-server and its whole process group. Idempotent, bounded, quiet.
+
+        Safe from any thread: a concurrent (or later) caller returns once the first close
+        is done, so after `close()` returns the app-server and the SDK's threads are gone.
+        """
         with self._state_lock:
-            if self._closing:
-                return
+            closer = not self._closing
             self._closing = True
-        self._fail(ClientClosedError("the client was closed"))
+        reader = self._reader
+        current = threading.current_thread()
+        if not closer:
+            if reader is not current:  # the reader may be the closer: never wait on it
+                grace = self.config.shutdown_grace
+                self._close_done.wait(3 * grace + 2.0)
+                if reader is not None:
+                    reader.join(grace)
+            return
         try:
+            self._fail(ClientClosedError("the client was closed"))
             self._transport.close()
         finally:
-            reader = self._reader
-            if reader is not None and reader is not threading.current_thread():
-                reader.join(timeout=self.config.shutdown_grace * 3)
-            release = getattr(self._transport, "release", None)
-            if release is not None:
-                release()
-            if self._executor is not None:
-                self._executor.shutdown(wait=False, cancel_futures=True)
+            try:
+                self._release(reader, current)
+            finally:
+                self._close_done.set()
+
+    def _release(self, reader: threading.Thread | None, current: threading.Thread) -> None:
+        """After the transport is closed: join the SDK's threads, bounded; close the pipes."""
+        grace = self.config.shutdown_grace
+        if reader is not None and reader is not current:
+            reader.join(timeout=grace)
+        release = getattr(self._transport, "release", None)
+        if release is not None:
+            reader_done = reader is None or reader is current or not reader.is_alive()
+            release(stdout=reader_done)
+        for timer in list(self._reply_timers):
+            timer.cancel()
+        executor = self._executor
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+            # Idle workers exit at once; one running a handler that hangs is left behind.
+            for worker in list(getattr(executor, "_threads", ())):
+                if worker is not current:
+                    worker.join(timeout=0.1)
 
     def __enter__(self) -> AppServerClient:
         self.start()
@@ -197,14 +235,22 @@ class AppServerClient(SyncClientMethods):
         with self._lock:
             message = self._router.new_request(method, wire_params, slot, turn_sink=turn_sink)
         request_id = message["id"]
+        if wire_logger.isEnabledFor(logging.DEBUG):
+            trace_wire("send", message)
         try:
             self._transport.write_line(encode(message))
-        except CodexError:
+        except BaseException as exc:
             with self._lock:
                 self._router.discard_request(request_id)
-            self._check_open()
+            if isinstance(exc, CodexError):
+                self._check_open()
             raise
-        delivered, item = slot.get(self._timeout(timeout))
+        try:
+            delivered, item = slot.get(self._timeout(timeout))
+        except BaseException:  # KeyboardInterrupt: leave no waiter behind
+            with self._lock:
+                self._router.discard_request(request_id)
+            raise
         if not delivered:
             with self._lock:
                 self._router.discard_request(request_id)
@@ -221,6 +267,8 @@ class AppServerClient(SyncClientMethods):
         message: dict[str, Any] = {"method": method}
         if params is not None:
             message["params"] = build_params(params)
+        if wire_logger.isEnabledFor(logging.DEBUG):
+            trace_wire("send", message)
         self._transport.write_line(encode(message))
 
     def _typed_request(
@@ -335,11 +383,17 @@ class AppServerClient(SyncClientMethods):
                     break
                 try:
                     message = decode(line)
-                except ValueError:
+                except Exception:  # ValueError, or RecursionError from the stdlib parser
                     logger.warning("skipping a line that is not JSON: %.200r", line)
                     continue
-                with self._lock:
-                    routed = self._router.route(message)
+                if wire_logger.isEnabledFor(logging.DEBUG):
+                    trace_wire("recv", message)
+                try:
+                    with self._lock:
+                        routed = self._router.route(message)
+                except Exception:  # one odd message must never kill the reader
+                    logger.exception("skipping a message that could not be routed: %.200r", line)
+                    continue
                 if isinstance(routed, Dropped):
                     logger.warning("dropped a message: %s: %.200r", routed.reason, line)
                     continue
@@ -357,8 +411,9 @@ class AppServerClient(SyncClientMethods):
         if self._closing:
             error = ClientClosedError("the client was closed")
         self._fail(error)
-        if isinstance(error, MessageTooLargeError):
-            threading.Thread(target=self.close, daemon=True).start()
+        # The connection is dead: end the app-server's process group now rather than at
+        # close(), so nothing it started outlives it (close() later waits for this).
+        self.close()
 
     def _fail(self, error: CodexError) -> None:
         with self._lock:
@@ -392,32 +447,70 @@ class AppServerClient(SyncClientMethods):
         reply = _ReplyOnce(self, request)
         timer = threading.Timer(self.config.server_request_timeout, reply.time_out)
         timer.daemon = True
+        self._reply_timers.add(timer)
         timer.start()
         try:
             self._executor.submit(self._serve, request, reply, timer)
         except RuntimeError:  # executor shut down: the client is closing
             timer.cancel()
+            self._reply_timers.discard(timer)
 
     def _serve(self, request: ServerRequest, reply: _ReplyOnce, timer: threading.Timer) -> None:
         try:
-            handler = self.server_request_handler
-            result = (
-                handler(request)
-                if handler is not None
-                else default_reply(request.method, request.params)
-            )
+            result = answer_sync(self.handlers, request, self.server_request_handler)
             reply.send_result(result)
-        except Exception as exc:
-            logger.exception("server request handler for %s failed", request.method)
+        except Exception as exc:  # logged by the dispatch; the server gets the error
             reply.send_error(exc)
         finally:
             timer.cancel()
+            self._reply_timers.discard(timer)
 
     def _send_raw(self, message: dict[str, Any]) -> None:
         if self._error is not None:
             return
+        if wire_logger.isEnabledFor(logging.DEBUG):
+            trace_wire("send", message)
         with contextlib.suppress(CodexError):
             self._transport.write_line(encode(message))
+
+    # -- keyed notification routing -------------------------------------------------------
+
+    def subscribe_keyed(
+        self,
+        method: str,
+        path: Sequence[str],
+        value: str,
+        sink: Sink,
+        *,
+        once: bool = False,
+        tee: bool = False,
+    ) -> None:
+        """Route `method` notifications whose params at key `path` equal `value` to `sink`.
+
+        The way turns are routed by turn id (see `MessageRouter.subscribe_key`): e.g.
+        `("command/exec/outputDelta", ("processId",), "p1")`. Retained matches (see
+        `retain_keyed`) are put into `sink` first; if the connection has failed, its error.
+        `tee=True` observes: the notifications are routed as usual as well. `ValueError` if
+        the key already has a subscriber.
+        """
+        with self._lock:
+            replay = self._router.subscribe_key(
+                method, tuple(path), value, sink, once=once, tee=tee
+            )
+            for note in replay:
+                sink.put_nowait(note)
+            if self._error is not None:
+                sink.put_nowait(self._error)
+
+    def unsubscribe_keyed(self, method: str, path: Sequence[str], value: str) -> None:
+        """End a `subscribe_keyed` subscription (no error if there is none)."""
+        with self._lock:
+            self._router.unsubscribe_key(method, tuple(path), value)
+
+    def retain_keyed(self, method: str, path: Sequence[str]) -> None:
+        """Keep recent unclaimed `method` notifications keyed at `path` for a late subscriber."""
+        with self._lock:
+            self._router.retain_key(method, tuple(path))
 
 
 class _SyncDispatch:
@@ -463,7 +556,11 @@ class _ReplyOnce:
             self._client.config.server_request_timeout,
         )
         try:
-            result = default_reply(self._request.method, self._request.params)
+            result = timeout_reply(
+                self._request.method,
+                self._request.params,
+                self._client.config.server_request_timeout,
+            )
         except Exception as exc:
             self._client._send_raw(error_reply(self._request.id, exc))
         else:

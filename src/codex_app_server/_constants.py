@@ -27,6 +27,13 @@ DEFAULT_FINISHED_TURN_RETENTION: int = 256
 #: Lines of the app-server's stderr kept for error messages.
 STDERR_TAIL_LINES: int = 40
 
+#: Longest stderr line kept whole; a longer one is kept in pieces of this size.
+STDERR_LINE_LIMIT: int = 64 * 1024
+
+#: Once the app-server's output ends, how long the reader waits for its exit status and
+#: last stderr lines before failing every waiter (so death is reported well within 1 s).
+EXIT_STATUS_WAIT: float = 0.5
+
 #: Time a server-request handler may take before the request is declined.
 DEFAULT_SERVER_REQUEST_TIMEOUT: float = 600.0
 

@@ -41,10 +41,25 @@ def to_wire(value: Any) -> Any:
 
 
 def validate_as(model_name: str | None, data: Any) -> Any:
-    """Validate `data` into the named model; return it unchanged when there is none."""
+    """Validate `data` into the named model; return it unchanged when there is none.
+
+    The name may also be a generated union type alias (e.g. `LoginAccountResponse`),
+    validated through a `pydantic.TypeAdapter`.
+    """
     if model_name is None:
         return data
-    return model_class(model_name).model_validate(data)
+    cls = model_class(model_name)
+    validate = getattr(cls, "model_validate", None)
+    if validate is not None:
+        return validate(data)
+    return _type_adapter(model_name).validate_python(data)
+
+
+@cache
+def _type_adapter(name: str) -> Any:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(model_class(name))
 
 
 @cache

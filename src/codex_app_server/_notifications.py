@@ -77,12 +77,29 @@ class Notification:
     @classmethod
     def from_wire(cls, method: str, params: Any) -> Notification:
         """Build from a raw message, reading the turn and thread ids off the raw dict."""
-        if not isinstance(params, dict):
+        if params.__class__ is not dict and not isinstance(params, dict):
             params = {} if params is None else {"value": params}
-        path = NOTIFICATION_TURN_ID_PATHS.get(method)
-        turn_id = _dig(params, path) if path is not None else _guess_turn_id(method, params)
-        thread_path = NOTIFICATION_THREAD_ID_PATHS.get(method, ("threadId",))
-        return cls(method, params, turn_id, _dig(params, thread_path))
+        # The hot path (one call per notification): known methods look their id paths up
+        # once, and a one-key path (most of them) is a single dict lookup.
+        paths = _ID_PATHS.get(method)
+        if paths is None:
+            turn_id = _guess_turn_id(method, params)
+            thread_id = _dig(params, NOTIFICATION_THREAD_ID_PATHS.get(method, ("threadId",)))
+            return cls(method, params, turn_id, thread_id)
+        turn_path, thread_path = paths
+        if turn_path.__class__ is str:
+            turn_id = params.get(turn_path)
+            if turn_id.__class__ is not str:
+                turn_id = turn_id if isinstance(turn_id, str) else None
+        else:
+            turn_id = None if turn_path is None else _dig(params, turn_path)  # type: ignore[arg-type]
+        if thread_path.__class__ is str:
+            thread_id = params.get(thread_path)
+            if thread_id.__class__ is not str:
+                thread_id = thread_id if isinstance(thread_id, str) else None
+        else:
+            thread_id = _dig(params, thread_path)  # type: ignore[arg-type]
+        return cls(method, params, turn_id, thread_id)
 
     @property
     def payload(self) -> BaseModel | UnknownNotification:
@@ -98,6 +115,25 @@ class Notification:
 
     def __repr__(self) -> str:
         return f"Notification(method={self.method!r}, turn_id={self.turn_id!r})"
+
+
+_IdPath = str | tuple[str, ...] | None
+
+
+def _compact(path: tuple[str, ...] | None) -> _IdPath:
+    """A one-key path as the bare key (read with one `dict.get`)."""
+    return path[0] if path is not None and len(path) == 1 else path
+
+
+#: method -> (turn id path, thread id path) for every method the registry knows (a known
+#: method with no turn id path has none: None). Unknown methods are worked out per message.
+_ID_PATHS: dict[str, tuple[_IdPath, _IdPath]] = {
+    method: (
+        _compact(NOTIFICATION_TURN_ID_PATHS.get(method)),
+        _compact(NOTIFICATION_THREAD_ID_PATHS.get(method, ("threadId",))),
+    )
+    for method in {*NOTIFICATION_MODELS, *NOTIFICATION_TURN_ID_PATHS}
+}
 
 
 def _dig(params: dict[str, Any], path: tuple[str, ...]) -> str | None:

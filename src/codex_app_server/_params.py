@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._models import model_class, to_wire
+from ._models import to_wire, validate_as
 
 
 def build_params(
@@ -31,5 +31,4 @@ def build_params(
     merged = {**base, **{k: to_wire(v) for k, v in given.items()}}
     if params_model is None:
         return merged
-    model = model_class(params_model).model_validate(merged)
-    return model.model_dump(by_alias=True, exclude_unset=True, mode="json")
+    return to_wire(validate_as(params_model, merged))

@@ -11,15 +11,25 @@ Routing rules:
 
 * a response goes to the waiter registered for its id; an error becomes the mapped
   `JsonRpcError`. A response to an unknown id is dropped (`Dropped`).
-* a `turn/start` (or `review/start`) request may carry a turn sink: when its response
-  names the turn, the sink is subscribed to that turn in the same step, so nothing that
-  follows can be missed, and notifications that raced ahead of the response are replayed.
+* a turn-starting request (`turn/start`, `review/start`, `thread/queue/start`) may carry a
+  turn sink: when its response names the turn, the sink is subscribed to that turn in the
+  same step, so nothing that follows can be missed, and notifications that raced ahead of
+  the response are replayed.
 * a notification with a turn id goes to that turn's sink; with no subscriber yet it is
   buffered and replayed on subscription; `turn/completed` of a turn nobody subscribed to
   frees its buffer. A subscribed turn is detached when its `turn/completed` is delivered;
   later notifications for it go to the global sink.
 * a notification with no turn goes to the global sink.
 * a request from the server goes to the server-request sink.
+
+Keyed subscriptions route notifications by a key in their params, the way turns are routed
+by turn id: `subscribe_key("account/login/completed", ("loginId",), login_id, sink)` sends
+that login's completion to `sink`; `command/exec/outputDelta` is keyed by `processId`. A
+keyed subscription is checked before the turn rules and takes the notification, unless it
+is a `tee` (an observer: the notification is routed as usual too). `once` drops it after
+one delivery. `retain_key(method, path)` keeps recent unclaimed keyed notifications of
+`method` (bounded) so that a subscriber that learns its key from a response still gets a
+notification that raced ahead of it; they go to the global sink as well.
 """
 
 from __future__ import annotations
@@ -33,9 +43,16 @@ from ._errors import map_jsonrpc_error
 from ._notifications import Notification, ServerRequest
 
 TURN_COMPLETED = "turn/completed"
-_TURN_STARTING_METHODS = frozenset({"turn/start", "review/start"})
+_TURN_STARTING_METHODS = frozenset({"turn/start", "review/start", "thread/queue/start"})
 #: Turns with buffered notifications and no subscriber, kept at most (oldest dropped).
 MAX_UNCLAIMED_TURNS = 1024
+#: Notifications buffered for unclaimed turns, in all, at most (the oldest are dropped).
+MAX_BUFFERED_NOTIFICATIONS = 10_000
+#: Unclaimed keyed notifications retained for a late subscriber, at most (oldest dropped).
+MAX_RETAINED_KEYED = 64
+
+#: A key path into a notification's raw params, e.g. ``("loginId",)``.
+KeyPath = tuple[str, ...]
 
 
 class Sink(Protocol):
@@ -62,6 +79,13 @@ class _Pending:
     turn_sink: Sink | None
 
 
+@dataclass
+class _KeyedSubscription:
+    sink: Sink
+    once: bool
+    tee: bool
+
+
 class MessageRouter:
     """Sans-IO routing state for one connection. Not thread-safe: drivers serialize calls."""
 
@@ -85,6 +109,14 @@ class MessageRouter:
         self._claims_in_flight = 0
         self._held_completed: list[str] = []
         self.dropped_buffers = 0
+        self._buffered_total = 0
+        #: Notifications of unclaimed turns dropped because the buffers were full.
+        self.dropped_buffered = 0
+        # method -> key path -> key value -> subscription (methods with none are absent)
+        self._keyed: dict[str, dict[KeyPath, dict[str, _KeyedSubscription]]] = {}
+        # method -> key paths whose unclaimed notifications are retained
+        self._retain: dict[str, set[KeyPath]] = {}
+        self._retained: deque[Notification] = deque(maxlen=MAX_RETAINED_KEYED)
 
     # -- requests ---------------------------------------------------------------------
 
@@ -116,7 +148,7 @@ class MessageRouter:
         self._claims_in_flight -= 1
         if self._claims_in_flight == 0 and self._held_completed:
             for turn_id in self._held_completed:
-                self._buffers.pop(turn_id, None)
+                self._pop_buffer(turn_id)
             self._held_completed.clear()
 
     @property
@@ -128,7 +160,7 @@ class MessageRouter:
     def subscribe_turn(self, turn_id: str, sink: Sink) -> list[Notification]:
         """Route `turn_id` to `sink`; return what was buffered, for the driver to replay first."""
         self._turns[turn_id] = sink
-        buffered = self._buffers.pop(turn_id, None)
+        buffered = self._pop_buffer(turn_id)
         return list(buffered) if buffered else []
 
     def unsubscribe_turn(self, turn_id: str) -> None:
@@ -147,6 +179,112 @@ class MessageRouter:
     @property
     def buffered_turns(self) -> int:
         return len(self._buffers)
+
+    @property
+    def buffered_notifications(self) -> int:
+        return self._buffered_total
+
+    def _pop_buffer(self, turn_id: str) -> deque[Notification] | None:
+        buffer = self._buffers.pop(turn_id, None)
+        if buffer is not None:
+            self._buffered_total -= len(buffer)
+        return buffer
+
+    def _buffer(self, turn_id: str, note: Notification) -> None:
+        buffer = self._buffers.get(turn_id)
+        if buffer is None:
+            buffer = self._buffers[turn_id] = deque()
+            if len(self._buffers) > MAX_UNCLAIMED_TURNS:
+                self._pop_buffer(next(iter(self._buffers)))
+                self.dropped_buffers += 1
+        buffer.append(note)
+        self._buffered_total += 1
+        if self._buffered_total > MAX_BUFFERED_NOTIFICATIONS:
+            # Shed the oldest notification of the oldest turn: a flood for a turn nobody
+            # claims must not grow memory without bound.
+            oldest_id, oldest = next(iter(self._buffers.items()))
+            oldest.popleft()
+            self._buffered_total -= 1
+            self.dropped_buffered += 1
+            if not oldest:
+                del self._buffers[oldest_id]
+
+    # -- keyed subscriptions ----------------------------------------------------------
+
+    def subscribe_key(
+        self,
+        method: str,
+        path: KeyPath,
+        value: str,
+        sink: Sink,
+        *,
+        once: bool = False,
+        tee: bool = False,
+    ) -> list[Notification]:
+        """Route `method` notifications whose params at `path` equal `value` to `sink`.
+
+        Returns the retained notifications that match (see `retain_key`), oldest first, for
+        the driver to deliver before anything else. With `once`, the subscription ends after
+        one delivery (a retained match counts). With `tee`, the notification is also routed
+        as if there were no subscription. One subscription per (method, path, value):
+        `ValueError` if it is taken.
+        """
+        by_path = self._keyed.get(method, {})
+        if value in by_path.get(path, {}):
+            raise ValueError(f"{method} {'.'.join(path)}={value!r} already has a subscriber")
+        replay: list[Notification] = []
+        for note in list(self._retained):
+            if note.method == method and _dig(note.params, path) == value:
+                self._retained.remove(note)
+                replay.append(note)
+                if once:
+                    return replay
+        self._keyed.setdefault(method, {}).setdefault(path, {})[value] = _KeyedSubscription(
+            sink, once, tee
+        )
+        return replay
+
+    def unsubscribe_key(self, method: str, path: KeyPath, value: str) -> bool:
+        """End a keyed subscription. True if there was one."""
+        by_path = self._keyed.get(method)
+        if by_path is None or by_path.get(path, {}).pop(value, None) is None:
+            return False
+        if not by_path[path]:
+            del by_path[path]
+            if not by_path:
+                del self._keyed[method]
+        return True
+
+    def retain_key(self, method: str, path: KeyPath) -> None:
+        """From now on, retain unclaimed `method` notifications that have a key at `path`."""
+        self._retain.setdefault(method, set()).add(path)
+
+    @property
+    def keyed_subscriptions(self) -> int:
+        return sum(len(v) for by_path in self._keyed.values() for v in by_path.values())
+
+    @property
+    def retained_count(self) -> int:
+        return len(self._retained)
+
+    def _route_keyed(self, note: Notification) -> tuple[list[Delivery], bool]:
+        """The keyed deliveries of `note`, and whether it is still to be routed as usual."""
+        by_path = self._keyed.get(note.method)
+        if by_path is not None:
+            for path, subscriptions in by_path.items():
+                value = _dig(note.params, path)
+                if value is None:
+                    continue
+                subscription = subscriptions.get(value)
+                if subscription is None:
+                    continue
+                if subscription.once:
+                    self.unsubscribe_key(note.method, path, value)
+                return [(subscription.sink, note)], subscription.tee
+        paths = self._retain.get(note.method)
+        if paths and any(_dig(note.params, path) is not None for path in paths):
+            self._retained.append(note)
+        return [], True
 
     # -- routing ----------------------------------------------------------------------
 
@@ -171,6 +309,9 @@ class MessageRouter:
 
     def _route_response(self, message: dict[str, Any]) -> list[Delivery] | Dropped:
         request_id = message["id"]
+        if not isinstance(request_id, (int, str)) or isinstance(request_id, bool):
+            # We only send integer ids; anything else (a list would not even hash) is noise.
+            return Dropped(f"response to unknown request id {request_id!r}", message)
         pending = self._pending.pop(request_id, None)
         if pending is None and isinstance(request_id, str) and request_id.isdigit():
             pending = self._pending.pop(int(request_id), None)
@@ -195,6 +336,15 @@ class MessageRouter:
         return deliveries
 
     def _route_notification(self, note: Notification) -> list[Delivery]:
+        if note.method in self._keyed or note.method in self._retain:
+            keyed, route_on = self._route_keyed(note)
+            if not route_on:
+                return keyed
+            if keyed:
+                return keyed + self._route_by_turn(note)
+        return self._route_by_turn(note)
+
+    def _route_by_turn(self, note: Notification) -> list[Delivery]:
         turn_id = note.turn_id
         if turn_id is None:
             return [(self.global_sink, note)]
@@ -205,24 +355,17 @@ class MessageRouter:
             return [(sink, note)]
         if turn_id in self._finished:
             return [(self.global_sink, note)]
-        buffer = self._buffers.get(turn_id)
         if note.method == TURN_COMPLETED:
             self._remember_finished(turn_id, None)
             if self._claims_in_flight:
                 # A turn/start response may yet claim this turn: hold its buffer until then.
-                self._buffers.setdefault(turn_id, deque()).append(note)
+                self._buffer(turn_id, note)
                 self._held_completed.append(turn_id)
                 return []
             # Nobody holds this turn: free what it buffered.
-            if buffer is not None:
-                del self._buffers[turn_id]
+            self._pop_buffer(turn_id)
             return [(self.global_sink, note)]
-        if buffer is None:
-            buffer = self._buffers[turn_id] = deque()
-            if len(self._buffers) > MAX_UNCLAIMED_TURNS:
-                self._buffers.popitem(last=False)
-                self.dropped_buffers += 1
-        buffer.append(note)
+        self._buffer(turn_id, note)
         return []
 
     def _detach(self, turn_id: str) -> None:
@@ -241,14 +384,32 @@ class MessageRouter:
         """The connection is gone: wake every waiter and stream with `error`."""
         deliveries: list[Delivery] = [(p.sink, error) for p in self._pending.values()]
         deliveries += [(sink, error) for sink in self._turns.values()]
+        deliveries += [
+            (subscription.sink, error)
+            for by_path in self._keyed.values()
+            for subscriptions in by_path.values()
+            for subscription in subscriptions.values()
+        ]
         deliveries.append((self.global_sink, error))
+        self._keyed.clear()
+        self._retained.clear()
         self._pending.clear()
         self._claims_in_flight = 0
         self._held_completed.clear()
         for turn_id in list(self._turns):
             self._detach(turn_id)
         self._buffers.clear()
+        self._buffered_total = 0
         return deliveries
+
+
+def _dig(params: Any, path: KeyPath) -> str | None:
+    value = params
+    for key in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value if isinstance(value, str) else None
 
 
 def _turn_id_of_result(result: Any) -> str | None:

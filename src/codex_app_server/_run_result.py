@@ -81,21 +81,22 @@ class TurnCollector:
                 return text if isinstance(text, str) else None
         return None
 
-    def turn(self) -> Turn:
-        """The completed turn, with the collected items when the server sent none."""
+    def turn(self, items: list[ThreadItem] | None = None) -> Turn:
+        """The completed turn, with the collected items when the server sent none.
+
+        Items that do not validate (a type newer than this SDK) are left out, not fatal.
+        """
         raw = dict(self.raw_turn or {"id": self.turn_id, "status": "inProgress", "items": []})
-        if not raw.get("items"):
-            raw["items"] = self.raw_items
+        server_items = raw.get("items")
+        if server_items and isinstance(server_items, list):
+            raw["items"] = _typed_items(server_items)
+        else:
+            raw["items"] = self.items() if items is None else items
         return model_class("Turn").model_validate(raw)  # type: ignore[return-value]
 
     def items(self) -> list[ThreadItem]:
-        typed: list[ThreadItem] = []
-        for raw in self.raw_items:
-            try:
-                typed.append(validate_thread_item(raw))
-            except Exception as exc:  # a newer item type or shape: keep going
-                logger.warning("skipping an item that does not validate: %s", exc)
-        return typed
+        """The collected items, typed; any that do not validate are logged and skipped."""
+        return _typed_items(self.raw_items)
 
     def usage(self) -> ThreadTokenUsage | None:
         if self.raw_usage is None:
@@ -108,9 +109,20 @@ class TurnCollector:
             error = (self.raw_turn or {}).get("error") or {}
             message = error.get("message") if isinstance(error, dict) else None
             raise TurnFailedError(self.turn_id, message or self.error_message, self.raw_turn)
+        items = self.items()
         return RunResult(
             final_response=self.final_response(),
-            items=self.items(),
+            items=items,
             usage=self.usage(),
-            turn=self.turn(),
+            turn=self.turn(items),
         )
+
+
+def _typed_items(raw_items: list[Any]) -> list[ThreadItem]:
+    typed: list[ThreadItem] = []
+    for raw in raw_items:
+        try:
+            typed.append(validate_thread_item(raw))
+        except Exception as exc:  # a newer item type or shape: keep going
+            logger.warning("skipping an item that does not validate: %s", exc)
+    return typed

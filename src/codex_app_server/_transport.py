@@ -15,12 +15,18 @@ import os
 import signal
 import subprocess
 import threading
+import time
 from collections import deque
+from collections.abc import Callable
 from typing import IO, Protocol
 
 from ._config import AppServerConfig
-from ._constants import STDERR_TAIL_LINES
+from ._constants import EXIT_STATUS_WAIT, STDERR_LINE_LIMIT, STDERR_TAIL_LINES
 from ._errors import MessageTooLargeError, TransportClosedError, TransportError
+from ._logging import redact_text
+
+#: Bytes asked of the pipe per read by `AsyncStdioTransport.read_lines`.
+_READ_CHUNK = 256 * 1024
 
 stderr_logger = logging.getLogger("codex_app_server.stderr")
 
@@ -64,10 +70,11 @@ class _StderrTail:
         self.lines: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
 
     def feed(self, raw: bytes) -> None:
-        line = raw.decode("utf-8", "replace").rstrip("\r\n")
+        line = raw[:STDERR_LINE_LIMIT].decode("utf-8", "replace").rstrip("\r\n")
         if line:
             self.lines.append(line)
-            stderr_logger.debug("%s", line)
+            if stderr_logger.isEnabledFor(logging.DEBUG):
+                stderr_logger.debug("%s", redact_text(line))
 
 
 def _kill_group(pid: int, sig: int) -> None:
@@ -87,11 +94,19 @@ class StdioTransport:
         self._close_lock = threading.Lock()
         self._stderr = _StderrTail()
         self._stderr_thread: threading.Thread | None = None
+        self._exit_thread: threading.Thread | None = None
+        self._exited = threading.Event()
+        self._closing = False
         self._closed = False
 
     @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc else None
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit status once the app-server has exited (negative: killed by a signal)."""
+        return self._proc.returncode if self._proc else None
 
     def start(self) -> None:
         argv = self._config.build_argv()
@@ -115,15 +130,37 @@ class StdioTransport:
             target=self._drain_stderr, name="codex-app-server-stderr", daemon=True
         )
         self._stderr_thread.start()
+        self._exit_thread = threading.Thread(
+            target=self._watch_exit, name="codex-app-server-exit", daemon=True
+        )
+        self._exit_thread.start()
 
     def _drain_stderr(self) -> None:
         assert self._proc is not None and self._proc.stderr is not None
-        for raw in iter(self._proc.stderr.readline, b""):
+        readline = self._proc.stderr.readline
+        for raw in iter(lambda: readline(STDERR_LINE_LIMIT), b""):
             self._stderr.feed(raw)
+
+    def _watch_exit(self) -> None:
+        # Ends the app-server's process group the moment it exits: a shell or MCP server it
+        # started must not outlive it, nor keep our pipes open (a child holding stdout would
+        # hide the exit from the reader forever). The group is killed before the app-server
+        # is reaped, while its pid (the group id) cannot have been reused.
+        proc = self._proc
+        assert proc is not None
+        killed = False
+        with contextlib.suppress(AttributeError, OSError):  # no waitid: kill after reaping
+            os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
+            _kill_group(proc.pid, signal.SIGKILL)
+            killed = True
+        proc.wait()
+        if not killed:
+            _kill_group(proc.pid, signal.SIGKILL)
+        self._exited.set()
 
     def write_line(self, data: bytes) -> None:
         stdin = self._stdin
-        if stdin is None or self._closed:
+        if stdin is None or self._closing:
             raise self.closed_error("the app-server connection is closed")
         with self._write_lock:
             try:
@@ -148,49 +185,105 @@ class StdioTransport:
         return line
 
     def closed_error(self, reason: str) -> TransportClosedError:
-        exit_code: int | None = None
+        # Give a dying process a moment to be reaped and its last stderr lines to arrive,
+        # bounded so that waiters learn of the death promptly.
+        deadline = time.monotonic() + EXIT_STATUS_WAIT
         if self._proc is not None:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                exit_code = self._proc.wait(timeout=1.0)
+            self._exited.wait(EXIT_STATUS_WAIT)
         if self._stderr_thread is not None:
-            self._stderr_thread.join(timeout=0.5)
+            self._stderr_thread.join(max(0.0, deadline - time.monotonic()))
         return TransportClosedError(
-            reason, exit_code=exit_code, stderr_tail=list(self._stderr.lines)
+            reason, exit_code=self.returncode, stderr_tail=list(self._stderr.lines)
         )
 
     def close(self) -> None:
+        """Close stdin, wait; SIGTERM the group, wait; SIGKILL it. Bounded (3 x grace).
+
+        Idempotent; a concurrent caller returns once the first one is done.
+        """
         with self._close_lock:
             if self._closed:
                 return
-            self._closed = True
+            self._closing = True
+            try:
+                if self._proc is not None:
+                    self._terminate(self._proc)
+            finally:
+                self._closed = True
+
+    def _terminate(self, proc: subprocess.Popen[bytes]) -> None:
+        grace = self._config.shutdown_grace
+        # A writer stuck on a full pipe (a frozen server) holds the write lock: then skip the
+        # EOF step; the signals below break the pipe and free the writer.
+        if self._write_lock.acquire(timeout=grace):
+            try:
+                with contextlib.suppress(OSError, ValueError):
+                    if self._stdin is not None:
+                        self._stdin.close()
+            finally:
+                self._write_lock.release()
+            exited = self._exited.wait(grace)
+        else:
+            exited = self._exited.is_set()
+        if not exited:
+            _kill_group(proc.pid, signal.SIGTERM)
+            # A stopped (SIGSTOP) process acts on SIGTERM only once it is continued.
+            _kill_group(proc.pid, signal.SIGCONT)
+            if not self._exited.wait(grace):
+                _kill_group(proc.pid, signal.SIGKILL)
+                self._exited.wait(grace)
+        # No signal once the app-server is reaped: its pid, the group id, may be reused by
+        # then. The exit watcher ended the rest of the group as the app-server exited.
+        # stdout is left to the reader thread, which now sees EOF; closing a pipe under a
+        # blocked reader would block on the buffer lock (see `release`).
+
+    def release(self, *, stdout: bool = True) -> None:
+        """Close the pipes once their readers are done with them (bounded).
+
+        `stdout=False` when the reader thread may still be blocked on it: closing a
+        buffered pipe under a blocked reader blocks until that read returns.
+        """
         proc = self._proc
         if proc is None:
             return
         grace = self._config.shutdown_grace
-        with self._write_lock, contextlib.suppress(OSError, ValueError):
-            if self._stdin is not None:
-                self._stdin.close()
-        for sig in (None, signal.SIGTERM, signal.SIGKILL):
-            if sig is not None:
-                _kill_group(proc.pid, sig)
+        for thread in (self._stderr_thread, self._exit_thread):
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(grace)
+        streams: list[IO[bytes] | None] = []
+        if stdout:
+            streams.append(proc.stdout)
+        if self._stderr_thread is None or not self._stderr_thread.is_alive():
+            streams.append(proc.stderr)
+        for stream in streams:
+            with contextlib.suppress(OSError, ValueError):
+                if stream is not None:
+                    stream.close()
+        if self._write_lock.acquire(blocking=False):
             try:
-                proc.wait(timeout=grace)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        # The app-server is gone; end anything it left behind in its group.
-        _kill_group(proc.pid, signal.SIGKILL)
-        # stdout is left to the reader thread, which now sees EOF; closing a pipe under a
-        # blocked reader can deadlock on the buffer lock.
-
-    def release(self) -> None:
-        """Close the pipes once the reader thread is done with them."""
-        proc = self._proc
-        if proc is not None:
-            for stream in (proc.stdout, proc.stderr):
                 with contextlib.suppress(OSError, ValueError):
-                    if stream is not None:
-                        stream.close()
+                    if self._stdin is not None:
+                        self._stdin.close()
+            finally:
+                self._write_lock.release()
+
+
+class _ExitAwareProtocol(asyncio.subprocess.SubprocessStreamProtocol):
+    """asyncio's subprocess protocol, plus a callback the moment the process exits.
+
+    (`Process.wait()` also waits for every pipe to close, which a child that inherited one
+    can put off forever.)
+    """
+
+    def __init__(
+        self, limit: int, loop: asyncio.AbstractEventLoop, on_exit: Callable[[], None]
+    ) -> None:
+        super().__init__(limit=limit, loop=loop)
+        self._on_exit = on_exit
+
+    def process_exited(self) -> None:
+        super().process_exited()
+        self._on_exit()
 
 
 class AsyncStdioTransport:
@@ -201,17 +294,30 @@ class AsyncStdioTransport:
         self._proc: asyncio.subprocess.Process | None = None
         self._stderr = _StderrTail()
         self._stderr_task: asyncio.Task[None] | None = None
+        self._exited: asyncio.Future[None] | None = None
         self._closed = False
         self._close_task: asyncio.Task[None] | None = None
+        self._partial: list[bytes] = []  # chunks of a line `read_lines` has not seen end
+        self._partial_size = 0
+        self._eof = False
 
     @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc else None
 
+    @property
+    def returncode(self) -> int | None:
+        """The exit status once the app-server has exited (negative: killed by a signal)."""
+        return self._proc.returncode if self._proc else None
+
     async def start(self) -> None:
         argv = self._config.build_argv()
+        loop = asyncio.get_running_loop()
+        self._exited = loop.create_future()
+        limit = self._config.max_line_bytes
         try:
-            self._proc = await asyncio.create_subprocess_exec(
+            transport, protocol = await loop.subprocess_exec(
+                lambda: _ExitAwareProtocol(limit, loop, self._on_exit),
                 *argv,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
@@ -219,11 +325,21 @@ class AsyncStdioTransport:
                 cwd=self._config.cwd,
                 env=self._config.build_env(),
                 start_new_session=True,
-                limit=self._config.max_line_bytes,
             )
         except OSError as exc:
             raise TransportError(f"could not start the app-server {argv[0]!r}: {exc}") from exc
-        self._stderr_task = asyncio.get_running_loop().create_task(self._drain_stderr())
+        self._proc = asyncio.subprocess.Process(transport, protocol, loop)
+        if self._exited.done():  # it exited before we knew its pid
+            _kill_group(self._proc.pid, signal.SIGKILL)
+        self._stderr_task = loop.create_task(self._drain_stderr())
+
+    def _on_exit(self) -> None:
+        # The app-server is gone: end its process group with it, so no shell or MCP server
+        # outlives it, nor keeps our pipes open (which would hide the exit from the reader).
+        if self._exited is not None and not self._exited.done():
+            self._exited.set_result(None)
+        if self._proc is not None:
+            _kill_group(self._proc.pid, signal.SIGKILL)
 
     async def _drain_stderr(self) -> None:
         assert self._proc is not None and self._proc.stderr is not None
@@ -261,24 +377,67 @@ class AsyncStdioTransport:
                 f"{self._config.max_line_bytes}"
             ) from exc
 
-    def closed_error(self, reason: str) -> TransportClosedError:
+    async def read_lines(self) -> list[bytes]:
+        """Every complete line that has arrived (at least one, waiting if need be), without
+        their newlines; [] at end of stream. A last line with no newline is returned at EOF.
+
+        The reader's hot path: one read and one split per chunk instead of a `readline()`
+        per message. Do not mix with `read_line()`. Lines longer than `max_line_bytes`
+        raise `MessageTooLargeError`, as `read_line()` does.
+        """
         proc = self._proc
-        exit_code = proc.returncode if proc is not None else None
+        if proc is None or proc.stdout is None or self._eof:
+            return []
+        read, limit, partial = proc.stdout.read, self._config.max_line_bytes, self._partial
+        while True:
+            chunk = await read(_READ_CHUNK)
+            if not chunk:
+                self._eof = True
+                tail = b"".join(partial)
+                partial.clear()
+                return [tail] if tail else []
+            if b"\n" not in chunk:  # the middle of a long line: keep it, copy it once
+                partial.append(chunk)
+                self._partial_size += len(chunk)
+                if self._partial_size > limit:
+                    raise self._too_large()
+                continue
+            if partial:
+                partial.append(chunk)
+                chunk = b"".join(partial)
+                partial.clear()
+            lines = chunk.split(b"\n")
+            rest = lines.pop()
+            self._partial_size = len(rest)
+            if rest:
+                partial.append(rest)
+            if len(chunk) > limit and (self._partial_size > limit or max(map(len, lines)) > limit):
+                raise self._too_large()
+            return lines
+
+    def _too_large(self) -> MessageTooLargeError:
+        return MessageTooLargeError(
+            f"the app-server sent a line longer than max_line_bytes={self._config.max_line_bytes}"
+        )
+
+    def closed_error(self, reason: str) -> TransportClosedError:
         return TransportClosedError(
-            reason, exit_code=exit_code, stderr_tail=list(self._stderr.lines)
+            reason, exit_code=self.returncode, stderr_tail=list(self._stderr.lines)
         )
 
     async def wait_exit(self, timeout: float) -> int | None:
-        """Wait up to `timeout` for the process to exit; its exit code, or None."""
-        proc = self._proc
-        if proc is None:
-            return None
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(proc.wait(), timeout)
-        if self._stderr_task is not None:
-            with contextlib.suppress(asyncio.TimeoutError, Exception):
-                await asyncio.wait_for(asyncio.shield(self._stderr_task), 0.5)
-        return proc.returncode
+        """Wait up to `timeout` for the process to exit and its stderr to end; the exit code."""
+        pending = [f for f in (self._exited, self._stderr_task) if f is not None and not f.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
+        return self.returncode
+
+    async def _wait_exited(self, timeout: float) -> bool:
+        if self._exited is None:
+            return True
+        if not self._exited.done():
+            await asyncio.wait([self._exited], timeout=timeout)
+        return self._exited.done()
 
     async def close(self) -> None:
         # Shielded, so a cancelled close() still finishes reaping the process.
@@ -287,6 +446,7 @@ class AsyncStdioTransport:
         await asyncio.shield(self._close_task)
 
     async def _close(self) -> None:
+        """Close stdin, wait; SIGTERM the group, wait; SIGKILL it. Bounded (3 x grace)."""
         self._closed = True
         proc = self._proc
         if proc is None:
@@ -295,16 +455,19 @@ class AsyncStdioTransport:
         if proc.stdin is not None:
             with contextlib.suppress(Exception):
                 proc.stdin.close()
-        for sig in (None, signal.SIGTERM, signal.SIGKILL):
-            if sig is not None:
-                _kill_group(proc.pid, sig)
-            try:
-                await asyncio.wait_for(proc.wait(), grace)
-                break
-            except asyncio.TimeoutError:
-                continue
-        _kill_group(proc.pid, signal.SIGKILL)
-        if self._stderr_task is not None:
-            self._stderr_task.cancel()
+        if not await self._wait_exited(grace):
+            _kill_group(proc.pid, signal.SIGTERM)
+            # A stopped (SIGSTOP) process acts on SIGTERM only once it is continued.
+            _kill_group(proc.pid, signal.SIGCONT)
+            if not await self._wait_exited(grace):
+                _kill_group(proc.pid, signal.SIGKILL)
+                await self._wait_exited(grace)
+        # No signal once the app-server is reaped (its pid, the group id, may be reused):
+        # `_on_exit` ended the rest of the group as it exited.
+        stderr_task = self._stderr_task
+        if stderr_task is not None:
+            if not stderr_task.done():  # its last lines are on their way
+                await asyncio.wait([stderr_task], timeout=min(grace, EXIT_STATUS_WAIT))
+            stderr_task.cancel()
             with contextlib.suppress(BaseException):
-                await self._stderr_task
+                await stderr_task

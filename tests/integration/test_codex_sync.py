@@ -29,7 +29,7 @@ def test_reference_example_runs(
         result = thread.run("Say hello in one sentence.")
     assert result.final_response == "Hello from the scripted model."
     assert result.usage is not None and result.usage.total.total_tokens > 0
-    assert any(getattr(i, "root", i).type == "agentMessage" for i in result.items)
+    assert any(i.type == "agentMessage" for i in result.items)
     assert scripted_model.requests[0].last_user_text == "Say hello in one sentence."
 
 

@@ -97,7 +97,7 @@ def test_run_collects_final_response(codex: Codex) -> None:
     result = thread.run("hello there world")
     assert result.final_response == "hello there world"
     assert result.turn is not None and result.turn.status.value == "completed"
-    assert [type(i.root).__name__ if hasattr(i, "root") else type(i).__name__ for i in result.items]
+    assert [type(i).__name__ for i in result.items] == ["AgentMessageThreadItem"]
 
 
 def test_early_notifications_are_replayed_to_the_handle(
@@ -323,3 +323,26 @@ def test_models_and_thread_list_are_typed(server: MockAppServer, codex: Codex) -
     assert codex.thread_list(limit=5).data == []
     sent = [m for m in codex.client._transport.received if m.get("method") == "thread/list"]  # type: ignore[attr-defined]
     assert sent[0]["params"] == {"limit": 5}
+
+
+def test_close_cancels_the_decline_timer_of_a_hung_handler(transport: MockTransport) -> None:
+    release = threading.Event()
+    started = threading.Event()
+
+    def handler(request: Any) -> Any:
+        started.set()
+        release.wait(10)
+        return {"decision": "decline"}
+
+    config = AppServerConfig(request_timeout=5.0, server_request_timeout=600)
+    client = AppServerClient(config, transport=transport, server_request_handler=handler)
+    client.start()
+    transport.send({"id": 7, "method": "item/commandExecution/requestApproval", "params": {}})
+    assert started.wait(5)
+    timers = [t for t in threading.enumerate() if isinstance(t, threading.Timer)]
+    assert timers, "a decline timer should be running while the handler works"
+    client.close()
+    for timer in timers:
+        timer.join(5)
+        assert not timer.is_alive()
+    release.set()

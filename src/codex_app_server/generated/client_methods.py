@@ -108,6 +108,9 @@ if TYPE_CHECKING:
         FuzzyFileSearchSessionStopResponse,
         FuzzyFileSearchSessionUpdateParams,
         FuzzyFileSearchSessionUpdateResponse,
+        GatewayOAuthCancelResponse,
+        GatewayOAuthLoginResponse,
+        GatewayOAuthReadResponse,
         GetAccountParams,
         GetAccountRateLimitsParams,
         GetAccountRateLimitsResponse,
@@ -500,9 +503,19 @@ class SyncClientMethods:
         /,
         *,
         timeout: float | None = None,
-    ) -> Any:
+    ) -> GatewayOAuthCancelResponse:
         """Send ``account/gatewayOAuth/cancel``."""
-        return self._typed_request("account/gatewayOAuth/cancel", params, {}, None, None, timeout)
+        return cast(
+            "GatewayOAuthCancelResponse",
+            self._typed_request(
+                "account/gatewayOAuth/cancel",
+                params,
+                {},
+                None,
+                "GatewayOAuthCancelResponse",
+                timeout,
+            ),
+        )
 
     def account_gateway_oauth_login(
         self,
@@ -510,9 +523,14 @@ class SyncClientMethods:
         /,
         *,
         timeout: float | None = None,
-    ) -> Any:
+    ) -> GatewayOAuthLoginResponse:
         """Send ``account/gatewayOAuth/login``."""
-        return self._typed_request("account/gatewayOAuth/login", params, {}, None, None, timeout)
+        return cast(
+            "GatewayOAuthLoginResponse",
+            self._typed_request(
+                "account/gatewayOAuth/login", params, {}, None, "GatewayOAuthLoginResponse", timeout
+            ),
+        )
 
     def account_gateway_oauth_read(
         self,
@@ -520,9 +538,16 @@ class SyncClientMethods:
         /,
         *,
         timeout: float | None = None,
-    ) -> Any:
-        """Send ``account/gatewayOAuth/read``."""
-        return self._typed_request("account/gatewayOAuth/read", params, {}, None, None, timeout)
+    ) -> GatewayOAuthReadResponse:
+        """Returns: Current effective gateway policy and credential readiness; never contains
+        credentials.
+        """
+        return cast(
+            "GatewayOAuthReadResponse",
+            self._typed_request(
+                "account/gatewayOAuth/read", params, {}, None, "GatewayOAuthReadResponse", timeout
+            ),
+        )
 
     def account_login_cancel(
         self,
@@ -6256,10 +6281,18 @@ class AsyncClientMethods:
         /,
         *,
         timeout: float | None = None,
-    ) -> Any:
+    ) -> GatewayOAuthCancelResponse:
         """Send ``account/gatewayOAuth/cancel``."""
-        return await self._typed_request(
-            "account/gatewayOAuth/cancel", params, {}, None, None, timeout
+        return cast(
+            "GatewayOAuthCancelResponse",
+            await self._typed_request(
+                "account/gatewayOAuth/cancel",
+                params,
+                {},
+                None,
+                "GatewayOAuthCancelResponse",
+                timeout,
+            ),
         )
 
     async def account_gateway_oauth_login(
@@ -6268,10 +6301,13 @@ class AsyncClientMethods:
         /,
         *,
         timeout: float | None = None,
-    ) -> Any:
+    ) -> GatewayOAuthLoginResponse:
         """Send ``account/gatewayOAuth/login``."""
-        return await self._typed_request(
-            "account/gatewayOAuth/login", params, {}, None, None, timeout
+        return cast(
+            "GatewayOAuthLoginResponse",
+            await self._typed_request(
+                "account/gatewayOAuth/login", params, {}, None, "GatewayOAuthLoginResponse", timeout
+            ),
         )
 
     async def account_gateway_oauth_read(
@@ -6280,10 +6316,15 @@ class AsyncClientMethods:
         /,
         *,
         timeout: float | None = None,
-    ) -> Any:
-        """Send ``account/gatewayOAuth/read``."""
-        return await self._typed_request(
-            "account/gatewayOAuth/read", params, {}, None, None, timeout
+    ) -> GatewayOAuthReadResponse:
+        """Returns: Current effective gateway policy and credential readiness; never contains
+        credentials.
+        """
+        return cast(
+            "GatewayOAuthReadResponse",
+            await self._typed_request(
+                "account/gatewayOAuth/read", params, {}, None, "GatewayOAuthReadResponse", timeout
+            ),
         )
 
     async def account_login_cancel(

@@ -6206,8 +6206,8 @@ class TurnSettingsUpdateStatus(str, Enum):
 
 class TurnStartedThreadTimelineEntry(BaseModel):
     position: conint(ge=0)
-    started_at: int | None = Field(default=None, alias="started_at")
-    turn_id: str = Field(..., alias="turn_id")
+    started_at: int | None = None
+    turn_id: str
     type: Literal["turnStarted"]
 
 
@@ -10426,10 +10426,10 @@ class AppsListResponse(BaseModel):
 
 class BemItemPromotedThreadRealtimeItem(BaseModel):
     id: str
-    item_id: str = Field(..., alias="item_id")
+    item_id: str
     presentation: ThreadRealtimeBemItemPresentation
     realtime_session_id: str
-    turn_id: str = Field(..., alias="turn_id")
+    turn_id: str
     type: Literal["bemItemPromoted"]
 
 
@@ -11322,13 +11322,13 @@ class ThreadTurnsListClientRequest(BaseModel):
 
 
 class TurnCompletedThreadTimelineEntry(BaseModel):
-    completed_at: int | None = Field(default=None, alias="completed_at")
-    duration_ms: int | None = Field(default=None, alias="duration_ms")
+    completed_at: int | None = None
+    duration_ms: int | None = None
     error: TurnError | None = None
     position: conint(ge=0)
-    started_at: int | None = Field(default=None, alias="started_at")
+    started_at: int | None = None
     status: TurnStatus
-    turn_id: str = Field(..., alias="turn_id")
+    turn_id: str
     type: Literal["turnCompleted"]
 
 

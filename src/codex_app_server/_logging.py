@@ -1,0 +1,128 @@
+"""Logging: the wire trace and secret redaction.
+
+Loggers used by the SDK (all children of ``codex_app_server``):
+
+- ``codex_app_server``: warnings and errors of the clients.
+- ``codex_app_server.wire``: at DEBUG, one line per JSON-RPC message in each direction
+  (``send {...}`` / ``recv {...}``), with secrets redacted. Nothing is formatted unless
+  the logger is enabled for DEBUG.
+- ``codex_app_server.stderr``: at DEBUG, each line the app-server writes to its stderr
+  (with bearer tokens and API keys redacted).
+
+Turn it all on with ``logging.basicConfig(level=logging.DEBUG)``, or only the trace with
+``logging.getLogger("codex_app_server.wire").setLevel(logging.DEBUG)`` plus a handler.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import re
+from typing import Any
+
+wire_logger = logging.getLogger("codex_app_server.wire")
+
+#: What a redacted value is replaced with.
+REDACTED = "[REDACTED]"
+
+#: Longest trace line, in characters; the rest is cut (a 1 MB file read is not a log line).
+MAX_TRACE_CHARS = 16_000
+
+# Keys (case-insensitive, without "_" and "-") whose values are secrets, whatever their type.
+_SECRET_KEYS = frozenset(
+    {
+        "authorization",
+        "proxyauthorization",
+        "cookie",
+        "setcookie",
+        "password",
+        "passwd",
+        "passphrase",
+        "token",
+        "apikey",
+        "xapikey",
+        "secret",
+        "credentials",
+        "credential",
+        "privatekey",
+        "sessionkey",
+        "sessiontoken",
+    }
+)
+# ...and keys ending with one of these (`accessToken`, `OPENAI_API_KEY`, `clientSecret`).
+# Plural "tokens" (`inputTokens`, `tokenUsage`) are counts, not secrets.
+_SECRET_SUFFIXES = ("token", "apikey", "secret", "password", "privatekey", "credentials")
+
+# Secrets inside free text: "Bearer <token>", OpenAI keys, GitHub tokens, JWTs,
+# and NAME=value pairs whose NAME says it holds a secret. Compiled on first use.
+_TEXT_PATTERN_SOURCES: tuple[tuple[str, str], ...] = (
+    (r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{4,}", r"\1 " + REDACTED),
+    (r"\bsk-[A-Za-z0-9_-]{8,}", "sk-" + REDACTED),
+    (r"\bgh[pousr]_[A-Za-z0-9]{16,}", REDACTED),
+    (r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*", REDACTED),
+    (
+        r"(?i)\b([A-Z0-9_]*(?:API_KEY|TOKEN|SECRET|PASSWORD))(\s*[=:]\s*)"
+        r"(?![\[\s])([^\s\"',;&]+)",
+        r"\1\2" + REDACTED,
+    ),
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _text_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(p), r) for p, r in _TEXT_PATTERN_SOURCES)
+
+
+def is_secret_key(key: str) -> bool:
+    """True when a mapping key names a secret (`apiKey`, `accessToken`, `Authorization`...)."""
+    normalized = key.lower().replace("_", "").replace("-", "")
+    return normalized in _SECRET_KEYS or normalized.endswith(_SECRET_SUFFIXES)
+
+
+def redact_text(text: str) -> str:
+    """`text` with bearer tokens, `sk-...` keys, JWTs and `NAME_TOKEN=value` pairs redacted."""
+    for pattern, replacement in _text_patterns():
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def redact(value: Any) -> Any:
+    """A copy of a JSON-like value with secrets replaced by ``"[REDACTED]"``.
+
+    Values of secret-named keys are replaced at any depth (empty ones are kept, so a
+    trace still shows that a field was empty); strings anywhere are scanned for tokens.
+    """
+    if isinstance(value, dict):
+        return {
+            key: (
+                REDACTED
+                if isinstance(key, str) and value_ not in (None, "") and is_secret_key(key)
+                else redact(value_)
+            )
+            for key, value_ in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [redact(v) for v in value]
+    if isinstance(value, str):
+        return redact_text(value)
+    return value
+
+
+def format_message(message: Any, limit: int = MAX_TRACE_CHARS) -> str:
+    """One message as compact, redacted JSON, cut to `limit` characters."""
+    text = json.dumps(redact(message), ensure_ascii=False, separators=(",", ":"), default=str)
+    if len(text) > limit:
+        text = f"{text[:limit]}... ({len(text) - limit} more chars)"
+    return text
+
+
+def trace_wire(direction: str, message: Any) -> None:
+    """Log one message on the wire trace. Callers check `wire_logger.isEnabledFor(DEBUG)`
+    first, so that nothing is redacted or formatted when the trace is off."""
+    wire_logger.debug("%s %s", direction, format_message(message))
+
+
+def trace_enabled() -> bool:
+    """True when the wire trace is on (the `codex_app_server.wire` logger logs DEBUG)."""
+    return wire_logger.isEnabledFor(logging.DEBUG)
