@@ -1,0 +1,72 @@
+"""Approvals, asyncio: an async reviewer, per-thread handlers, and the safe default.
+
+python examples/04_approvals/async.py                       # with your Codex account
+python examples/_offline.py examples/04_approvals/async.py  # offline, scripted model
+
+Handlers may be `async def` (awaited on the loop) or plain functions (run in a worker
+thread, so a slow one never blocks the event loop). A thread's handlers come first; one
+that returns None leaves the decision to the client-wide handlers, then to the safe
+default (decline).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from codex_app_server import AppServerConfig, AsyncCodex, Decision, ServerRequestHandlers
+
+if TYPE_CHECKING:
+    from codex_app_server.generated.v2_all import CommandExecutionRequestApprovalParams
+    from codex_app_server.testing import ScriptedModel
+
+READ_ONLY = {"read", "listFiles", "search"}
+
+
+async def review(params: CommandExecutionRequestApprovalParams) -> Decision | None:
+    """Client-wide: accept read-only commands; no opinion on the rest (-> declined)."""
+    await asyncio.sleep(0)  # e.g. ask a UI, a policy service, a human
+    kinds = {action.type for action in params.command_actions or []}
+    if kinds and kinds <= READ_ONLY:
+        print(f"[client-wide] accept {params.command}")
+        return "accept"
+    print(f"[client-wide] no opinion on {params.command}")
+    return None
+
+
+def audit(params: CommandExecutionRequestApprovalParams) -> None:
+    """Per thread: log every request and pass it on."""
+    print(f"[audit] thread asks to run {params.command}")
+
+
+async def main(config: AppServerConfig | None = None) -> None:
+    handlers = ServerRequestHandlers(command_approval=review)
+    async with AsyncCodex(config, handlers=handlers) as codex:
+        thread = await codex.thread_start(
+            approval_policy="untrusted",
+            approvals_reviewer="user",
+            handlers=ServerRequestHandlers(command_approval=audit),
+        )
+        result = await thread.run("List the files here, then delete the build directory.")
+        statuses = [
+            f"{item.command} -> {item.status.value}"
+            for item in result.items
+            if item.type == "commandExecution"
+        ]
+        print("commands:", statuses)
+        print("answer:", result.final_response)
+
+
+def script(model: ScriptedModel) -> None:
+    """The model replies this example needs offline."""
+    from codex_app_server.testing import Reply
+
+    model.enqueue(
+        Reply.shell("ls -a", call_id="list"),
+        Reply.shell("rm -rf build", call_id="delete"),
+        Reply.text("Listed the directory; deleting build/ was not approved."),
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
