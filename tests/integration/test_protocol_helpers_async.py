@@ -1,0 +1,203 @@
+"""The protocol helpers of `AsyncCodex` and `AsyncThread`, against the real runtime."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from codex_app_server import (
+    AsyncCodex,
+    AsyncCommandProcess,
+    AsyncFsWatch,
+    AsyncThread,
+    InvalidRequestError,
+    RequestTimeoutError,
+)
+from codex_app_server.generated import v2_all
+from codex_app_server.testing import Reply, ScriptedModel
+
+from .test_protocol_methods import ECHO_MCP_SERVER
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
+
+
+class Env:
+    def __init__(self, codex: AsyncCodex, model: ScriptedModel, base: Path) -> None:
+        self.codex = codex
+        self.model = model
+        self.base = base
+
+    async def thread_with_turns(self, *texts: str) -> AsyncThread:
+        thread = await self.codex.thread_start()
+        for text in texts:
+            self.model.enqueue(Reply.text(f"answer to {text}"))
+            await thread.run(text)
+        return thread
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def env(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Env]:
+    base = tmp_path_factory.mktemp("helpers-async")
+    server = base / "mcp_echo.py"
+    server.write_text(ECHO_MCP_SERVER, encoding="utf-8")
+    with ScriptedModel() as model:
+        config = model.config(
+            base,
+            settings={
+                "mcp_servers.echo.command": sys.executable,
+                "mcp_servers.echo.args": [str(server)],
+            },
+        )
+        # Not started: the first helper call starts it (the helpers start lazily too).
+        codex = AsyncCodex(config)
+        try:
+            yield Env(codex, model, base)
+        finally:
+            await codex.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_model(env: Env) -> Iterator[None]:
+    env.model.reset()
+    yield
+    assert env.model.unexpected_requests == 0, "the model got a request nobody scripted"
+
+
+async def test_helpers_start_the_client_lazily(env: Env) -> None:
+    # The first test of the module: nothing has started the app-server yet.
+    servers = await env.codex.mcp_servers()
+    assert [s.name for s in servers] == ["echo"]
+
+
+async def test_threads_turns_and_items(env: Env) -> None:
+    thread = await env.thread_with_turns("async paging one", "async paging two")
+    stored = [t async for t in env.codex.iter_threads(page_size=1, search_term="async paging")]
+    assert [t.id for t in stored] == [thread.id]
+    assert isinstance(stored[0], v2_all.Thread)
+    turns = [t.id async for t in thread.iter_turns(page_size=1)]
+    assert len(turns) == 2
+    entries = [e async for e in thread.iter_items(page_size=1)]
+    assert len(entries) == 4
+    only_first = [e async for e in thread.iter_items(turn_id=turns[1])]
+    assert {e.turn_id for e in only_first} == {turns[1]}
+    await thread.rollback()
+    assert [t.id async for t in thread.iter_turns()] == turns[1:]
+    await thread.revert(turns[1])
+    assert [t async for t in thread.iter_turns()] == []
+    with pytest.raises(ValueError, match="cannot roll back"):
+        await thread.rollback()
+    await thread.delete()
+    other = await env.codex.thread_start()
+    await env.codex.thread_delete(other.id)
+
+
+async def test_review_goals_and_shell(env: Env) -> None:
+    thread = await env.thread_with_turns("code")
+    env.model.enqueue(Reply.text("All good."))
+    review = await thread.review()
+    assert (await review.run()).status.value == "completed"
+    assert review.collector.final_response() == "All good."
+    goal = await thread.goal_set("async goal", status="paused")  # active would start a turn
+    assert goal.objective == "async goal"
+    got = await thread.goal_get()
+    assert got is not None and got.objective == "async goal"
+    assert await thread.goal_clear() is True
+    item = await thread.shell_command("echo async-shell")
+    assert (item.aggregated_output, item.exit_code) == ("async-shell\n", 0)
+
+
+async def test_commands(env: Env) -> None:
+    done = await env.codex.command_exec(["bash", "-c", "echo hi; exit 2"])
+    assert (done.exit_code, done.stdout) == (2, "hi\n")
+    async with await env.codex.command_start(
+        ["bash", "-c", "read x; echo got $x; echo err >&2"], stdin=True
+    ) as process:
+        assert isinstance(process, AsyncCommandProcess)
+        await process.write(b"abc\n")
+        await process.close_stdin()
+        chunks = [chunk async for chunk in process]
+    assert (await process.wait()).exit_code == 0
+    assert process.stdout == b"got abc\n" and process.stderr == b"err\n"
+    assert {c.stream for c in chunks} == {"stdout", "stderr"}
+
+    sleeper = await env.codex.command_start(["sleep", "30"])
+    with pytest.raises(RequestTimeoutError):
+        await sleeper.wait(timeout=0.1)
+    await sleeper.terminate()
+    assert (await sleeper.wait(timeout=30)).exit_code != 0
+
+    async def run(n: int) -> bytes:
+        process = await env.codex.command_start(["bash", "-c", f"echo a{n}; echo b{n}"])
+        return b"".join([chunk.data async for chunk in process])
+
+    outputs = await asyncio.gather(*(run(n) for n in range(4)))
+    assert outputs == [f"a{n}\nb{n}\n".encode() for n in range(4)]
+
+    rejected = await env.codex.command_start([])
+    with pytest.raises(InvalidRequestError):
+        await rejected.wait()
+
+
+async def test_tty_resize(env: Env) -> None:
+    async with await env.codex.command_start(
+        ["bash", "-c", "stty size; read; stty size"],
+        tty=True,
+        stdin=True,
+        size=(24, 80),
+        sandbox_policy={"type": "dangerFullAccess"},
+    ) as process:
+        stream = process.__aiter__()
+        assert b"24 80" in (await stream.__anext__()).data
+        await process.resize(40, 120)
+        await process.write("\n")
+        rest = b"".join([chunk.data async for chunk in stream])
+    assert b"40 120" in rest
+
+
+async def test_files_and_watch(env: Env) -> None:
+    codex, root = env.codex, env.base / "async-files"
+    await codex.fs_mkdir(root / "d", recursive=True)
+    await codex.fs_write(root / "d" / "f.txt", "text")
+    assert await codex.fs_read(root / "d" / "f.txt") == b"text"
+    assert await codex.fs_read_text(root / "d" / "f.txt") == "text"
+    assert (await codex.fs_metadata(root / "d")).is_directory
+    await codex.fs_copy(root / "d" / "f.txt", root / "g.txt")
+    assert sorted(e.file_name for e in await codex.fs_list(root)) == ["d", "g.txt"]
+    await codex.fs_remove(root / "d", recursive=True)
+    assert [e.file_name for e in await codex.fs_list(root)] == ["g.txt"]
+    watch = await codex.fs_watch(root)
+    assert isinstance(watch, AsyncFsWatch)
+    async with watch:
+        (root / "new.txt").write_text("x")
+        change = await watch.next(timeout=10)
+        assert str(root / "new.txt") in change.changed_paths
+    assert [c async for c in watch] == []
+
+
+async def test_config_and_skills(env: Env) -> None:
+    codex = env.codex
+    assert (await codex.config_read()).config.model == "gpt-5.5"
+    assert (await codex.config_write("model_verbosity", "low")).status.value == "ok"
+    await codex.config_batch_write({"model_reasoning_summary": "concise"})
+    config = (await codex.config_read()).config
+    assert config.model_verbosity is not None and config.model_verbosity.value == "low"
+    skills = await codex.skills(cwds=[env.base])
+    assert [entry.cwd for entry in skills.data] == [str(env.base)]
+
+
+async def test_generic_request_and_typed_methods(env: Env) -> None:
+    client = env.codex.client
+    thread = await env.codex.thread_start()
+    raw = await client.request("thread/loaded/list", {})
+    assert thread.id in raw["data"]
+    typed = await client.request("thread/loaded/list", {}, v2_all.ThreadLoadedListResponse)
+    assert typed.data == raw["data"]
+    goal = await client.thread_goal_get(thread_id=thread.id)
+    assert isinstance(goal, v2_all.ThreadGoalGetResponse) and goal.goal is None
+    with pytest.raises(InvalidRequestError, match="unknown variant"):
+        await client.request("no/such/method", {})
