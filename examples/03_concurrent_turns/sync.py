@@ -1,0 +1,67 @@
+"""Concurrent turns: one Codex client runs several turns at once.
+
+Each turn's notifications are routed to its own handle by turn id, so any number of
+threads can run or stream different turns on one client.
+
+    python examples/03_concurrent_turns/sync.py                       # with your Codex account
+    python examples/_offline.py examples/03_concurrent_turns/sync.py  # offline, scripted model
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from codex_app_server import AppServerConfig, Codex, RunResult
+
+if TYPE_CHECKING:
+    from codex_app_server.testing import RecordedRequest, Reply, ScriptedModel
+
+QUESTIONS = [
+    "What is 6 times 7?",
+    "Which is the largest planet?",
+    "What is 'stressed' spelled backwards?",
+]
+
+
+def main(config: AppServerConfig | None = None) -> None:
+    with Codex(config) as codex:
+        threads = [codex.thread_start() for _ in QUESTIONS]
+        started = time.monotonic()
+
+        def ask(index: int) -> RunResult:
+            return threads[index].run(QUESTIONS[index])
+
+        with ThreadPoolExecutor(max_workers=len(QUESTIONS)) as pool:
+            results = list(pool.map(ask, range(len(QUESTIONS))))
+        elapsed = time.monotonic() - started
+
+        for question, result in zip(QUESTIONS, results, strict=True):
+            print(f"{question} -> {result.final_response}")
+        print(f"{len(results)} turns in {elapsed:.2f} s on one app-server")
+
+
+ANSWERS = {
+    "6 times 7": "Six times seven is 42.",
+    "largest planet": "Jupiter is the largest planet.",
+    "'stressed'": "Backwards, 'stressed' is 'desserts'.",
+}
+
+
+def answer(request: RecordedRequest) -> Reply:
+    """Offline: the scripted model answers by what it was asked (turns arrive in any order)."""
+    from codex_app_server.testing import Reply
+
+    question = request.last_user_text or ""
+    text = next((a for key, a in ANSWERS.items() if key in question), "I don't know.")
+    return Reply.text(text, deltas=4, delay=0.05)
+
+
+def script(model: ScriptedModel) -> None:
+    """The model replies this example needs offline."""
+    model.respond_with(answer)
+
+
+if __name__ == "__main__":
+    main()
