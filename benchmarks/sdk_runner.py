@@ -1,0 +1,470 @@
+"""Scenarios for the two SDKs, driven through their public high-level API only.
+
+`codex_app_server` (ours) and `openai_codex` (the official package) expose the same shape
+(`Codex` / `AsyncCodex`, `thread_start()`, `thread.turn()` / `thread.run()`,
+`handle.stream()` / `handle.interrupt()`), so one set of scenarios drives both; a `Flavor`
+says how to construct each client. Runs inside a worker subprocess.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from .common import (
+    COMPLETED,
+    DELTA,
+    PROMPT_HANG,
+    answer_text,
+    cpu,
+    now,
+    prompt,
+    rss_mb,
+    run_coroutine,
+)
+
+STEP_TIMEOUT = 120.0
+
+
+class Flavor:
+    """How to build and use one SDK."""
+
+    name = ""
+
+    def __init__(self, launch: dict[str, Any]) -> None:
+        self.launch = launch
+
+    def sync_codex(self) -> Any:
+        raise NotImplementedError
+
+    async def async_codex(self) -> Any:
+        raise NotImplementedError
+
+    def thread_kwargs(self) -> dict[str, Any]:
+        return {}
+
+
+class Ours(Flavor):
+    name = "ours"
+
+    def _config(self) -> Any:
+        from codex_app_server import AppServerConfig
+
+        return AppServerConfig(
+            codex_bin=self.launch["codex_bin"], cwd=self.launch["cwd"], env=self.launch["env"]
+        )
+
+    def sync_codex(self) -> Any:
+        from codex_app_server import Codex
+
+        return Codex(self._config())
+
+    async def async_codex(self) -> Any:
+        from codex_app_server import AsyncCodex
+
+        return await AsyncCodex(self._config()).start()
+
+
+class Official(Flavor):
+    name = "official"
+
+    def _config(self) -> Any:
+        from openai_codex import CodexConfig  # type: ignore[import-not-found]
+
+        return CodexConfig(
+            codex_bin=self.launch["codex_bin"], cwd=self.launch["cwd"], env=self.launch["env"]
+        )
+
+    def sync_codex(self) -> Any:
+        from openai_codex import Codex
+
+        return Codex(self._config())
+
+    async def async_codex(self) -> Any:
+        from openai_codex import AsyncCodex
+
+        codex = AsyncCodex(self._config())
+        await codex.__aenter__()
+        return codex
+
+    def thread_kwargs(self) -> dict[str, Any]:
+        # Same effective policy as the scripted CODEX_HOME (approval_policy = "never").
+        from openai_codex import ApprovalMode
+
+        return {"approval_mode": ApprovalMode.deny_all}
+
+
+FLAVORS: dict[str, type[Flavor]] = {"ours": Ours, "official": Official}
+
+
+def _check_final(result: Any, deltas: int) -> None:
+    if result.final_response != answer_text(deltas):
+        raise AssertionError(f"unexpected final response {result.final_response!r:.80}")
+
+
+# ---------------------------------------------------------------------------- sync
+
+
+def spawn_sync(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
+    samples = []
+    for i in range(p["spawns"] + 1):  # the first spawn warms the disk cache: not counted
+        t0 = now()
+        codex = fl.sync_codex()
+        t1 = now()
+        codex.close()
+        if i:
+            samples.append(t1 - t0)
+    return {"spawn_s": samples}
+
+
+def turns_sync(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
+    samples = []
+    with fl.sync_codex() as codex:
+        thread = codex.thread_start(**fl.thread_kwargs())
+        _check_final(thread.run(prompt(1)), 1)  # warm-up (loads lazily imported models)
+        for _ in range(p["seq_turns"]):
+            t0 = now()
+            result = thread.run(prompt(1))
+            samples.append(now() - t0)
+            _check_final(result, 1)
+    return {"turn_s": samples}
+
+
+def _stream_sync(handle: Any) -> tuple[int, int]:
+    notes = deltas = 0
+    for note in handle.stream():
+        notes += 1
+        if note.method == DELTA:
+            deltas += 1
+    return notes, deltas
+
+
+def stream_sync(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
+    n = p["stream_deltas"]
+    with fl.sync_codex() as codex:
+        thread = codex.thread_start(**fl.thread_kwargs())
+        _check_final(thread.run(prompt(1)), 1)
+        c0, t0 = cpu(), now()
+        handle = thread.turn(prompt(n))
+        notes, deltas = _stream_sync(handle)
+        t1, c1 = now(), cpu()
+    return {
+        "rate": [notes / (t1 - t0)],
+        "cpu_per_10k": [(c1 - c0) / notes * 10_000],
+        "delivered": [deltas == n],
+    }
+
+
+def concurrent_sync(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
+    n_threads, n = p["concurrent_sync_threads"], p["concurrent_deltas"]
+    with fl.sync_codex() as codex:
+        threads = [codex.thread_start(**fl.thread_kwargs()) for _ in range(n_threads)]
+        _check_final(threads[0].run(prompt(1)), 1)
+        counts = [0] * n_threads
+        errors: list[BaseException] = []
+        go = threading.Barrier(n_threads + 1)
+
+        def one(i: int) -> None:
+            try:
+                go.wait()
+                counts[i] = _stream_sync(threads[i].turn(prompt(n)))[1]
+            except BaseException as exc:
+                errors.append(exc)
+
+        workers = [threading.Thread(target=one, args=(i,)) for i in range(n_threads)]
+        for w in workers:
+            w.start()
+        go.wait()
+        t0 = now()
+        for w in workers:
+            w.join(STEP_TIMEOUT)
+        wall = now() - t0
+        if errors:
+            raise errors[0]
+    return {"wall_s": [wall], "rss_mb": [rss_mb()], "delivered": [all(c == n for c in counts)]}
+
+
+def silent_sync(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
+    n_silent, fast_n = p["silent_turns"], p["silent_fast_deltas"]
+    samples = p["silent_samples"]
+    fast_samples: list[float] = []
+    interrupt_samples: list[float] = []
+    with fl.sync_codex() as codex:
+        fast = codex.thread_start(**fl.thread_kwargs())
+        _check_final(fast.run(prompt(1)), 1)
+        silent_threads = [codex.thread_start(**fl.thread_kwargs()) for _ in range(n_silent)]
+        handles = [t.turn(PROMPT_HANG) for t in silent_threads]
+        started = [threading.Event() for _ in handles]
+        done_at: list[float | None] = [None] * n_silent
+
+        def consume(i: int) -> None:
+            with contextlib.suppress(Exception):
+                for note in handles[i].stream():
+                    if note.method == "turn/started":
+                        started[i].set()
+                    elif note.method == COMPLETED:
+                        done_at[i] = now()
+
+        consumers = [
+            threading.Thread(target=consume, args=(i,), daemon=True) for i in range(n_silent)
+        ]
+        for c in consumers:
+            c.start()
+        for e in started:
+            e.wait(5.0)
+        for _ in range(samples):
+            t0 = now()
+            _notes, deltas = _stream_sync(fast.turn(prompt(fast_n)))
+            fast_samples.append(now() - t0)
+            if deltas != fast_n:
+                raise AssertionError("fast turn lost deltas")
+        for i in range(min(samples, n_silent)):
+            t0 = now()
+            handles[i].interrupt()
+            consumers[i].join(STEP_TIMEOUT)
+            if done_at[i] is None:
+                raise AssertionError("interrupted turn did not complete")
+            interrupt_samples.append(done_at[i] - t0)  # type: ignore[operator]
+        for i in range(samples, n_silent):
+            with contextlib.suppress(Exception):
+                handles[i].interrupt()
+        for c in consumers:
+            c.join(10.0)
+    return {"fast_turn_s": fast_samples, "interrupt_s": interrupt_samples}
+
+
+# ---------------------------------------------------------------------------- async
+
+
+async def _close_async(codex: Any) -> None:
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(codex.close(), 30.0)
+
+
+async def spawn_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
+    samples = []
+    for i in range(p["spawns"] + 1):
+        t0 = now()
+        codex = await fl.async_codex()
+        t1 = now()
+        await _close_async(codex)
+        if i:
+            samples.append(t1 - t0)
+    return {"spawn_s": samples}
+
+
+async def turns_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
+    samples = []
+    codex = await fl.async_codex()
+    try:
+        thread = await codex.thread_start(**fl.thread_kwargs())
+        _check_final(await thread.run(prompt(1)), 1)
+        for _ in range(p["seq_turns"]):
+            t0 = now()
+            result = await thread.run(prompt(1))
+            samples.append(now() - t0)
+            _check_final(result, 1)
+    finally:
+        await _close_async(codex)
+    return {"turn_s": samples}
+
+
+async def _stream_async(handle: Any) -> tuple[int, int]:
+    notes = deltas = 0
+    async for note in handle.stream():
+        notes += 1
+        if note.method == DELTA:
+            deltas += 1
+    return notes, deltas
+
+
+async def stream_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
+    n = p["stream_deltas"]
+    codex = await fl.async_codex()
+    try:
+        thread = await codex.thread_start(**fl.thread_kwargs())
+        _check_final(await thread.run(prompt(1)), 1)
+        c0, t0 = cpu(), now()
+        handle = await thread.turn(prompt(n))
+        notes, deltas = await asyncio.wait_for(_stream_async(handle), STEP_TIMEOUT)
+        t1, c1 = now(), cpu()
+    finally:
+        await _close_async(codex)
+    return {
+        "rate": [notes / (t1 - t0)],
+        "cpu_per_10k": [(c1 - c0) / notes * 10_000],
+        "delivered": [deltas == n],
+    }
+
+
+async def concurrent_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
+    n_turns, n = p["concurrent_async_turns"], p["concurrent_deltas"]
+    codex = await fl.async_codex()
+    try:
+        threads = [await codex.thread_start(**fl.thread_kwargs()) for _ in range(n_turns)]
+        _check_final(await threads[0].run(prompt(1)), 1)
+
+        async def one(thread: Any) -> int:
+            return (await _stream_async(await thread.turn(prompt(n))))[1]
+
+        t0 = now()
+        counts = await asyncio.wait_for(asyncio.gather(*(one(t) for t in threads)), STEP_TIMEOUT)
+        wall = now() - t0
+    finally:
+        await _close_async(codex)
+    return {"wall_s": [wall], "rss_mb": [rss_mb()], "delivered": [all(c == n for c in counts)]}
+
+
+class _Watched:
+    """A turn streamed by its own task, with what the benchmark needs to know."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.deltas = 0
+        self.started = False
+        self.done_at: float | None = None
+        self.task: asyncio.Task[None] = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        with contextlib.suppress(Exception):
+            async for note in self.handle.stream():
+                method = note.method
+                if method == DELTA:
+                    self.deltas += 1
+                elif method == "turn/started":
+                    self.started = True
+                elif method == COMPLETED:
+                    self.done_at = now()
+
+
+async def _wait_until(predicate: Callable[[], bool], timeout: float) -> bool:
+    deadline = now() + timeout
+    while not predicate():
+        if now() > deadline:
+            return False
+        await asyncio.sleep(0.01)
+    return True
+
+
+async def _interrupt_timed(watched: _Watched, timeout: float = STEP_TIMEOUT) -> float:
+    t0 = now()
+
+    async def interrupt() -> None:
+        await watched.handle.interrupt()
+        await asyncio.shield(watched.task)
+
+    await asyncio.wait_for(interrupt(), timeout)
+    if watched.done_at is None:
+        raise AssertionError("the interrupted turn did not complete")
+    return watched.done_at - t0
+
+
+async def _interrupt_all(watched: list[_Watched]) -> None:
+    for w in watched:
+        if not w.task.done():
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(w.handle.interrupt(), 10.0)
+    with contextlib.suppress(BaseException):
+        await asyncio.wait_for(asyncio.gather(*(w.task for w in watched)), 10.0)
+
+
+async def interrupt_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
+    n_streams, samples = p["interrupt_streams"], p["interrupt_samples"]
+    long = prompt(p["interrupt_stream_deltas"], p["interrupt_delay_ms"])
+    codex = await fl.async_codex()
+    watched: list[_Watched] = []
+    try:
+        threads = [await codex.thread_start(**fl.thread_kwargs()) for _ in range(n_streams)]
+        _check_final(await threads[0].run(prompt(1)), 1)
+        handles = await asyncio.gather(*(t.turn(long) for t in threads))
+        watched = [_Watched(h) for h in handles]
+        if not await _wait_until(lambda: all(w.deltas >= 5 for w in watched), 30.0):
+            raise AssertionError("the streams did not start")
+        latencies = []
+        for w in watched[:samples]:
+            latencies.append(await _interrupt_timed(w))
+            await asyncio.sleep(0.02)
+        still_streaming = sum(1 for w in watched[samples:] if w.done_at is None)
+    finally:
+        await _interrupt_all(watched)
+        await _close_async(codex)
+    return {"latency_s": latencies, "still_streaming": [still_streaming]}
+
+
+async def silent_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
+    n_silent, fast_n, samples = p["silent_turns"], p["silent_fast_deltas"], p["silent_samples"]
+    cap = p["starved_cap_s"]
+    codex = await fl.async_codex()
+    watched: list[_Watched] = []
+    fast_samples: list[float] = []
+    interrupt_samples: list[float] = []
+    fast_capped: list[bool] = []
+    interrupt_capped: list[bool] = []
+
+    async def fast_turn() -> int:
+        return (await _stream_async(await fast.turn(prompt(fast_n))))[1]
+
+    try:
+        fast = await codex.thread_start(**fl.thread_kwargs())
+        _check_final(await fast.run(prompt(1)), 1)
+        threads = [await codex.thread_start(**fl.thread_kwargs()) for _ in range(n_silent)]
+        handles = await asyncio.gather(*(t.turn(PROMPT_HANG) for t in threads))
+        watched = [_Watched(h) for h in handles]
+        await _wait_until(lambda: all(w.started for w in watched), 5.0)
+        await asyncio.sleep(0.1)
+        for _ in range(samples):
+            t0 = now()
+            try:
+                deltas = await asyncio.wait_for(fast_turn(), cap)
+            except asyncio.TimeoutError:  # starved: record the cap, stop here
+                fast_samples.append(cap)
+                fast_capped.append(True)
+                break
+            fast_samples.append(now() - t0)
+            if deltas != fast_n:
+                raise AssertionError("the fast turn lost deltas")
+        for w in watched[:samples]:
+            try:
+                interrupt_samples.append(await _interrupt_timed(w, cap))
+            except asyncio.TimeoutError:
+                interrupt_samples.append(cap)
+                interrupt_capped.append(True)
+                break
+    finally:
+        if not (fast_capped or interrupt_capped):  # else the worker just exits: a starved
+            # client may never finish closing
+            await _interrupt_all(watched)
+            await _close_async(codex)
+    return {
+        "fast_turn_s": fast_samples,
+        "interrupt_s": interrupt_samples,
+        "fast_capped": fast_capped,
+        "interrupt_capped": interrupt_capped,
+    }
+
+
+SYNC_SCENARIOS = {
+    "spawn_sync": spawn_sync,
+    "turns_sync": turns_sync,
+    "stream_sync": stream_sync,
+    "concurrent_sync": concurrent_sync,
+    "silent_sync": silent_sync,
+}
+ASYNC_SCENARIOS = {
+    "spawn_async": spawn_async,
+    "turns_async": turns_async,
+    "stream_async": stream_async,
+    "concurrent_async": concurrent_async,
+    "interrupt_async": interrupt_async,
+    "silent_async": silent_async,
+}
+
+
+def run(client: str, scenario: str, launch: dict[str, Any], params: dict[str, Any]) -> Any:
+    flavor = FLAVORS[client](launch)
+    if scenario in SYNC_SCENARIOS:
+        return SYNC_SCENARIOS[scenario](flavor, params)
+    return run_coroutine(ASYNC_SCENARIOS[scenario](flavor, params))
