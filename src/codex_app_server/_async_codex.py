@@ -583,7 +583,7 @@ class AsyncThread:
 
     async def turn(
         self,
-        input: Input,
+        input: str | Input,
         *,
         approval_policy: Any = None,
         approvals_reviewer: Any = None,
@@ -639,7 +639,7 @@ class AsyncThread:
         # in flight can still learn the turn id and interrupt it.
         start = asyncio.ensure_future(
             self.turn(
-                input,  # type: ignore[arg-type]
+                input,
                 approval_policy=approval_policy,
                 approvals_reviewer=approvals_reviewer,
                 cwd=cwd,

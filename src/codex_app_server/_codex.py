@@ -580,7 +580,7 @@ class Thread:
 
     def turn(
         self,
-        input: Input,
+        input: str | Input,
         *,
         approval_policy: Any = None,
         approvals_reviewer: Any = None,
@@ -631,7 +631,7 @@ class Thread:
         Raises `TurnFailedError` if the turn fails. Interrupted on KeyboardInterrupt.
         """
         handle = self.turn(
-            input,  # type: ignore[arg-type]
+            input,
             approval_policy=approval_policy,
             approvals_reviewer=approvals_reviewer,
             cwd=cwd,
