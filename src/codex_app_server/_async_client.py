@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
@@ -207,7 +206,7 @@ class AsyncAppServerClient(AsyncClientMethods):
         turn_sink = AsyncQueue(loop) if method in _TURN_METHODS else None
         message = router.new_request(method, build_params(params), slot, turn_sink=turn_sink)
         request_id = message["id"]
-        limit = self._timeout(timeout)
+        limit = self.config.resolve_timeout(timeout)
         if wire_logger.isEnabledFor(logging.DEBUG):
             trace_wire("send", message)
         try:
@@ -340,7 +339,7 @@ class AsyncAppServerClient(AsyncClientMethods):
             await self.request(
                 "turn/interrupt",
                 {"threadId": thread_id, "turnId": turn_id},
-                timeout=min(self._timeout(None) or 10.0, 10.0),
+                timeout=min(self.config.resolve_timeout(None) or 10.0, 10.0),
             )
 
     # -- reader ---------------------------------------------------------------------------
@@ -424,12 +423,6 @@ class AsyncAppServerClient(AsyncClientMethods):
             raise self._error
         if self._closing:
             raise ClientClosedError("the client was closed")
-
-    def _timeout(self, timeout: float | None) -> float | None:
-        value = self.config.request_timeout if timeout is None else timeout
-        if value is None or math.isinf(value):
-            return None
-        return value
 
     # -- server requests ------------------------------------------------------------------
 

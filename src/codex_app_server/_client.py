@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import queue
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -246,7 +245,7 @@ class AppServerClient(SyncClientMethods):
                 self._check_open()
             raise
         try:
-            delivered, item = slot.get(self._timeout(timeout))
+            delivered, item = slot.get(self.config.resolve_timeout(timeout))
         except BaseException:  # KeyboardInterrupt: leave no waiter behind
             with self._lock:
                 self._router.discard_request(request_id)
@@ -254,7 +253,7 @@ class AppServerClient(SyncClientMethods):
         if not delivered:
             with self._lock:
                 self._router.discard_request(request_id)
-            raise RequestTimeoutError(method, self._timeout(timeout) or 0.0)
+            raise RequestTimeoutError(method, self.config.resolve_timeout(timeout) or 0.0)
         if isinstance(item, BaseException):
             raise item
         if response_model is not None:
@@ -369,7 +368,7 @@ class AppServerClient(SyncClientMethods):
             self.request(
                 "turn/interrupt",
                 {"threadId": thread_id, "turnId": turn_id},
-                timeout=min(self._timeout(None) or 10.0, 10.0),
+                timeout=min(self.config.resolve_timeout(None) or 10.0, 10.0),
             )
 
     # -- reader ---------------------------------------------------------------------------
@@ -430,12 +429,6 @@ class AppServerClient(SyncClientMethods):
             raise self._error
         if self._closing:
             raise ClientClosedError("the client was closed")
-
-    def _timeout(self, timeout: float | None) -> float | None:
-        value = self.config.request_timeout if timeout is None else timeout
-        if value is None or math.isinf(value):
-            return None
-        return value
 
     # -- server requests ------------------------------------------------------------------
 

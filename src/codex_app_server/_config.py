@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -88,6 +89,13 @@ class AppServerConfig:
         if self.codex_home is not None:
             merged["CODEX_HOME"] = os.fspath(self.codex_home)
         return merged
+
+    def resolve_timeout(self, timeout: float | None) -> float | None:
+        """A per-call timeout, or `request_timeout` when it is None; None (or inf): wait forever."""
+        value = self.request_timeout if timeout is None else timeout
+        if value is None or math.isinf(value):
+            return None
+        return value
 
     def initialize_params(self) -> dict[str, Any]:
         """The params of the `initialize` request."""

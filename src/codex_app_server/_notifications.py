@@ -84,7 +84,7 @@ class Notification:
         paths = _ID_PATHS.get(method)
         if paths is None:
             turn_id = _guess_turn_id(method, params)
-            thread_id = _dig(params, NOTIFICATION_THREAD_ID_PATHS.get(method, ("threadId",)))
+            thread_id = dig(params, NOTIFICATION_THREAD_ID_PATHS.get(method, ("threadId",)))
             return cls(method, params, turn_id, thread_id)
         turn_path, thread_path = paths
         if turn_path.__class__ is str:
@@ -92,13 +92,13 @@ class Notification:
             if turn_id.__class__ is not str:
                 turn_id = turn_id if isinstance(turn_id, str) else None
         else:
-            turn_id = None if turn_path is None else _dig(params, turn_path)  # type: ignore[arg-type]
+            turn_id = None if turn_path is None else dig(params, turn_path)  # type: ignore[arg-type]
         if thread_path.__class__ is str:
             thread_id = params.get(thread_path)
             if thread_id.__class__ is not str:
                 thread_id = thread_id if isinstance(thread_id, str) else None
         else:
-            thread_id = _dig(params, thread_path)  # type: ignore[arg-type]
+            thread_id = dig(params, thread_path)  # type: ignore[arg-type]
         return cls(method, params, turn_id, thread_id)
 
     @property
@@ -136,7 +136,8 @@ _ID_PATHS: dict[str, tuple[_IdPath, _IdPath]] = {
 }
 
 
-def _dig(params: dict[str, Any], path: tuple[str, ...]) -> str | None:
+def dig(params: Any, path: tuple[str, ...]) -> str | None:
+    """The string at key `path` inside nested dicts, or None."""
     value: Any = params
     for key in path:
         if not isinstance(value, dict):
@@ -152,7 +153,7 @@ def _guess_turn_id(method: str, params: dict[str, Any]) -> str | None:
     turn_id = params.get("turnId")
     if isinstance(turn_id, str):
         return turn_id
-    return _dig(params, ("turn", "id"))
+    return dig(params, ("turn", "id"))
 
 
 def _validate(method: str, params: dict[str, Any]) -> BaseModel | UnknownNotification:

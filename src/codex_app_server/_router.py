@@ -40,7 +40,7 @@ from typing import Any, Protocol
 
 from ._constants import DEFAULT_FINISHED_TURN_RETENTION
 from ._errors import map_jsonrpc_error
-from ._notifications import Notification, ServerRequest
+from ._notifications import Notification, ServerRequest, dig
 
 TURN_COMPLETED = "turn/completed"
 _TURN_STARTING_METHODS = frozenset({"turn/start", "review/start", "thread/queue/start"})
@@ -234,7 +234,7 @@ class MessageRouter:
             raise ValueError(f"{method} {'.'.join(path)}={value!r} already has a subscriber")
         replay: list[Notification] = []
         for note in list(self._retained):
-            if note.method == method and _dig(note.params, path) == value:
+            if note.method == method and dig(note.params, path) == value:
                 self._retained.remove(note)
                 replay.append(note)
                 if once:
@@ -272,7 +272,7 @@ class MessageRouter:
         by_path = self._keyed.get(note.method)
         if by_path is not None:
             for path, subscriptions in by_path.items():
-                value = _dig(note.params, path)
+                value = dig(note.params, path)
                 if value is None:
                     continue
                 subscription = subscriptions.get(value)
@@ -282,7 +282,7 @@ class MessageRouter:
                     self.unsubscribe_key(note.method, path, value)
                 return [(subscription.sink, note)], subscription.tee
         paths = self._retain.get(note.method)
-        if paths and any(_dig(note.params, path) is not None for path in paths):
+        if paths and any(dig(note.params, path) is not None for path in paths):
             self._retained.append(note)
         return [], True
 
@@ -323,7 +323,7 @@ class MessageRouter:
         result = message.get("result")
         deliveries: list[Delivery] = [(pending.sink, result)]
         if pending.turn_sink is not None and pending.method in _TURN_STARTING_METHODS:
-            turn_id = _turn_id_of_result(result)
+            turn_id = dig(result, ("turn", "id"))
             if turn_id is not None:
                 if turn_id in self._held_completed:
                     self._held_completed.remove(turn_id)
@@ -401,22 +401,3 @@ class MessageRouter:
         self._buffers.clear()
         self._buffered_total = 0
         return deliveries
-
-
-def _dig(params: Any, path: KeyPath) -> str | None:
-    value = params
-    for key in path:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value if isinstance(value, str) else None
-
-
-def _turn_id_of_result(result: Any) -> str | None:
-    if isinstance(result, dict):
-        turn = result.get("turn")
-        if isinstance(turn, dict):
-            turn_id = turn.get("id")
-            if isinstance(turn_id, str):
-                return turn_id
-    return None

@@ -600,7 +600,8 @@ def test_config(scripted_model: ScriptedModel, tmp_path: Path) -> None:
 
 
 def test_offline_env_puts_the_runtime_helpers_first_on_path() -> None:
-    codex_cli_bin = pytest.importorskip("codex_cli_bin")
+    import codex_cli_bin  # a runtime dependency
+
     first = offline_env()["PATH"].split(":")[:2]
     package = Path(codex_cli_bin.bundled_package_dir())
     assert first == [str(package / "codex-path"), str(package / "codex-resources")]
