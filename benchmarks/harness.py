@@ -170,7 +170,7 @@ class Runner:
     # -- model
 
     def start_model(self) -> None:
-        from codex_app_server._runtime import resolve_codex_bin
+        from codex_app_server._transport.runtime import resolve_codex_bin
         from codex_app_server.testing import ScriptedModel
 
         self.codex_bin = str(resolve_codex_bin(self.args.codex_bin))

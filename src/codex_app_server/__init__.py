@@ -17,14 +17,19 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._account import AsyncLoginHandle, LoginError, LoginHandle, LoginTimeoutError
-    from ._async_client import AsyncAppServerClient
-    from ._async_codex import AsyncCodex, AsyncThread, AsyncTurnHandle
-    from ._client import AppServerClient
-    from ._codex import Codex, Thread, TurnHandle
-    from ._commands import AsyncCommandProcess, CommandOutput, CommandProcess
+    from ._async.account import (
+        AsyncLoginHandle,
+        LoginError,
+        LoginHandle,
+        LoginTimeoutError,
+    )
+    from ._async.client import AsyncAppServerClient
+    from ._async.codex import AsyncCodex, AsyncThread, AsyncTurnHandle
+    from ._async.commands import AsyncCommandProcess, CommandOutput, CommandProcess
+    from ._async.fs import AsyncFsWatch, FsWatch
+    from ._async.retry import async_retry_on_overload
     from ._config import AppServerConfig
-    from ._errors import (
+    from ._protocol.errors import (
         ClientClosedError,
         CodexError,
         CodexNotFoundError,
@@ -43,10 +48,9 @@ if TYPE_CHECKING:
         TurnTimeoutError,
         is_retryable_error,
     )
-    from ._errors import CodexError as AppServerError
-    from ._fs import AsyncFsWatch, FsWatch
-    from ._handlers import Decision, ServerRequestHandlers, approve_all
-    from ._inputs import (
+    from ._protocol.errors import CodexError as AppServerError
+    from ._protocol.handlers import Decision, ServerRequestHandlers, approve_all
+    from ._protocol.inputs import (
         ImageInput,
         Input,
         InputItem,
@@ -55,72 +59,74 @@ if TYPE_CHECKING:
         SkillInput,
         TextInput,
     )
-    from ._notifications import Notification, ServerRequest, UnknownNotification
-    from ._retry import async_retry_on_overload, retry_on_overload
-    from ._run_result import RunResult
-    from ._structured_output import StructuredOutputError
-    from ._tools import Tool, tool
+    from ._protocol.notifications import Notification, ServerRequest, UnknownNotification
+    from ._protocol.run_result import RunResult
+    from ._protocol.structured_output import StructuredOutputError
+    from ._protocol.tools import Tool, tool
+    from ._sync.client import AppServerClient
+    from ._sync.codex import Codex, Thread, TurnHandle
+    from ._sync.retry import retry_on_overload
     from .generated.v2_all import InitializeResponse, TurnStatus
 
 _EXPORTS: dict[str, str] = {
-    "AppServerClient": "._client",
-    "AsyncAppServerClient": "._async_client",
-    "Codex": "._codex",
-    "Thread": "._codex",
-    "TurnHandle": "._codex",
-    "AsyncCodex": "._async_codex",
-    "AsyncThread": "._async_codex",
-    "AsyncTurnHandle": "._async_codex",
+    "AppServerClient": "._sync.client",
+    "AsyncAppServerClient": "._async.client",
+    "Codex": "._sync.codex",
+    "Thread": "._sync.codex",
+    "TurnHandle": "._sync.codex",
+    "AsyncCodex": "._async.codex",
+    "AsyncThread": "._async.codex",
+    "AsyncTurnHandle": "._async.codex",
     "AppServerConfig": "._config",
-    "RunResult": "._run_result",
-    "Notification": "._notifications",
-    "ServerRequest": "._notifications",
-    "UnknownNotification": "._notifications",
-    "Input": "._inputs",
-    "InputItem": "._inputs",
-    "TextInput": "._inputs",
-    "ImageInput": "._inputs",
-    "LocalImageInput": "._inputs",
-    "SkillInput": "._inputs",
-    "MentionInput": "._inputs",
-    "retry_on_overload": "._retry",
-    "async_retry_on_overload": "._retry",
-    "CodexError": "._errors",
-    "CodexNotFoundError": "._errors",
-    "ClientClosedError": "._errors",
-    "TransportError": "._errors",
-    "TransportClosedError": "._errors",
-    "MessageTooLargeError": "._errors",
-    "RequestTimeoutError": "._errors",
-    "TurnTimeoutError": "._errors",
-    "TurnFailedError": "._errors",
-    "JsonRpcError": "._errors",
-    "ParseError": "._errors",
-    "InvalidRequestError": "._errors",
-    "MethodNotFoundError": "._errors",
-    "InvalidParamsError": "._errors",
-    "InternalRpcError": "._errors",
-    "ServerBusyError": "._errors",
-    "is_retryable_error": "._errors",
+    "RunResult": "._protocol.run_result",
+    "Notification": "._protocol.notifications",
+    "ServerRequest": "._protocol.notifications",
+    "UnknownNotification": "._protocol.notifications",
+    "Input": "._protocol.inputs",
+    "InputItem": "._protocol.inputs",
+    "TextInput": "._protocol.inputs",
+    "ImageInput": "._protocol.inputs",
+    "LocalImageInput": "._protocol.inputs",
+    "SkillInput": "._protocol.inputs",
+    "MentionInput": "._protocol.inputs",
+    "retry_on_overload": "._sync.retry",
+    "async_retry_on_overload": "._async.retry",
+    "CodexError": "._protocol.errors",
+    "CodexNotFoundError": "._protocol.errors",
+    "ClientClosedError": "._protocol.errors",
+    "TransportError": "._protocol.errors",
+    "TransportClosedError": "._protocol.errors",
+    "MessageTooLargeError": "._protocol.errors",
+    "RequestTimeoutError": "._protocol.errors",
+    "TurnTimeoutError": "._protocol.errors",
+    "TurnFailedError": "._protocol.errors",
+    "JsonRpcError": "._protocol.errors",
+    "ParseError": "._protocol.errors",
+    "InvalidRequestError": "._protocol.errors",
+    "MethodNotFoundError": "._protocol.errors",
+    "InvalidParamsError": "._protocol.errors",
+    "InternalRpcError": "._protocol.errors",
+    "ServerBusyError": "._protocol.errors",
+    "is_retryable_error": "._protocol.errors",
     "InitializeResponse": ".generated.v2_all",
-    "ServerRequestHandlers": "._handlers",
-    "Decision": "._handlers",
-    "approve_all": "._handlers",
-    "Tool": "._tools",
-    "tool": "._tools",
-    "StructuredOutputError": "._structured_output",
-    "LoginHandle": "._account",
-    "AsyncLoginHandle": "._account",
-    "LoginError": "._account",
-    "LoginTimeoutError": "._account",
-    "CommandProcess": "._commands",
-    "AsyncCommandProcess": "._commands",
-    "CommandOutput": "._commands",
-    "FsWatch": "._fs",
-    "AsyncFsWatch": "._fs",
+    "ServerRequestHandlers": "._protocol.handlers",
+    "Decision": "._protocol.handlers",
+    "approve_all": "._protocol.handlers",
+    "Tool": "._protocol.tools",
+    "tool": "._protocol.tools",
+    "StructuredOutputError": "._protocol.structured_output",
+    "LoginHandle": "._async.account",
+    "AsyncLoginHandle": "._async.account",
+    "LoginError": "._async.account",
+    "LoginTimeoutError": "._async.account",
+    "CommandProcess": "._async.commands",
+    "AsyncCommandProcess": "._async.commands",
+    "CommandOutput": "._async.commands",
+    "FsWatch": "._async.fs",
+    "AsyncFsWatch": "._async.fs",
     "TurnStatus": ".generated.v2_all",
 }
-_ALIASES = {"AppServerError": ("._errors", "CodexError")}
+_ALIASES = {"AppServerError": ("._protocol.errors", "CodexError")}
 
 __all__ = [
     "AppServerClient",

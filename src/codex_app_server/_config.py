@@ -18,8 +18,8 @@ from ._constants import (
     DEFAULT_SHUTDOWN_GRACE,
     DEFAULT_STARTUP_TIMEOUT,
 )
-from ._runtime import resolve_codex_bin
-from ._toml import toml_value
+from ._protocol.toml import toml_value
+from ._transport.runtime import resolve_codex_bin
 from ._version import __version__
 
 

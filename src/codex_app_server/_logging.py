@@ -126,3 +126,13 @@ def trace_wire(direction: str, message: Any) -> None:
 def trace_enabled() -> bool:
     """True when the wire trace is on (the `codex_app_server.wire` logger logs DEBUG)."""
     return wire_logger.isEnabledFor(logging.DEBUG)
+
+
+def log_queue_overflow(name: str, maxsize: int, overflowed: int) -> None:
+    if overflowed == 1 or overflowed % 1000 == 0:
+        logging.getLogger("codex_app_server").warning(
+            "%s notification queue is full (%d); dropped %d oldest so far",
+            name,
+            maxsize,
+            overflowed,
+        )

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from codex_app_server import Notification, ServerRequest
-from codex_app_server._cli import (
+from codex_app_server._cli.app import (
     MAX_OUTPUT_LINES,
     Approver,
     Console,
@@ -311,8 +311,8 @@ def test_format_usage_tolerates_missing_numbers() -> None:
 
 def test_ctrl_c_while_streaming_interrupts_the_turn(monkeypatch: pytest.MonkeyPatch) -> None:
     from codex_app_server import AppServerConfig, Codex
-    from codex_app_server import _cli as cli
-    from codex_app_server._mock_transport import MockTransport
+    from codex_app_server._cli import app as cli
+    from codex_app_server._transport.mock import MockTransport
     from tests.support.mock_server import MockAppServer
 
     server = MockAppServer()

@@ -21,8 +21,8 @@ from codex_app_server import (
     Codex,
     Notification,
 )
-from codex_app_server._queues import SyncSlot
-from codex_app_server._run_result import TurnCollector
+from codex_app_server._protocol.run_result import TurnCollector
+from codex_app_server._sync.queues import SyncSlot
 
 from .conftest import TIMEOUT, fake_config, other_tasks
 

@@ -24,7 +24,7 @@ from codex_app_server._constants import (
     DEFAULT_FINISHED_TURN_RETENTION,
     DEFAULT_GLOBAL_QUEUE_SIZE,
 )
-from codex_app_server._router import MAX_BUFFERED_NOTIFICATIONS, MAX_UNCLAIMED_TURNS
+from codex_app_server._protocol.router import MAX_BUFFERED_NOTIFICATIONS, MAX_UNCLAIMED_TURNS
 
 from .conftest import TIMEOUT, fake_config, wait_for
 

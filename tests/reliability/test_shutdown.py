@@ -26,9 +26,9 @@ from codex_app_server import (
     Codex,
     CodexError,
     TransportClosedError,
-    _transport,
 )
 from codex_app_server._constants import DEFAULT_SHUTDOWN_GRACE
+from codex_app_server._transport import stdio as _transport
 
 from .conftest import (
     TIMEOUT,

@@ -11,7 +11,7 @@ import itertools
 import threading
 from typing import Any
 
-from codex_app_server._mock_transport import MockPeer, answer_initialize
+from codex_app_server._transport.mock import MockPeer, answer_initialize
 
 
 def turn_payload(turn_id: str, status: str = "inProgress") -> dict[str, Any]:

@@ -646,7 +646,7 @@ def test_write_offline_codex_home(tmp_path: Path) -> None:
 def test_import_is_light() -> None:
     code = (
         "import sys\n"
-        "heavy = ('pydantic', 'http.server', 'codex_app_server._client',"
+        "heavy = ('pydantic', 'http.server', 'codex_app_server._sync.client',"
         " 'codex_app_server._config')\n"
         "import codex_app_server.testing\n"
         "assert not [m for m in heavy + ('dataclasses',) if m in sys.modules]\n"

@@ -21,7 +21,7 @@ from codex_app_server import (
     TurnTimeoutError,
     UnknownNotification,
 )
-from codex_app_server._mock_transport import AsyncMockTransport, MockPeer, answer_initialize
+from codex_app_server._transport.mock import AsyncMockTransport, MockPeer, answer_initialize
 from tests.support.mock_server import MockAppServer
 
 FAST = AppServerConfig(request_timeout=5.0, shutdown_grace=0.2)

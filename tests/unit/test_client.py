@@ -22,7 +22,7 @@ from codex_app_server import (
     TurnTimeoutError,
     UnknownNotification,
 )
-from codex_app_server._mock_transport import MockPeer, MockTransport, answer_initialize
+from codex_app_server._transport.mock import MockPeer, MockTransport, answer_initialize
 from tests.support.mock_server import MockAppServer
 
 FAST = AppServerConfig(request_timeout=5.0, shutdown_grace=0.2)

@@ -25,7 +25,7 @@ from codex_app_server import (
     approve_all,
     tool,
 )
-from codex_app_server._mock_transport import AsyncMockTransport, MockTransport
+from codex_app_server._transport.mock import AsyncMockTransport, MockTransport
 from codex_app_server.generated import v2_all
 from codex_app_server.generated.protocol_registry import SERVER_REQUESTS
 from tests.support.mock_server import MockAppServer

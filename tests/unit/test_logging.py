@@ -10,8 +10,8 @@ import pytest
 from codex_app_server import AppServerClient, AppServerConfig, AsyncAppServerClient
 from codex_app_server import _logging as cas_logging
 from codex_app_server._logging import REDACTED, format_message, is_secret_key, redact, redact_text
-from codex_app_server._mock_transport import AsyncMockTransport, MockPeer, MockTransport
-from codex_app_server._transport import _StderrTail
+from codex_app_server._transport.mock import AsyncMockTransport, MockPeer, MockTransport
+from codex_app_server._transport.stdio import _StderrTail
 from tests.support.mock_server import MockAppServer
 
 FAST = AppServerConfig(request_timeout=5.0, shutdown_grace=0.2)

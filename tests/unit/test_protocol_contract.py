@@ -22,7 +22,7 @@ import pydantic
 import pytest
 
 from codex_app_server import AppServerClient, AsyncAppServerClient
-from codex_app_server._models import validate_as
+from codex_app_server._protocol.models import validate_as
 from codex_app_server.generated import client_methods, v2_all
 from codex_app_server.generated.protocol_registry import (
     CLIENT_REQUESTS,
@@ -260,7 +260,7 @@ class Recorder(client_methods.SyncClientMethods):
         self.sent: list[tuple[str, Any]] = []
 
     def _typed_request(self, method: str, params: Any, fields: Any, *rest: Any) -> Any:
-        from codex_app_server._params import build_params
+        from codex_app_server._protocol.params import build_params
 
         self.sent.append((method, build_params(params, fields, rest[0])))
         return {}
@@ -271,7 +271,7 @@ class AsyncRecorder(client_methods.AsyncClientMethods):
         self.sent: list[tuple[str, Any]] = []
 
     async def _typed_request(self, method: str, params: Any, fields: Any, *rest: Any) -> Any:
-        from codex_app_server._params import build_params
+        from codex_app_server._protocol.params import build_params
 
         self.sent.append((method, build_params(params, fields, rest[0])))
         return {}

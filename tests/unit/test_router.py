@@ -6,15 +6,19 @@ from typing import Any
 
 import pytest
 
-from codex_app_server._errors import (
+from codex_app_server._protocol.errors import (
     InvalidParamsError,
     JsonRpcError,
     MethodNotFoundError,
     ServerBusyError,
     TransportClosedError,
 )
-from codex_app_server._notifications import Notification, ServerRequest, UnknownNotification
-from codex_app_server._router import MAX_UNCLAIMED_TURNS, Dropped, MessageRouter
+from codex_app_server._protocol.notifications import (
+    Notification,
+    ServerRequest,
+    UnknownNotification,
+)
+from codex_app_server._protocol.router import MAX_UNCLAIMED_TURNS, Dropped, MessageRouter
 
 
 class Sink:

@@ -15,15 +15,15 @@ from codex_app_server import (
     LoginTimeoutError,
     RequestTimeoutError,
 )
-from codex_app_server._errors import TransportClosedError
-from codex_app_server._mock_transport import (
+from codex_app_server._protocol.errors import TransportClosedError
+from codex_app_server._protocol.notifications import Notification
+from codex_app_server._protocol.router import MAX_RETAINED_KEYED, Dropped, MessageRouter
+from codex_app_server._transport.mock import (
     AsyncMockTransport,
     MockPeer,
     MockTransport,
     answer_initialize,
 )
-from codex_app_server._notifications import Notification
-from codex_app_server._router import MAX_RETAINED_KEYED, Dropped, MessageRouter
 
 LOGIN = "account/login/completed"
 OUTPUT = "command/exec/outputDelta"

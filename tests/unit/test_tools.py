@@ -12,7 +12,7 @@ import pytest
 from pydantic import BaseModel, Field, TypeAdapter
 
 from codex_app_server import StructuredOutputError, Tool, tool
-from codex_app_server._structured_output import (
+from codex_app_server._protocol.structured_output import (
     output_schema_to_wire,
     parse_structured,
     strict_json_schema,
@@ -215,7 +215,7 @@ def test_bad_tools_are_refused() -> None:
         tool(variadic)
     with pytest.raises(ValueError, match="name"):
         Tool.from_function(lambda: None, name="has space")
-    from codex_app_server._tools import as_tools
+    from codex_app_server._protocol.tools import as_tools
 
     def dup() -> None: ...
 

@@ -89,7 +89,7 @@ _MOCK_NAMES = frozenset(
 def __getattr__(name: str) -> Any:
     # The mock transports load lazily: they pull in the SDK's error and wire modules.
     if name in _MOCK_NAMES:
-        from .. import _mock_transport
+        from .._transport import mock
 
-        return getattr(_mock_transport, name)
+        return getattr(mock, name)
     raise AttributeError(f"module 'codex_app_server.testing' has no attribute {name!r}")

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .._toml import toml_value
+from .._protocol.toml import toml_value
 
 #: The environment variable the offline provider reads its API key from.
 MOCK_API_KEY_ENV = "MOCK_API_KEY"

@@ -1,0 +1,403 @@
+"""The message router: one sans-IO core that says where every incoming message goes.
+
+The app-server connection is one ordered stream. One reader per connection parses each
+line and hands the dict to `MessageRouter.route`, which answers with deliveries:
+`(sink, item)` pairs. A sink is whatever the driver registered (a one-slot waiter for a
+request, a queue for a turn, the global queue, the server-request dispatcher); the router
+never calls it, never blocks and never does I/O, so the sync driver (a reader thread) and
+the async driver (a reader task) share it, and it is tested exhaustively on its own.
+
+Routing rules:
+
+* a response goes to the waiter registered for its id; an error becomes the mapped
+  `JsonRpcError`. A response to an unknown id is dropped (`Dropped`).
+* a turn-starting request (`turn/start`, `review/start`, `thread/queue/start`) may carry a
+  turn sink: when its response names the turn, the sink is subscribed to that turn in the
+  same step, so nothing that follows can be missed, and notifications that raced ahead of
+  the response are replayed.
+* a notification with a turn id goes to that turn's sink; with no subscriber yet it is
+  buffered and replayed on subscription; `turn/completed` of a turn nobody subscribed to
+  frees its buffer. A subscribed turn is detached when its `turn/completed` is delivered;
+  later notifications for it go to the global sink.
+* a notification with no turn goes to the global sink.
+* a request from the server goes to the server-request sink.
+
+Keyed subscriptions route notifications by a key in their params, the way turns are routed
+by turn id: `subscribe_key("account/login/completed", ("loginId",), login_id, sink)` sends
+that login's completion to `sink`; `command/exec/outputDelta` is keyed by `processId`. A
+keyed subscription is checked before the turn rules and takes the notification, unless it
+is a `tee` (an observer: the notification is routed as usual too). `once` drops it after
+one delivery. `retain_key(method, path)` keeps recent unclaimed keyed notifications of
+`method` (bounded) so that a subscriber that learns its key from a response still gets a
+notification that raced ahead of it; they go to the global sink as well.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .._constants import DEFAULT_FINISHED_TURN_RETENTION
+from .errors import map_jsonrpc_error
+from .notifications import Notification, ServerRequest, dig
+
+TURN_COMPLETED = "turn/completed"
+_TURN_STARTING_METHODS = frozenset({"turn/start", "review/start", "thread/queue/start"})
+#: Turns with buffered notifications and no subscriber, kept at most (oldest dropped).
+MAX_UNCLAIMED_TURNS = 1024
+#: Notifications buffered for unclaimed turns, in all, at most (the oldest are dropped).
+MAX_BUFFERED_NOTIFICATIONS = 10_000
+#: Unclaimed keyed notifications retained for a late subscriber, at most (oldest dropped).
+MAX_RETAINED_KEYED = 64
+
+#: A key path into a notification's raw params, e.g. ``("loginId",)``.
+KeyPath = tuple[str, ...]
+
+
+class Sink(Protocol):
+    """Where the driver wants items delivered (queue.SimpleQueue, asyncio.Queue, a waiter)."""
+
+    def put_nowait(self, item: Any, /) -> None: ...
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A message that goes nowhere, and why (the driver logs it)."""
+
+    reason: str
+    message: Any
+
+
+Delivery = tuple[Sink, Any]
+
+
+@dataclass
+class _Pending:
+    method: str
+    sink: Sink
+    turn_sink: Sink | None
+
+
+@dataclass
+class _KeyedSubscription:
+    sink: Sink
+    once: bool
+    tee: bool
+
+
+class MessageRouter:
+    """Sans-IO routing state for one connection. Not thread-safe: drivers serialize calls."""
+
+    def __init__(
+        self,
+        global_sink: Sink,
+        server_request_sink: Sink,
+        *,
+        finished_retention: int = DEFAULT_FINISHED_TURN_RETENTION,
+    ) -> None:
+        self.global_sink = global_sink
+        self.server_request_sink = server_request_sink
+        self._finished_retention = finished_retention
+        self._next_id = 0
+        self._pending: dict[int | str, _Pending] = {}
+        self._turns: dict[str, Sink] = {}
+        self._buffers: OrderedDict[str, deque[Notification]] = OrderedDict()
+        self._finished: OrderedDict[str, Sink | None] = OrderedDict()
+        # Turn-starting requests in flight: while any is, a completed turn's buffer is held,
+        # because its response (which claims the turn) may still be on its way.
+        self._claims_in_flight = 0
+        self._held_completed: list[str] = []
+        self.dropped_buffers = 0
+        self._buffered_total = 0
+        #: Notifications of unclaimed turns dropped because the buffers were full.
+        self.dropped_buffered = 0
+        # method -> key path -> key value -> subscription (methods with none are absent)
+        self._keyed: dict[str, dict[KeyPath, dict[str, _KeyedSubscription]]] = {}
+        # method -> key paths whose unclaimed notifications are retained
+        self._retain: dict[str, set[KeyPath]] = {}
+        self._retained: deque[Notification] = deque(maxlen=MAX_RETAINED_KEYED)
+
+    # -- requests ---------------------------------------------------------------------
+
+    def new_request(
+        self, method: str, params: Any, sink: Sink, *, turn_sink: Sink | None = None
+    ) -> dict[str, Any]:
+        """Register a waiter and return the request message to write."""
+        self._next_id += 1
+        request_id = self._next_id
+        self._pending[request_id] = _Pending(method, sink, turn_sink)
+        if turn_sink is not None:
+            self._claims_in_flight += 1
+        message: dict[str, Any] = {"id": request_id, "method": method}
+        if params is not None:
+            message["params"] = params
+        return message
+
+    def discard_request(self, request_id: int | str) -> bool:
+        """Forget a waiter (timeout, cancellation, failed write). True if it was pending."""
+        pending = self._pending.pop(request_id, None)
+        if pending is None:
+            return False
+        self._claim_settled(pending)
+        return True
+
+    def _claim_settled(self, pending: _Pending) -> None:
+        if pending.turn_sink is None:
+            return
+        self._claims_in_flight -= 1
+        if self._claims_in_flight == 0 and self._held_completed:
+            for turn_id in self._held_completed:
+                self._pop_buffer(turn_id)
+            self._held_completed.clear()
+
+    @property
+    def pending_count(self) -> int:
+        return len(self._pending)
+
+    # -- turns ------------------------------------------------------------------------
+
+    def subscribe_turn(self, turn_id: str, sink: Sink) -> list[Notification]:
+        """Route `turn_id` to `sink`; return what was buffered, for the driver to replay first."""
+        self._turns[turn_id] = sink
+        buffered = self._pop_buffer(turn_id)
+        return list(buffered) if buffered else []
+
+    def unsubscribe_turn(self, turn_id: str) -> None:
+        """Stop routing `turn_id`; later notifications for it go to the global sink."""
+        if self._turns.pop(turn_id, None) is not None:
+            self._remember_finished(turn_id, None)
+
+    def turn_sink(self, turn_id: str) -> Sink | None:
+        """The sink of a subscribed turn, or of a finished one still retained."""
+        return self._turns.get(turn_id) or self._finished.get(turn_id)
+
+    @property
+    def subscribed_turns(self) -> int:
+        return len(self._turns)
+
+    @property
+    def buffered_turns(self) -> int:
+        return len(self._buffers)
+
+    @property
+    def buffered_notifications(self) -> int:
+        return self._buffered_total
+
+    def _pop_buffer(self, turn_id: str) -> deque[Notification] | None:
+        buffer = self._buffers.pop(turn_id, None)
+        if buffer is not None:
+            self._buffered_total -= len(buffer)
+        return buffer
+
+    def _buffer(self, turn_id: str, note: Notification) -> None:
+        buffer = self._buffers.get(turn_id)
+        if buffer is None:
+            buffer = self._buffers[turn_id] = deque()
+            if len(self._buffers) > MAX_UNCLAIMED_TURNS:
+                self._pop_buffer(next(iter(self._buffers)))
+                self.dropped_buffers += 1
+        buffer.append(note)
+        self._buffered_total += 1
+        if self._buffered_total > MAX_BUFFERED_NOTIFICATIONS:
+            # Shed the oldest notification of the oldest turn: a flood for a turn nobody
+            # claims must not grow memory without bound.
+            oldest_id, oldest = next(iter(self._buffers.items()))
+            oldest.popleft()
+            self._buffered_total -= 1
+            self.dropped_buffered += 1
+            if not oldest:
+                del self._buffers[oldest_id]
+
+    # -- keyed subscriptions ----------------------------------------------------------
+
+    def subscribe_key(
+        self,
+        method: str,
+        path: KeyPath,
+        value: str,
+        sink: Sink,
+        *,
+        once: bool = False,
+        tee: bool = False,
+    ) -> list[Notification]:
+        """Route `method` notifications whose params at `path` equal `value` to `sink`.
+
+        Returns the retained notifications that match (see `retain_key`), oldest first, for
+        the driver to deliver before anything else. With `once`, the subscription ends after
+        one delivery (a retained match counts). With `tee`, the notification is also routed
+        as if there were no subscription. One subscription per (method, path, value):
+        `ValueError` if it is taken.
+        """
+        by_path = self._keyed.get(method, {})
+        if value in by_path.get(path, {}):
+            raise ValueError(f"{method} {'.'.join(path)}={value!r} already has a subscriber")
+        replay: list[Notification] = []
+        for note in list(self._retained):
+            if note.method == method and dig(note.params, path) == value:
+                self._retained.remove(note)
+                replay.append(note)
+                if once:
+                    return replay
+        self._keyed.setdefault(method, {}).setdefault(path, {})[value] = _KeyedSubscription(
+            sink, once, tee
+        )
+        return replay
+
+    def unsubscribe_key(self, method: str, path: KeyPath, value: str) -> bool:
+        """End a keyed subscription. True if there was one."""
+        by_path = self._keyed.get(method)
+        if by_path is None or by_path.get(path, {}).pop(value, None) is None:
+            return False
+        if not by_path[path]:
+            del by_path[path]
+            if not by_path:
+                del self._keyed[method]
+        return True
+
+    def retain_key(self, method: str, path: KeyPath) -> None:
+        """From now on, retain unclaimed `method` notifications that have a key at `path`."""
+        self._retain.setdefault(method, set()).add(path)
+
+    @property
+    def keyed_subscriptions(self) -> int:
+        return sum(len(v) for by_path in self._keyed.values() for v in by_path.values())
+
+    @property
+    def retained_count(self) -> int:
+        return len(self._retained)
+
+    def _route_keyed(self, note: Notification) -> tuple[list[Delivery], bool]:
+        """The keyed deliveries of `note`, and whether it is still to be routed as usual."""
+        by_path = self._keyed.get(note.method)
+        if by_path is not None:
+            for path, subscriptions in by_path.items():
+                value = dig(note.params, path)
+                if value is None:
+                    continue
+                subscription = subscriptions.get(value)
+                if subscription is None:
+                    continue
+                if subscription.once:
+                    self.unsubscribe_key(note.method, path, value)
+                return [(subscription.sink, note)], subscription.tee
+        paths = self._retain.get(note.method)
+        if paths and any(dig(note.params, path) is not None for path in paths):
+            self._retained.append(note)
+        return [], True
+
+    # -- routing ----------------------------------------------------------------------
+
+    def route(self, message: Any) -> list[Delivery] | Dropped:
+        """Say where one parsed message goes."""
+        if not isinstance(message, dict):
+            return Dropped("not a JSON object", message)
+        method = message.get("method")
+        if method is None:
+            if "id" in message and ("result" in message or "error" in message):
+                return self._route_response(message)
+            return Dropped("neither a request, a response nor a notification", message)
+        if not isinstance(method, str):
+            return Dropped("method is not a string", message)
+        if "id" in message and message["id"] is not None:
+            params = message.get("params")
+            request = ServerRequest(
+                message["id"], method, params if isinstance(params, dict) else {}
+            )
+            return [(self.server_request_sink, request)]
+        return self._route_notification(Notification.from_wire(method, message.get("params")))
+
+    def _route_response(self, message: dict[str, Any]) -> list[Delivery] | Dropped:
+        request_id = message["id"]
+        if not isinstance(request_id, (int, str)) or isinstance(request_id, bool):
+            # We only send integer ids; anything else (a list would not even hash) is noise.
+            return Dropped(f"response to unknown request id {request_id!r}", message)
+        pending = self._pending.pop(request_id, None)
+        if pending is None and isinstance(request_id, str) and request_id.isdigit():
+            pending = self._pending.pop(int(request_id), None)
+        if pending is None:
+            return Dropped(f"response to unknown request id {request_id!r}", message)
+        if "error" in message:
+            self._claim_settled(pending)
+            return [(pending.sink, map_jsonrpc_error(message["error"]))]
+        result = message.get("result")
+        deliveries: list[Delivery] = [(pending.sink, result)]
+        if pending.turn_sink is not None and pending.method in _TURN_STARTING_METHODS:
+            turn_id = dig(result, ("turn", "id"))
+            if turn_id is not None:
+                if turn_id in self._held_completed:
+                    self._held_completed.remove(turn_id)
+                    self._finished.pop(turn_id, None)
+                for buffered in self.subscribe_turn(turn_id, pending.turn_sink):
+                    deliveries.append((pending.turn_sink, buffered))
+                    if buffered.method == TURN_COMPLETED:
+                        self._detach(turn_id)
+        self._claim_settled(pending)
+        return deliveries
+
+    def _route_notification(self, note: Notification) -> list[Delivery]:
+        if note.method in self._keyed or note.method in self._retain:
+            keyed, route_on = self._route_keyed(note)
+            if not route_on:
+                return keyed
+            if keyed:
+                return keyed + self._route_by_turn(note)
+        return self._route_by_turn(note)
+
+    def _route_by_turn(self, note: Notification) -> list[Delivery]:
+        turn_id = note.turn_id
+        if turn_id is None:
+            return [(self.global_sink, note)]
+        sink = self._turns.get(turn_id)
+        if sink is not None:
+            if note.method == TURN_COMPLETED:
+                self._detach(turn_id)
+            return [(sink, note)]
+        if turn_id in self._finished:
+            return [(self.global_sink, note)]
+        if note.method == TURN_COMPLETED:
+            self._remember_finished(turn_id, None)
+            if self._claims_in_flight:
+                # A turn/start response may yet claim this turn: hold its buffer until then.
+                self._buffer(turn_id, note)
+                self._held_completed.append(turn_id)
+                return []
+            # Nobody holds this turn: free what it buffered.
+            self._pop_buffer(turn_id)
+            return [(self.global_sink, note)]
+        self._buffer(turn_id, note)
+        return []
+
+    def _detach(self, turn_id: str) -> None:
+        sink = self._turns.pop(turn_id, None)
+        self._remember_finished(turn_id, sink)
+
+    def _remember_finished(self, turn_id: str, sink: Sink | None) -> None:
+        self._finished[turn_id] = sink
+        self._finished.move_to_end(turn_id)
+        while len(self._finished) > self._finished_retention:
+            self._finished.popitem(last=False)
+
+    # -- failure ----------------------------------------------------------------------
+
+    def fail_all(self, error: BaseException) -> list[Delivery]:
+        """The connection is gone: wake every waiter and stream with `error`."""
+        deliveries: list[Delivery] = [(p.sink, error) for p in self._pending.values()]
+        deliveries += [(sink, error) for sink in self._turns.values()]
+        deliveries += [
+            (subscription.sink, error)
+            for by_path in self._keyed.values()
+            for subscriptions in by_path.values()
+            for subscription in subscriptions.values()
+        ]
+        deliveries.append((self.global_sink, error))
+        self._keyed.clear()
+        self._retained.clear()
+        self._pending.clear()
+        self._claims_in_flight = 0
+        self._held_completed.clear()
+        for turn_id in list(self._turns):
+            self._detach(turn_id)
+        self._buffers.clear()
+        self._buffered_total = 0
+        return deliveries

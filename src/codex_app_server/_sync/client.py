@@ -1,0 +1,567 @@
+"""`AppServerClient`: the low-level synchronous JSON-RPC client.
+
+One reader thread per connection parses lines and asks the `MessageRouter` where each
+goes; callers wait on their own slot or queue, so any number of threads can issue requests
+and stream different turns at once. Server requests run on a small worker pool, never on
+the reader.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+from .._config import AppServerConfig
+from .._logging import trace_wire, wire_logger
+from .._protocol.errors import (
+    ClientClosedError,
+    CodexError,
+    MessageTooLargeError,
+    RequestTimeoutError,
+    TransportError,
+    TurnTimeoutError,
+)
+from .._protocol.handlers import HandlerRegistry, HandlersLike, ToolsLike
+from .._protocol.models import model_class, validate_as
+from .._protocol.notifications import Notification, ServerRequest
+from .._protocol.params import build_params
+from .._protocol.router import (
+    TURN_COMPLETED,
+    Dropped,
+    MessageRouter,
+    Sink,
+)
+from .._protocol.server_requests import error_reply, timeout_reply
+from .._protocol.wire import decode, encode
+from .._transport.base import SyncTransport
+from .._transport.stdio import StdioTransport
+from ..generated.client_methods import SyncClientMethods
+from .handlers import answer_sync
+from .queues import SyncBoundedQueue, SyncSlot
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from ..generated.v2_all import InitializeResponse
+
+logger = logging.getLogger("codex_app_server")
+
+M = TypeVar("M", bound="BaseModel")
+#: A low-level server-request handler: gets the request, returns the result dict or model,
+#: or raises (a `JsonRpcError` is sent as is; anything else as an internal error).
+ServerRequestHandler = Callable[[ServerRequest], Any]
+
+_TURN_METHODS = frozenset({"turn/start", "review/start", "thread/queue/start"})
+
+
+class AppServerClient(SyncClientMethods):
+    """A synchronous connection to one app-server.
+
+    Use as a context manager, or call `start()` and `close()`. Every client method of the
+    protocol is available as a typed method (`thread_start`, `turn_start`, `fs_read_file`,
+    ...); `request()` is the untyped escape hatch.
+    """
+
+    def __init__(
+        self,
+        config: AppServerConfig | None = None,
+        *,
+        transport: SyncTransport | None = None,
+        server_request_handler: ServerRequestHandler | None = None,
+        handlers: HandlersLike = None,
+        tools: ToolsLike = None,
+    ) -> None:
+        """`handlers` / `tools`: client-wide server-request handlers and dynamic-tool
+        implementations (see `ServerRequestHandlers`); `server_request_handler`, if given,
+        sees every server request first, untyped (returning None passes it on)."""
+        self.config = config or AppServerConfig()
+        self._transport: SyncTransport = transport or StdioTransport(self.config)
+        self.server_request_handler = server_request_handler
+        self.handlers = HandlerRegistry(handlers, tools, lock=threading.Lock())
+        self._lock = threading.Lock()
+        self._state_lock = threading.Lock()
+        self._global = SyncBoundedQueue(self.config.global_queue_size)
+        self._router = MessageRouter(self._global, _SyncDispatch(self))
+        self._reader: threading.Thread | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        # Timers that decline server requests whose handlers run too long; cancelled on close.
+        self._reply_timers: set[threading.Timer] = set()
+        self._started = False
+        self._closing = False
+        self._close_done = threading.Event()
+        self._error: CodexError | None = None
+        self.initialize_result: dict[str, Any] | None = None
+        self._metadata: InitializeResponse | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def start(self) -> dict[str, Any]:
+        """Spawn the app-server, `initialize`, send `initialized`; return the raw result."""
+        with self._state_lock:
+            if self._closing:
+                raise ClientClosedError("the client is closed")
+            if self._started:
+                assert self.initialize_result is not None
+                return self.initialize_result
+            self._started = True
+        try:
+            self._transport.start()
+            self._reader = threading.Thread(
+                target=self._read_loop, name="codex-app-server-reader", daemon=True
+            )
+            self._reader.start()
+            result = self.request(
+                "initialize",
+                self.config.initialize_params(),
+                timeout=self.config.startup_timeout,
+            )
+            self.notify("initialized")
+        except BaseException:
+            self.close()
+            raise
+        self.initialize_result = result if isinstance(result, dict) else {}
+        return self.initialize_result
+
+    @property
+    def metadata(self) -> InitializeResponse:
+        """The typed `initialize` response (user agent, platform, CODEX_HOME)."""
+        if self._metadata is None:
+            if self.initialize_result is None:
+                raise CodexError("the client is not started")
+            self._metadata = model_class("InitializeResponse").model_validate(
+                self.initialize_result
+            )  # type: ignore[assignment]
+        assert self._metadata is not None
+        return self._metadata
+
+    def close(self) -> None:
+        """Stop the app-server and its whole process group. Idempotent, bounded, quiet.
+
+        Safe from any thread: a concurrent (or later) caller returns once the first close
+        is done, so after `close()` returns the app-server and the SDK's threads are gone.
+        """
+        with self._state_lock:
+            closer = not self._closing
+            self._closing = True
+        reader = self._reader
+        current = threading.current_thread()
+        if not closer:
+            if reader is not current:  # the reader may be the closer: never wait on it
+                grace = self.config.shutdown_grace
+                self._close_done.wait(3 * grace + 2.0)
+                if reader is not None:
+                    reader.join(grace)
+            return
+        try:
+            self._fail(ClientClosedError("the client was closed"))
+            self._transport.close()
+        finally:
+            try:
+                self._release(reader, current)
+            finally:
+                self._close_done.set()
+
+    def _release(self, reader: threading.Thread | None, current: threading.Thread) -> None:
+        """After the transport is closed: join the SDK's threads, bounded; close the pipes."""
+        grace = self.config.shutdown_grace
+        if reader is not None and reader is not current:
+            reader.join(timeout=grace)
+        release = getattr(self._transport, "release", None)
+        if release is not None:
+            reader_done = reader is None or reader is current or not reader.is_alive()
+            release(stdout=reader_done)
+        for timer in list(self._reply_timers):
+            timer.cancel()
+        executor = self._executor
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+            # Idle workers exit at once; one running a handler that hangs is left behind.
+            for worker in list(getattr(executor, "_threads", ())):
+                if worker is not current:
+                    worker.join(timeout=0.1)
+
+    def __enter__(self) -> AppServerClient:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._error is not None
+
+    # -- JSON-RPC -------------------------------------------------------------------------
+
+    @overload
+    def request(
+        self,
+        method: str,
+        params: Any = None,
+        response_model: None = None,
+        *,
+        timeout: float | None = None,
+    ) -> Any: ...
+
+    @overload
+    def request(
+        self,
+        method: str,
+        params: Any = None,
+        response_model: type[M] = ...,
+        *,
+        timeout: float | None = None,
+    ) -> M: ...
+
+    def request(
+        self,
+        method: str,
+        params: Any = None,
+        response_model: type[M] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> Any:
+        """Send a request and wait for its result.
+
+        `params` may be a dict (sent as is) or a generated params model. `timeout` is
+        seconds after the write (default: `config.request_timeout`; `math.inf`: forever).
+        Raises the mapped `JsonRpcError`, `RequestTimeoutError` or `TransportClosedError`.
+        """
+        self._check_open()
+        slot = SyncSlot()
+        turn_sink: queue.SimpleQueue[Any] | None = (
+            queue.SimpleQueue() if method in _TURN_METHODS else None
+        )
+        wire_params = build_params(params)
+        with self._lock:
+            message = self._router.new_request(method, wire_params, slot, turn_sink=turn_sink)
+        request_id = message["id"]
+        if wire_logger.isEnabledFor(logging.DEBUG):
+            trace_wire("send", message)
+        try:
+            self._transport.write_line(encode(message))
+        except BaseException as exc:
+            with self._lock:
+                self._router.discard_request(request_id)
+            if isinstance(exc, CodexError):
+                self._check_open()
+            raise
+        try:
+            delivered, item = slot.get(self.config.resolve_timeout(timeout))
+        except BaseException:  # KeyboardInterrupt: leave no waiter behind
+            with self._lock:
+                self._router.discard_request(request_id)
+            raise
+        if not delivered:
+            with self._lock:
+                self._router.discard_request(request_id)
+            raise RequestTimeoutError(method, self.config.resolve_timeout(timeout) or 0.0)
+        if isinstance(item, BaseException):
+            raise item
+        if response_model is not None:
+            return response_model.model_validate(item)
+        return item
+
+    def notify(self, method: str, params: Any = None) -> None:
+        """Send a notification (no response)."""
+        self._check_open()
+        message: dict[str, Any] = {"method": method}
+        if params is not None:
+            message["params"] = build_params(params)
+        if wire_logger.isEnabledFor(logging.DEBUG):
+            trace_wire("send", message)
+        self._transport.write_line(encode(message))
+
+    def _typed_request(
+        self,
+        method: str,
+        params: Any,
+        fields: Mapping[str, Any],
+        params_model: str | None,
+        response_model: str | None,
+        timeout: float | None,
+    ) -> Any:
+        result = self.request(method, build_params(params, fields, params_model), timeout=timeout)
+        return validate_as(response_model, result)
+
+    # -- notifications --------------------------------------------------------------------
+
+    def next_notification(self, timeout: float | None = None) -> Notification:
+        """The next notification that belongs to no turn (or to a turn nobody streams)."""
+        delivered, item = self._global.get(timeout)
+        if not delivered:
+            raise RequestTimeoutError("next_notification", timeout or 0.0)
+        if isinstance(item, BaseException):
+            raise item
+        return item  # type: ignore[no-any-return]
+
+    @property
+    def dropped_notifications(self) -> int:
+        """How many global notifications were dropped because nobody read them."""
+        return self._global.overflowed
+
+    def turn_queue(self, turn_id: str) -> queue.SimpleQueue[Any]:
+        """The queue `turn_id`'s notifications are routed to (subscribing if needed)."""
+        with self._lock:
+            sink = self._router.turn_sink(turn_id)
+            if isinstance(sink, queue.SimpleQueue):
+                return sink
+            turn_queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+            if self._error is not None:
+                turn_queue.put(self._error)
+            for buffered in self._router.subscribe_turn(turn_id, turn_queue):
+                turn_queue.put(buffered)
+            return turn_queue
+
+    def next_turn_notification(self, turn_id: str, timeout: float | None = None) -> Notification:
+        """The next notification of `turn_id`; raises `TurnTimeoutError` after `timeout`."""
+        try:
+            item = self.turn_queue(turn_id).get(timeout=timeout)
+        except queue.Empty:
+            raise TurnTimeoutError(turn_id, timeout or 0.0) from None
+        if isinstance(item, BaseException):
+            raise item
+        return item  # type: ignore[no-any-return]
+
+    def stream_turn(
+        self,
+        turn_id: str,
+        *,
+        thread_id: str | None = None,
+        inactivity_timeout: float | None = None,
+    ) -> Iterator[Notification]:
+        """Yield `turn_id`'s notifications up to and including `turn/completed`.
+
+        If `inactivity_timeout` (default: `config.turn_inactivity_timeout`) passes with no
+        notification, the turn is interrupted and `TurnTimeoutError` is raised.
+        """
+        limit = inactivity_timeout or self.config.turn_inactivity_timeout
+        turn_queue = self.turn_queue(turn_id)
+        while True:
+            try:
+                item = turn_queue.get(timeout=limit)
+            except queue.Empty:
+                self._interrupt_quietly(thread_id, turn_id)
+                raise TurnTimeoutError(turn_id, limit or 0.0) from None
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+            if item.method == TURN_COMPLETED:
+                return
+
+    def release_turn(self, turn_id: str) -> None:
+        """Stop routing `turn_id` to its queue (its later notifications go to the global queue)."""
+        with self._lock:
+            self._router.unsubscribe_turn(turn_id)
+
+    def stream_text(self, thread_id: str, text: str, **turn_params: Any) -> Iterator[str]:
+        """Start a turn with `text` and yield the agent's message deltas as they stream."""
+        params = {"threadId": thread_id, "input": [{"type": "text", "text": text}], **turn_params}
+        result = self.request("turn/start", params)
+        turn_id = result["turn"]["id"]
+        for note in self.stream_turn(turn_id, thread_id=thread_id):
+            if note.method == "item/agentMessage/delta":
+                yield note.params.get("delta", "")
+
+    def _interrupt_quietly(self, thread_id: str | None, turn_id: str) -> None:
+        if thread_id is None:
+            return
+        with contextlib.suppress(CodexError):
+            self.request(
+                "turn/interrupt",
+                {"threadId": thread_id, "turnId": turn_id},
+                timeout=min(self.config.resolve_timeout(None) or 10.0, 10.0),
+            )
+
+    # -- reader ---------------------------------------------------------------------------
+
+    def _read_loop(self) -> None:
+        error: CodexError
+        try:
+            while True:
+                line = self._transport.read_line()
+                if not line:
+                    break
+                try:
+                    message = decode(line)
+                except Exception:  # ValueError, or RecursionError from the stdlib parser
+                    logger.warning("skipping a line that is not JSON: %.200r", line)
+                    continue
+                if wire_logger.isEnabledFor(logging.DEBUG):
+                    trace_wire("recv", message)
+                try:
+                    with self._lock:
+                        routed = self._router.route(message)
+                except Exception:  # one odd message must never kill the reader
+                    logger.exception("skipping a message that could not be routed: %.200r", line)
+                    continue
+                if isinstance(routed, Dropped):
+                    logger.warning("dropped a message: %s: %.200r", routed.reason, line)
+                    continue
+                for sink, item in routed:
+                    try:
+                        sink.put_nowait(item)
+                    except Exception:
+                        logger.exception("delivering %r failed", item)
+            error = self._transport.closed_error("the app-server closed its output")
+        except MessageTooLargeError as exc:
+            error = exc
+        except Exception as exc:
+            logger.exception("the reader failed")
+            error = TransportError(f"the reader failed: {exc!r}")
+        if self._closing:
+            error = ClientClosedError("the client was closed")
+        self._fail(error)
+        # The connection is dead: end the app-server's process group now rather than at
+        # close(), so nothing it started outlives it (close() later waits for this).
+        self.close()
+
+    def _fail(self, error: CodexError) -> None:
+        with self._lock:
+            if self._error is not None:
+                return
+            self._error = error
+            deliveries = self._router.fail_all(error)
+        for sink, item in deliveries:
+            with contextlib.suppress(Exception):
+                sink.put_nowait(item)
+
+    def _check_open(self) -> None:
+        if self._error is not None:
+            raise self._error
+        if self._closing:
+            raise ClientClosedError("the client was closed")
+
+    # -- server requests ------------------------------------------------------------------
+
+    def _dispatch_server_request(self, request: ServerRequest) -> None:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(
+                max_workers=8, thread_name_prefix="codex-server-request"
+            )
+        reply = _ReplyOnce(self, request)
+        timer = threading.Timer(self.config.server_request_timeout, reply.time_out)
+        timer.daemon = True
+        self._reply_timers.add(timer)
+        timer.start()
+        try:
+            self._executor.submit(self._serve, request, reply, timer)
+        except RuntimeError:  # executor shut down: the client is closing
+            timer.cancel()
+            self._reply_timers.discard(timer)
+
+    def _serve(self, request: ServerRequest, reply: _ReplyOnce, timer: threading.Timer) -> None:
+        try:
+            result = answer_sync(self.handlers, request, self.server_request_handler)
+            reply.send_result(result)
+        except Exception as exc:  # logged by the dispatch; the server gets the error
+            reply.send_error(exc)
+        finally:
+            timer.cancel()
+            self._reply_timers.discard(timer)
+
+    def _send_raw(self, message: dict[str, Any]) -> None:
+        if self._error is not None:
+            return
+        if wire_logger.isEnabledFor(logging.DEBUG):
+            trace_wire("send", message)
+        with contextlib.suppress(CodexError):
+            self._transport.write_line(encode(message))
+
+    # -- keyed notification routing -------------------------------------------------------
+
+    def subscribe_keyed(
+        self,
+        method: str,
+        path: Sequence[str],
+        value: str,
+        sink: Sink,
+        *,
+        once: bool = False,
+        tee: bool = False,
+    ) -> None:
+        """Route `method` notifications whose params at key `path` equal `value` to `sink`.
+
+        The way turns are routed by turn id (see `MessageRouter.subscribe_key`): e.g.
+        `("command/exec/outputDelta", ("processId",), "p1")`. Retained matches (see
+        `retain_keyed`) are put into `sink` first; if the connection has failed, its error.
+        `tee=True` observes: the notifications are routed as usual as well. `ValueError` if
+        the key already has a subscriber.
+        """
+        with self._lock:
+            replay = self._router.subscribe_key(
+                method, tuple(path), value, sink, once=once, tee=tee
+            )
+            for note in replay:
+                sink.put_nowait(note)
+            if self._error is not None:
+                sink.put_nowait(self._error)
+
+    def unsubscribe_keyed(self, method: str, path: Sequence[str], value: str) -> None:
+        """End a `subscribe_keyed` subscription (no error if there is none)."""
+        with self._lock:
+            self._router.unsubscribe_key(method, tuple(path), value)
+
+    def retain_keyed(self, method: str, path: Sequence[str]) -> None:
+        """Keep recent unclaimed `method` notifications keyed at `path` for a late subscriber."""
+        with self._lock:
+            self._router.retain_key(method, tuple(path))
+
+
+class _SyncDispatch:
+    """The router's server-request sink: hands each request to the worker pool."""
+
+    def __init__(self, client: AppServerClient) -> None:
+        self._client = client
+
+    def put_nowait(self, request: ServerRequest) -> None:
+        self._client._dispatch_server_request(request)
+
+
+class _ReplyOnce:
+    """Answers one server request exactly once: the handler's answer, or the timeout's."""
+
+    def __init__(self, client: AppServerClient, request: ServerRequest) -> None:
+        self._client = client
+        self._request = request
+        self._lock = threading.Lock()
+        self._done = False
+
+    def _claim(self) -> bool:
+        with self._lock:
+            if self._done:
+                return False
+            self._done = True
+            return True
+
+    def send_result(self, result: Any) -> None:
+        if self._claim():
+            self._client._send_raw({"id": self._request.id, "result": build_params(result)})
+
+    def send_error(self, exc: BaseException) -> None:
+        if self._claim():
+            self._client._send_raw(error_reply(self._request.id, exc))
+
+    def time_out(self) -> None:
+        if not self._claim():
+            return
+        logger.warning(
+            "server request %s was not answered within %gs; declining it",
+            self._request.method,
+            self._client.config.server_request_timeout,
+        )
+        try:
+            result = timeout_reply(
+                self._request.method,
+                self._request.params,
+                self._client.config.server_request_timeout,
+            )
+        except Exception as exc:
+            self._client._send_raw(error_reply(self._request.id, exc))
+        else:
+            self._client._send_raw({"id": self._request.id, "result": result})

@@ -1,0 +1,438 @@
+"""The stdio transports: `StdioTransport` and
+`AsyncStdioTransport` spawn `codex app-server --listen stdio://` in a process group of its
+own, so that closing ends every process the app-server started (shells, MCP servers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import IO
+
+from .._config import AppServerConfig
+from .._constants import EXIT_STATUS_WAIT, STDERR_LINE_LIMIT, STDERR_TAIL_LINES
+from .._logging import redact_text
+from .._protocol.errors import MessageTooLargeError, TransportClosedError, TransportError
+
+#: Bytes asked of the pipe per read by `AsyncStdioTransport.read_lines`.
+_READ_CHUNK = 256 * 1024
+
+stderr_logger = logging.getLogger("codex_app_server.stderr")
+
+
+class _StderrTail:
+    """Keeps the last lines of stderr and forwards each to the `codex_app_server.stderr` logger."""
+
+    def __init__(self) -> None:
+        self.lines: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
+
+    def feed(self, raw: bytes) -> None:
+        line = raw[:STDERR_LINE_LIMIT].decode("utf-8", "replace").rstrip("\r\n")
+        if line:
+            self.lines.append(line)
+            if stderr_logger.isEnabledFor(logging.DEBUG):
+                stderr_logger.debug("%s", redact_text(line))
+
+
+def _kill_group(pid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+
+
+class StdioTransport:
+    """Spawns the app-server and talks to it over its stdin/stdout (blocking I/O)."""
+
+    def __init__(self, config: AppServerConfig) -> None:
+        self._config = config
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._stdin: IO[bytes] | None = None
+        self._stdout: IO[bytes] | None = None
+        self._write_lock = threading.Lock()
+        self._close_lock = threading.Lock()
+        self._stderr = _StderrTail()
+        self._stderr_thread: threading.Thread | None = None
+        self._exit_thread: threading.Thread | None = None
+        self._exited = threading.Event()
+        self._closing = False
+        self._closed = False
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit status once the app-server has exited (negative: killed by a signal)."""
+        return self._proc.returncode if self._proc else None
+
+    def start(self) -> None:
+        argv = self._config.build_argv()
+        try:
+            proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd=self._config.cwd,
+                env=self._config.build_env(),
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise TransportError(f"could not start the app-server {argv[0]!r}: {exc}") from exc
+        self._proc = proc
+        self._stdin = proc.stdin
+        assert proc.stdout is not None
+        self._stdout = proc.stdout
+        self._stderr_thread = threading.Thread(
+            target=self._drain_stderr, name="codex-app-server-stderr", daemon=True
+        )
+        self._stderr_thread.start()
+        self._exit_thread = threading.Thread(
+            target=self._watch_exit, name="codex-app-server-exit", daemon=True
+        )
+        self._exit_thread.start()
+
+    def _drain_stderr(self) -> None:
+        assert self._proc is not None and self._proc.stderr is not None
+        readline = self._proc.stderr.readline
+        for raw in iter(lambda: readline(STDERR_LINE_LIMIT), b""):
+            self._stderr.feed(raw)
+
+    def _watch_exit(self) -> None:
+        # Ends the app-server's process group the moment it exits: a shell or MCP server it
+        # started must not outlive it, nor keep our pipes open (a child holding stdout would
+        # hide the exit from the reader forever). The group is killed before the app-server
+        # is reaped, while its pid (the group id) cannot have been reused.
+        proc = self._proc
+        assert proc is not None
+        killed = False
+        with contextlib.suppress(AttributeError, OSError):  # no waitid: kill after reaping
+            os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
+            _kill_group(proc.pid, signal.SIGKILL)
+            killed = True
+        proc.wait()
+        if not killed:
+            _kill_group(proc.pid, signal.SIGKILL)
+        self._exited.set()
+
+    def write_line(self, data: bytes) -> None:
+        stdin = self._stdin
+        if stdin is None or self._closing:
+            raise self.closed_error("the app-server connection is closed")
+        with self._write_lock:
+            try:
+                stdin.write(data)
+                stdin.flush()
+            except (BrokenPipeError, ValueError, OSError) as exc:
+                raise self.closed_error(f"writing to the app-server failed ({exc})") from exc
+
+    def read_line(self) -> bytes:
+        stdout = self._stdout
+        if stdout is None:
+            return b""
+        limit = self._config.max_line_bytes
+        try:
+            line = stdout.readline(limit + 1)
+        except (ValueError, OSError):
+            return b""
+        if len(line) > limit and not line.endswith(b"\n"):
+            raise MessageTooLargeError(
+                f"the app-server sent a line longer than max_line_bytes={limit}"
+            )
+        return line
+
+    def closed_error(self, reason: str) -> TransportClosedError:
+        # Give a dying process a moment to be reaped and its last stderr lines to arrive,
+        # bounded so that waiters learn of the death promptly.
+        deadline = time.monotonic() + EXIT_STATUS_WAIT
+        if self._proc is not None:
+            self._exited.wait(EXIT_STATUS_WAIT)
+        if self._stderr_thread is not None:
+            self._stderr_thread.join(max(0.0, deadline - time.monotonic()))
+        return TransportClosedError(
+            reason, exit_code=self.returncode, stderr_tail=list(self._stderr.lines)
+        )
+
+    def close(self) -> None:
+        """Close stdin, wait; SIGTERM the group, wait; SIGKILL it. Bounded (3 x grace).
+
+        Idempotent; a concurrent caller returns once the first one is done.
+        """
+        with self._close_lock:
+            if self._closed:
+                return
+            self._closing = True
+            try:
+                if self._proc is not None:
+                    self._terminate(self._proc)
+            finally:
+                self._closed = True
+
+    def _terminate(self, proc: subprocess.Popen[bytes]) -> None:
+        grace = self._config.shutdown_grace
+        # A writer stuck on a full pipe (a frozen server) holds the write lock: then skip the
+        # EOF step; the signals below break the pipe and free the writer.
+        if self._write_lock.acquire(timeout=grace):
+            try:
+                with contextlib.suppress(OSError, ValueError):
+                    if self._stdin is not None:
+                        self._stdin.close()
+            finally:
+                self._write_lock.release()
+            exited = self._exited.wait(grace)
+        else:
+            exited = self._exited.is_set()
+        if not exited:
+            _kill_group(proc.pid, signal.SIGTERM)
+            # A stopped (SIGSTOP) process acts on SIGTERM only once it is continued.
+            _kill_group(proc.pid, signal.SIGCONT)
+            if not self._exited.wait(grace):
+                _kill_group(proc.pid, signal.SIGKILL)
+                self._exited.wait(grace)
+        # No signal once the app-server is reaped: its pid, the group id, may be reused by
+        # then. The exit watcher ended the rest of the group as the app-server exited.
+        # stdout is left to the reader thread, which now sees EOF; closing a pipe under a
+        # blocked reader would block on the buffer lock (see `release`).
+
+    def release(self, *, stdout: bool = True) -> None:
+        """Close the pipes once their readers are done with them (bounded).
+
+        `stdout=False` when the reader thread may still be blocked on it: closing a
+        buffered pipe under a blocked reader blocks until that read returns.
+        """
+        proc = self._proc
+        if proc is None:
+            return
+        grace = self._config.shutdown_grace
+        for thread in (self._stderr_thread, self._exit_thread):
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(grace)
+        streams: list[IO[bytes] | None] = []
+        if stdout:
+            streams.append(proc.stdout)
+        if self._stderr_thread is None or not self._stderr_thread.is_alive():
+            streams.append(proc.stderr)
+        for stream in streams:
+            with contextlib.suppress(OSError, ValueError):
+                if stream is not None:
+                    stream.close()
+        if self._write_lock.acquire(blocking=False):
+            try:
+                with contextlib.suppress(OSError, ValueError):
+                    if self._stdin is not None:
+                        self._stdin.close()
+            finally:
+                self._write_lock.release()
+
+
+class _ExitAwareProtocol(asyncio.subprocess.SubprocessStreamProtocol):
+    """asyncio's subprocess protocol, plus a callback the moment the process exits.
+
+    (`Process.wait()` also waits for every pipe to close, which a child that inherited one
+    can put off forever.)
+    """
+
+    def __init__(
+        self, limit: int, loop: asyncio.AbstractEventLoop, on_exit: Callable[[], None]
+    ) -> None:
+        super().__init__(limit=limit, loop=loop)
+        self._on_exit = on_exit
+
+    def process_exited(self) -> None:
+        super().process_exited()
+        self._on_exit()
+
+
+class AsyncStdioTransport:
+    """Spawns the app-server with asyncio's subprocess support: no threads at all."""
+
+    def __init__(self, config: AppServerConfig) -> None:
+        self._config = config
+        self._proc: asyncio.subprocess.Process | None = None
+        self._stderr = _StderrTail()
+        self._stderr_task: asyncio.Task[None] | None = None
+        self._exited: asyncio.Future[None] | None = None
+        self._closed = False
+        self._close_task: asyncio.Task[None] | None = None
+        self._partial: list[bytes] = []  # chunks of a line `read_lines` has not seen end
+        self._partial_size = 0
+        self._eof = False
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit status once the app-server has exited (negative: killed by a signal)."""
+        return self._proc.returncode if self._proc else None
+
+    async def start(self) -> None:
+        argv = self._config.build_argv()
+        loop = asyncio.get_running_loop()
+        self._exited = loop.create_future()
+        limit = self._config.max_line_bytes
+        try:
+            transport, protocol = await loop.subprocess_exec(
+                lambda: _ExitAwareProtocol(limit, loop, self._on_exit),
+                *argv,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                cwd=self._config.cwd,
+                env=self._config.build_env(),
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise TransportError(f"could not start the app-server {argv[0]!r}: {exc}") from exc
+        self._proc = asyncio.subprocess.Process(transport, protocol, loop)
+        if self._exited.done():  # it exited before we knew its pid
+            _kill_group(self._proc.pid, signal.SIGKILL)
+        self._stderr_task = loop.create_task(self._drain_stderr())
+
+    def _on_exit(self) -> None:
+        # The app-server is gone: end its process group with it, so no shell or MCP server
+        # outlives it, nor keeps our pipes open (which would hide the exit from the reader).
+        if self._exited is not None and not self._exited.done():
+            self._exited.set_result(None)
+        if self._proc is not None:
+            _kill_group(self._proc.pid, signal.SIGKILL)
+
+    async def _drain_stderr(self) -> None:
+        assert self._proc is not None and self._proc.stderr is not None
+        stream = self._proc.stderr
+        while True:
+            try:
+                raw = await stream.readline()
+            except ValueError:  # an over-long stderr line: skip it
+                continue
+            except Exception:
+                return
+            if not raw:
+                return
+            self._stderr.feed(raw)
+
+    async def write_line(self, data: bytes) -> None:
+        proc = self._proc
+        if proc is None or proc.stdin is None or self._closed:
+            raise self.closed_error("the app-server connection is closed")
+        try:
+            proc.stdin.write(data)
+            await proc.stdin.drain()
+        except (BrokenPipeError, ConnectionResetError, RuntimeError) as exc:
+            raise self.closed_error(f"writing to the app-server failed ({exc})") from exc
+
+    async def read_line(self) -> bytes:
+        proc = self._proc
+        if proc is None or proc.stdout is None:
+            return b""
+        try:
+            return await proc.stdout.readline()
+        except ValueError as exc:  # LimitOverrunError surfaces as ValueError from readline
+            raise MessageTooLargeError(
+                f"the app-server sent a line longer than max_line_bytes="
+                f"{self._config.max_line_bytes}"
+            ) from exc
+
+    async def read_lines(self) -> list[bytes]:
+        """Every complete line that has arrived (at least one, waiting if need be), without
+        their newlines; [] at end of stream. A last line with no newline is returned at EOF.
+
+        The reader's hot path: one read and one split per chunk instead of a `readline()`
+        per message. Do not mix with `read_line()`. Lines longer than `max_line_bytes`
+        raise `MessageTooLargeError`, as `read_line()` does.
+        """
+        proc = self._proc
+        if proc is None or proc.stdout is None or self._eof:
+            return []
+        read, limit, partial = proc.stdout.read, self._config.max_line_bytes, self._partial
+        while True:
+            chunk = await read(_READ_CHUNK)
+            if not chunk:
+                self._eof = True
+                tail = b"".join(partial)
+                partial.clear()
+                return [tail] if tail else []
+            if b"\n" not in chunk:  # the middle of a long line: keep it, copy it once
+                partial.append(chunk)
+                self._partial_size += len(chunk)
+                if self._partial_size > limit:
+                    raise self._too_large()
+                continue
+            if partial:
+                partial.append(chunk)
+                chunk = b"".join(partial)
+                partial.clear()
+            lines = chunk.split(b"\n")
+            rest = lines.pop()
+            self._partial_size = len(rest)
+            if rest:
+                partial.append(rest)
+            if len(chunk) > limit and (self._partial_size > limit or max(map(len, lines)) > limit):
+                raise self._too_large()
+            return lines
+
+    def _too_large(self) -> MessageTooLargeError:
+        return MessageTooLargeError(
+            f"the app-server sent a line longer than max_line_bytes={self._config.max_line_bytes}"
+        )
+
+    def closed_error(self, reason: str) -> TransportClosedError:
+        return TransportClosedError(
+            reason, exit_code=self.returncode, stderr_tail=list(self._stderr.lines)
+        )
+
+    async def wait_exit(self, timeout: float) -> int | None:
+        """Wait up to `timeout` for the process to exit and its stderr to end; the exit code."""
+        pending = [f for f in (self._exited, self._stderr_task) if f is not None and not f.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
+        return self.returncode
+
+    async def _wait_exited(self, timeout: float) -> bool:
+        if self._exited is None:
+            return True
+        if not self._exited.done():
+            await asyncio.wait([self._exited], timeout=timeout)
+        return self._exited.done()
+
+    async def close(self) -> None:
+        # Shielded, so a cancelled close() still finishes reaping the process.
+        if self._close_task is None:
+            self._close_task = asyncio.get_running_loop().create_task(self._close())
+        await asyncio.shield(self._close_task)
+
+    async def _close(self) -> None:
+        """Close stdin, wait; SIGTERM the group, wait; SIGKILL it. Bounded (3 x grace)."""
+        self._closed = True
+        proc = self._proc
+        if proc is None:
+            return
+        grace = self._config.shutdown_grace
+        if proc.stdin is not None:
+            with contextlib.suppress(Exception):
+                proc.stdin.close()
+        if not await self._wait_exited(grace):
+            _kill_group(proc.pid, signal.SIGTERM)
+            # A stopped (SIGSTOP) process acts on SIGTERM only once it is continued.
+            _kill_group(proc.pid, signal.SIGCONT)
+            if not await self._wait_exited(grace):
+                _kill_group(proc.pid, signal.SIGKILL)
+                await self._wait_exited(grace)
+        # No signal once the app-server is reaped (its pid, the group id, may be reused):
+        # `_on_exit` ended the rest of the group as it exited.
+        stderr_task = self._stderr_task
+        if stderr_task is not None:
+            if not stderr_task.done():  # its last lines are on their way
+                await asyncio.wait([stderr_task], timeout=min(grace, EXIT_STATUS_WAIT))
+            stderr_task.cancel()
+            with contextlib.suppress(BaseException):
+                await stderr_task
