@@ -6,7 +6,8 @@
 ...     print(thread.run("Say hello in one sentence.").final_response)
 
 Names are loaded on first use, so `import codex_app_server` stays cheap; the generated
-protocol models (`codex_app_server.generated.v2_all`) load only when something is typed.
+protocol models (`codex_app_server.generated.v2_all`) load only when something is typed,
+and any of them can also be imported from the root (`from codex_app_server import ThreadItem`).
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ if TYPE_CHECKING:
     from ._async.retry import async_retry_on_overload
     from ._config import AppServerConfig
     from ._protocol.errors import (
+        AppServerRpcError,
         ClientClosedError,
         CodexError,
         CodexNotFoundError,
         InternalRpcError,
+        InvalidMetadataError,
         InvalidParamsError,
         InvalidRequestError,
         JsonRpcError,
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
         MethodNotFoundError,
         ParseError,
         RequestTimeoutError,
+        RetryLimitExceededError,
         ServerBusyError,
         TransportClosedError,
         TransportError,
@@ -51,22 +55,26 @@ if TYPE_CHECKING:
     from ._protocol.errors import CodexError as AppServerError
     from ._protocol.handlers import Decision, ServerRequestHandlers, approve_all
     from ._protocol.inputs import (
+        ExternalMessage,
         ImageInput,
         Input,
         InputItem,
         LocalImageInput,
         MentionInput,
+        RunInput,
         SkillInput,
         TextInput,
     )
+    from ._protocol.metadata_models import InitializeResponse, ServerInfo
     from ._protocol.notifications import Notification, ServerRequest, UnknownNotification
+    from ._protocol.presets import ApprovalMode, Sandbox
     from ._protocol.run_result import RunResult
     from ._protocol.structured_output import StructuredOutputError
     from ._protocol.tools import Tool, tool
     from ._sync.client import AppServerClient
     from ._sync.codex import Codex, Thread, TurnHandle
     from ._sync.retry import retry_on_overload
-    from .generated.v2_all import InitializeResponse, TurnStatus
+    from .generated.v2_all import TurnStatus
 
 _EXPORTS: dict[str, str] = {
     "AppServerClient": "._sync.client",
@@ -108,7 +116,11 @@ _EXPORTS: dict[str, str] = {
     "InternalRpcError": "._protocol.errors",
     "ServerBusyError": "._protocol.errors",
     "is_retryable_error": "._protocol.errors",
-    "InitializeResponse": ".generated.v2_all",
+    "InitializeResponse": "._protocol.metadata_models",
+    "ServerInfo": "._protocol.metadata_models",
+    "InvalidMetadataError": "._protocol.errors",
+    "RetryLimitExceededError": "._protocol.errors",
+    "AppServerRpcError": "._protocol.errors",
     "ServerRequestHandlers": "._protocol.handlers",
     "Decision": "._protocol.handlers",
     "approve_all": "._protocol.handlers",
@@ -125,6 +137,10 @@ _EXPORTS: dict[str, str] = {
     "FsWatch": "._async.fs",
     "AsyncFsWatch": "._async.fs",
     "TurnStatus": ".generated.v2_all",
+    "ExternalMessage": "._protocol.inputs",
+    "RunInput": "._protocol.inputs",
+    "ApprovalMode": "._protocol.presets",
+    "Sandbox": "._protocol.presets",
 }
 _ALIASES = {"AppServerError": ("._protocol.errors", "CodexError")}
 
@@ -132,6 +148,8 @@ __all__ = [
     "AppServerClient",
     "AppServerConfig",
     "AppServerError",
+    "AppServerRpcError",
+    "ApprovalMode",
     "AsyncAppServerClient",
     "AsyncCodex",
     "AsyncCommandProcess",
@@ -146,12 +164,14 @@ __all__ = [
     "CommandOutput",
     "CommandProcess",
     "Decision",
+    "ExternalMessage",
     "FsWatch",
     "ImageInput",
     "InitializeResponse",
     "Input",
     "InputItem",
     "InternalRpcError",
+    "InvalidMetadataError",
     "InvalidParamsError",
     "InvalidRequestError",
     "JsonRpcError",
@@ -165,9 +185,13 @@ __all__ = [
     "Notification",
     "ParseError",
     "RequestTimeoutError",
+    "RetryLimitExceededError",
+    "RunInput",
     "RunResult",
+    "Sandbox",
     "ServerBusyError",
     "ServerRequest",
+    "ServerInfo",
     "ServerRequestHandlers",
     "SkillInput",
     "StructuredOutputError",
@@ -195,9 +219,16 @@ def __getattr__(name: str) -> Any:
         module, attr = _EXPORTS[name], name
     elif name in _ALIASES:
         module, attr = _ALIASES[name]
+    elif name[:1].isupper():
+        # The generated protocol models, as the seed package re-exported them at its root
+        # (`from codex_app_server import ThreadItem`); not in `__all__`, loaded on demand.
+        module, attr = ".generated.v2_all", name
     else:
         raise AttributeError(f"module 'codex_app_server' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), attr)
+    try:
+        value = getattr(importlib.import_module(module, __name__), attr)
+    except AttributeError:
+        raise AttributeError(f"module 'codex_app_server' has no attribute {name!r}") from None
     globals()[name] = value
     return value
 

@@ -32,8 +32,10 @@ class AppServerConfig:
             `openai-codex-cli-bin` wheel, else `codex` on PATH.
         launch_args_override: the whole command line to run instead of
             `[codex_bin, "app-server", "--listen", "stdio://", --config ...]`.
-        config_overrides: `--config key=value` overrides (values are TOML-encoded),
-            e.g. `{"model": "gpt-5.5", "features.plugins": False}`.
+        config_overrides: `--config key=value` overrides: a mapping whose values are
+            TOML-encoded (`{"model": "gpt-5.5", "features.plugins": False}`), or, as in the
+            seed, a sequence of ready `"key=value"` strings (`["model=\"gpt-5.5\""]`),
+            passed through as they are.
         cwd: working directory of the app-server process.
         env: variables merged over `os.environ` for the app-server process.
         codex_home: sets `CODEX_HOME` for the process (config, sessions, auth live there).
@@ -53,7 +55,7 @@ class AppServerConfig:
 
     codex_bin: str | os.PathLike[str] | None = None
     launch_args_override: Sequence[str] | None = None
-    config_overrides: Mapping[str, Any] = field(default_factory=dict)
+    config_overrides: Mapping[str, Any] | Sequence[str] = field(default_factory=dict)
     cwd: str | os.PathLike[str] | None = None
     env: Mapping[str, str] | None = None
     codex_home: str | os.PathLike[str] | None = None
@@ -77,9 +79,26 @@ class AppServerConfig:
                 raise ValueError("launch_args_override must not be empty")
             return argv
         argv = [str(resolve_codex_bin(self.codex_bin)), "app-server", "--listen", "stdio://"]
-        for key, value in self.config_overrides.items():
-            argv += ["--config", f"{key}={toml_value(value)}"]
+        for override in self.config_override_args():
+            argv += ["--config", override]
         return argv
+
+    def config_override_args(self) -> list[str]:
+        """`config_overrides` as `key=value` strings (a mapping's values TOML-encoded)."""
+        overrides = self.config_overrides
+        if isinstance(overrides, Mapping):
+            return [f"{key}={toml_value(value)}" for key, value in overrides.items()]
+        if isinstance(overrides, (str, bytes)):
+            raise TypeError(
+                "config_overrides must be a mapping or a sequence of 'key=value' strings, "
+                f"not a single {type(overrides).__name__}"
+            )
+        args: list[str] = []
+        for override in overrides:
+            if not isinstance(override, str) or "=" not in override:
+                raise ValueError(f"config_overrides entry {override!r} is not a 'key=value' string")
+            args.append(override)
+        return args
 
     def build_env(self) -> dict[str, str]:
         """`os.environ` with `env` and `codex_home` applied."""

@@ -25,6 +25,8 @@ script can stand in for the codex binary)
                              stderr and exit with code 3 (no answer).
 ``error-on-initialize``      answer ``initialize`` with error -32603.
 ``never-answer-initialize``  never answer ``initialize`` (``fake/*`` still work).
+``initialize-no-metadata``   answer ``initialize`` with ``{}`` (no user agent).
+``initialize-non-object``    answer ``initialize`` with the string ``"ok"``.
 ``ignore-sigterm``           ignore SIGTERM and SIGINT (the client must SIGKILL).
 ``ignore-eof``               keep running after stdin EOF (default: exit 0 at once).
 ``stubborn``                 ``ignore-sigterm`` + ``ignore-eof``.
@@ -135,6 +137,8 @@ SCENARIOS = (
     "exit-on-initialize",
     "error-on-initialize",
     "never-answer-initialize",
+    "initialize-no-metadata",
+    "initialize-non-object",
     "ignore-sigterm",
     "ignore-eof",
     "stubborn",
@@ -601,6 +605,10 @@ class FakeServer:
             return NO_REPLY
         if "error-on-initialize" in self.scenarios:
             raise RpcError(INTERNAL_ERROR, "fake initialize failure")
+        if "initialize-no-metadata" in self.scenarios:
+            return {}
+        if "initialize-non-object" in self.scenarios:
+            return "ok"
         if self.initialized:
             raise RpcError(INVALID_REQUEST, "Already initialized")
         self.initialized = True

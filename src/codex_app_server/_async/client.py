@@ -26,7 +26,8 @@ from .._protocol.errors import (
     TurnTimeoutError,
 )
 from .._protocol.handlers import HandlerRegistry, HandlersLike, ToolsLike
-from .._protocol.models import model_class, validate_as
+from .._protocol.metadata import check_initialize_result, typed_metadata
+from .._protocol.models import validate_as
 from .._protocol.notifications import Notification, ServerRequest
 from .._protocol.params import build_params
 from .._protocol.router import (
@@ -46,7 +47,7 @@ from .queues import TIMED_OUT, AsyncQueue, AsyncSlot
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from ..generated.v2_all import InitializeResponse
+    from .._protocol.metadata_models import InitializeResponse
 
 logger = logging.getLogger("codex_app_server")
 
@@ -107,16 +108,18 @@ class AsyncAppServerClient(AsyncClientMethods):
         try:
             await self._transport.start()
             self._reader = loop.create_task(self._read_loop(), name="codex-app-server-reader")
-            result = await self.request(
-                "initialize",
-                self.config.initialize_params(),
-                timeout=self.config.startup_timeout,
+            result = check_initialize_result(
+                await self.request(
+                    "initialize",
+                    self.config.initialize_params(),
+                    timeout=self.config.startup_timeout,
+                )
             )
             await self.notify("initialized")
         except BaseException:
             await self.close()
             raise
-        self.initialize_result = result if isinstance(result, dict) else {}
+        self.initialize_result = result
         return self.initialize_result
 
     @property
@@ -125,9 +128,7 @@ class AsyncAppServerClient(AsyncClientMethods):
         if self._metadata is None:
             if self.initialize_result is None:
                 raise CodexError("the client is not started")
-            self._metadata = model_class("InitializeResponse").model_validate(
-                self.initialize_result
-            )  # type: ignore[assignment]
+            self._metadata = typed_metadata(self.initialize_result)
         assert self._metadata is not None
         return self._metadata
 

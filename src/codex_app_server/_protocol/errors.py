@@ -3,21 +3,24 @@
 ::
 
     CodexError
-    ├── CodexNotFoundError          no runtime binary could be found
+    ├── CodexNotFoundError          no runtime binary could be found (also FileNotFoundError)
     ├── ClientClosedError           the client was closed by its owner; no new work
     ├── TransportError              the connection to the app-server failed
     │   ├── TransportClosedError    the app-server exited (exit_code, stderr_tail)
     │   └── MessageTooLargeError    a line over AppServerConfig.max_line_bytes
     ├── RequestTimeoutError         no response within the request timeout (also TimeoutError)
     ├── TurnTimeoutError            a turn went silent too long; it was interrupted
-    ├── TurnFailedError             a turn ended with status "failed" (run() only)
+    ├── TurnFailedError             a turn ended "failed" (run() only; also RuntimeError)
+    ├── InvalidMetadataError        `initialize` answered without the metadata a client needs
     └── JsonRpcError                the server answered with a JSON-RPC error (code, message, data)
+                                    (alias: AppServerRpcError, the seed's name)
         ├── ParseError              -32700
         ├── InvalidRequestError     -32600
         ├── MethodNotFoundError     -32601
         ├── InvalidParamsError      -32602
         ├── InternalRpcError        -32603
         └── ServerBusyError         -32001 "Server overloaded; retry later." (retryable)
+            └── RetryLimitExceededError  the server exhausted its own retry budget
 """
 
 from __future__ import annotations
@@ -32,8 +35,15 @@ class CodexError(Exception):
     """Base class of every error this SDK raises."""
 
 
-class CodexNotFoundError(CodexError):
-    """No Codex runtime binary was found."""
+class CodexNotFoundError(CodexError, FileNotFoundError):
+    """No Codex runtime binary was found (also a `FileNotFoundError`, for seed-era code).
+
+    The message says where it looked and how to fix it.
+    """
+
+    def __str__(self) -> str:
+        # FileNotFoundError would render (errno, strerror); keep the plain message.
+        return str(self.args[0]) if self.args else ""
 
 
 class ClientClosedError(CodexError):
@@ -91,7 +101,7 @@ class TurnTimeoutError(CodexError, TimeoutError):
         super().__init__(f"turn {turn_id} was silent for {timeout:g}s and was interrupted")
 
 
-class TurnFailedError(CodexError):
+class TurnFailedError(CodexError, RuntimeError):
     """A turn run with `run()` ended with status "failed"."""
 
     def __init__(self, turn_id: str, message: str | None, turn: Any = None) -> None:
@@ -134,6 +144,21 @@ class ServerBusyError(JsonRpcError):
     """The server is overloaded; retrying with backoff is the right answer."""
 
 
+class RetryLimitExceededError(ServerBusyError):
+    """The server answered that it exhausted its own retry budget ("retry limit", "too many
+    failed attempts"). Still a `ServerBusyError`, so `retry_on_overload` backs off and tries
+    again; catch this class first to give up sooner."""
+
+
+class InvalidMetadataError(CodexError):
+    """`initialize` answered without the metadata every client needs (a user agent naming the
+    server and its version). Raised by start; the app-server is stopped."""
+
+
+#: The seed-era name of the JSON-RPC error base.
+AppServerRpcError = JsonRpcError
+
+
 _BY_CODE: dict[int, type[JsonRpcError]] = {
     -32700: ParseError,
     -32600: InvalidRequestError,
@@ -157,6 +182,8 @@ def map_jsonrpc_error(error: Any) -> JsonRpcError:
     cls = _BY_CODE.get(code)
     if cls is None and (_says_busy(message) or "server_overloaded" in repr(data)):
         cls = ServerBusyError
+    if (cls is None or cls is ServerBusyError) and _says_retry_limit(message):
+        cls = RetryLimitExceededError
     return (cls or JsonRpcError)(code, message, data)
 
 
@@ -172,3 +199,11 @@ def is_retryable_error(exc: BaseException) -> bool:
 def _says_busy(message: str) -> bool:
     lowered = message.lower()
     return any(word in lowered for word in _BUSY_WORDS)
+
+
+_RETRY_LIMIT_WORDS = ("retry limit", "too many failed attempts")
+
+
+def _says_retry_limit(message: str) -> bool:
+    lowered = message.lower()
+    return any(word in lowered for word in _RETRY_LIMIT_WORDS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,8 +59,40 @@ class MentionInput:
         return {"type": "mention", "name": self.name, "path": str(self.path)}
 
 
+@dataclass(frozen=True)
+class ExternalMessage:
+    """Untrusted content from another agent, a tool or an application.
+
+    The model receives it as the output of the tool `tool_name` (tool-level authority:
+    below user and developer instructions, never an approval), not as user input. Pass it as
+    the whole input of `thread.run()` / `thread.turn()`: it starts a turn, or joins the
+    thread's running turn. `content` is text or a list of Responses function-output content
+    items (`{"type": "input_text", "text": ...}`, `{"type": "input_image", ...}`) as dicts.
+    """
+
+    tool_name: str
+    content: str | Sequence[Mapping[str, Any]]
+    namespace: str | None = None
+
+    def to_tool_output(self) -> dict[str, Any]:
+        """The `toolOutput` member of `turn/start`."""
+        if not isinstance(self.tool_name, str) or not self.tool_name.strip():
+            raise ValueError("ExternalMessage.tool_name must be a non-empty string")
+        content = self.content
+        if not isinstance(content, str):
+            content = [dict(part) for part in content]
+            if not content:
+                raise ValueError("ExternalMessage.content must not be empty")
+        wire: dict[str, Any] = {"name": self.tool_name, "output": content}
+        if self.namespace is not None:
+            wire["namespace"] = self.namespace
+        return wire
+
+
 InputItem = TextInput | ImageInput | LocalImageInput | SkillInput | MentionInput
 Input = list[InputItem] | InputItem
+#: What `run()` and `turn()` take: text, input items, or one `ExternalMessage`.
+RunInput = str | Input | ExternalMessage
 
 _ITEM_TYPES = (TextInput, ImageInput, LocalImageInput, SkillInput, MentionInput)
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .inputs import Input, input_to_wire
+from .inputs import ExternalMessage, RunInput, input_to_wire
 from .models import to_wire, validate_as
+from .presets import apply_presets
 from .structured_output import output_schema_to_wire, parse_structured
 
 
@@ -97,15 +98,24 @@ def camel(name: str) -> str:
 
 
 def wire_params(**fields: Any) -> dict[str, Any]:
-    """camelCase params from keyword fields, without the ones left as None."""
-    return {camel(k): to_wire(v) for k, v in fields.items() if v is not None}
+    """camelCase params from keyword fields, without the ones left as None; presets
+    (`ApprovalMode`, `Sandbox`) become their raw values."""
+    return {camel(k): to_wire(v) for k, v in apply_presets(fields).items() if v is not None}
 
 
-def turn_start_params(thread_id: str, input: str | Input, **fields: Any) -> dict[str, Any]:
+def turn_start_params(thread_id: str, input: RunInput, **fields: Any) -> dict[str, Any]:
     """Params of `turn/start`. The output schema is sent as built (not through `to_wire`,
     which would drop keys whose value is None)."""
     output_schema = output_schema_to_wire(fields.pop("output_schema", None))
-    params = {"threadId": thread_id, "input": input_to_wire(input), **wire_params(**fields)}
+    if isinstance(input, ExternalMessage):
+        params: dict[str, Any] = {
+            "threadId": thread_id,
+            "input": [],
+            "toolOutput": input.to_tool_output(),
+        }
+        params.update(wire_params(**fields))
+    else:
+        params = {"threadId": thread_id, "input": input_to_wire(input), **wire_params(**fields)}
     if output_schema is not None:
         params["outputSchema"] = output_schema
     return params

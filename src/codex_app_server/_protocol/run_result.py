@@ -27,13 +27,16 @@ class RunResult:
         usage: token usage reported for the turn, if the server sent any.
         turn: the completed turn (status, error, timings).
         parsed: with `output_schema=` a pydantic model class, the validated instance.
+
+    Equality compares `final_response`, `items` and `usage` only, as the seed's three-field
+    result did: `RunResult(text, items, usage) == thread.run(...)` holds.
     """
 
     final_response: str | None
     items: list[ThreadItem] = field(default_factory=list)
     usage: ThreadTokenUsage | None = None
-    turn: Turn | None = None
-    parsed: Any = None
+    turn: Turn | None = field(default=None, compare=False)
+    parsed: Any = field(default=None, compare=False)
 
 
 class TurnCollector:

@@ -27,7 +27,8 @@ from .._protocol.errors import (
     TurnTimeoutError,
 )
 from .._protocol.handlers import HandlerRegistry, HandlersLike, ToolsLike
-from .._protocol.models import model_class, validate_as
+from .._protocol.metadata import check_initialize_result, typed_metadata
+from .._protocol.models import validate_as
 from .._protocol.notifications import Notification, ServerRequest
 from .._protocol.params import build_params
 from .._protocol.router import (
@@ -47,7 +48,7 @@ from .queues import SyncBoundedQueue, SyncSlot
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from ..generated.v2_all import InitializeResponse
+    from .._protocol.metadata_models import InitializeResponse
 
 logger = logging.getLogger("codex_app_server")
 
@@ -115,16 +116,18 @@ class AppServerClient(SyncClientMethods):
                 target=self._read_loop, name="codex-app-server-reader", daemon=True
             )
             self._reader.start()
-            result = self.request(
-                "initialize",
-                self.config.initialize_params(),
-                timeout=self.config.startup_timeout,
+            result = check_initialize_result(
+                self.request(
+                    "initialize",
+                    self.config.initialize_params(),
+                    timeout=self.config.startup_timeout,
+                )
             )
             self.notify("initialized")
         except BaseException:
             self.close()
             raise
-        self.initialize_result = result if isinstance(result, dict) else {}
+        self.initialize_result = result
         return self.initialize_result
 
     @property
@@ -133,9 +136,7 @@ class AppServerClient(SyncClientMethods):
         if self._metadata is None:
             if self.initialize_result is None:
                 raise CodexError("the client is not started")
-            self._metadata = model_class("InitializeResponse").model_validate(
-                self.initialize_result
-            )  # type: ignore[assignment]
+            self._metadata = typed_metadata(self.initialize_result)
         assert self._metadata is not None
         return self._metadata
 
