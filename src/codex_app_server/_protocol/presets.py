@@ -15,6 +15,7 @@ stands for wire values measured on the runtime (tests/integration/test_presets.p
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
@@ -51,7 +52,7 @@ _SANDBOX_POLICY = {
 }
 
 
-def apply_presets(fields: dict[str, Any]) -> dict[str, Any]:
+def apply_presets(fields: Mapping[str, Any]) -> dict[str, Any]:
     """Keyword fields with presets replaced by their raw values (a new dict).
 
     `approval_policy=ApprovalMode.auto_review` also sets `approvals_reviewer` unless given.
