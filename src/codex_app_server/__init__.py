@@ -32,9 +32,11 @@ if TYPE_CHECKING:
     from ._config import AppServerConfig
     from ._protocol.errors import (
         AppServerRpcError,
+        AuthenticationError,
         ClientClosedError,
         CodexError,
         CodexNotFoundError,
+        ConnectionLostError,
         InternalRpcError,
         InvalidMetadataError,
         InvalidParamsError,
@@ -66,7 +68,13 @@ if TYPE_CHECKING:
         TextInput,
     )
     from ._protocol.metadata_models import InitializeResponse, ServerInfo
-    from ._protocol.notifications import Notification, ServerRequest, UnknownNotification
+    from ._protocol.notifications import (
+        ConnectionGap,
+        ConnectionResumed,
+        Notification,
+        ServerRequest,
+        UnknownNotification,
+    )
     from ._protocol.presets import ApprovalMode, Sandbox
     from ._protocol.run_result import RunResult
     from ._protocol.structured_output import StructuredOutputError
@@ -74,6 +82,7 @@ if TYPE_CHECKING:
     from ._sync.client import AppServerClient
     from ._sync.codex import Codex, Thread, TurnHandle
     from ._sync.retry import retry_on_overload
+    from ._transport.listen import AppServerProcess, start_listening_server
     from .generated.v2_all import TurnStatus
 
 _EXPORTS: dict[str, str] = {
@@ -88,6 +97,8 @@ _EXPORTS: dict[str, str] = {
     "AppServerConfig": "._config",
     "RunResult": "._protocol.run_result",
     "Notification": "._protocol.notifications",
+    "ConnectionGap": "._protocol.notifications",
+    "ConnectionResumed": "._protocol.notifications",
     "ServerRequest": "._protocol.notifications",
     "UnknownNotification": "._protocol.notifications",
     "Input": "._protocol.inputs",
@@ -103,6 +114,10 @@ _EXPORTS: dict[str, str] = {
     "CodexNotFoundError": "._protocol.errors",
     "ClientClosedError": "._protocol.errors",
     "TransportError": "._protocol.errors",
+    "AuthenticationError": "._protocol.errors",
+    "ConnectionLostError": "._protocol.errors",
+    "AppServerProcess": "._transport.listen",
+    "start_listening_server": "._transport.listen",
     "TransportClosedError": "._protocol.errors",
     "MessageTooLargeError": "._protocol.errors",
     "RequestTimeoutError": "._protocol.errors",
@@ -150,6 +165,7 @@ __all__ = [
     "AppServerError",
     "AppServerRpcError",
     "ApprovalMode",
+    "AppServerProcess",
     "AsyncAppServerClient",
     "AsyncCodex",
     "AsyncCommandProcess",
@@ -157,12 +173,16 @@ __all__ = [
     "AsyncLoginHandle",
     "AsyncThread",
     "AsyncTurnHandle",
+    "AuthenticationError",
     "ClientClosedError",
     "Codex",
     "CodexError",
     "CodexNotFoundError",
     "CommandOutput",
     "CommandProcess",
+    "ConnectionGap",
+    "ConnectionLostError",
+    "ConnectionResumed",
     "Decision",
     "ExternalMessage",
     "FsWatch",
@@ -210,6 +230,7 @@ __all__ = [
     "async_retry_on_overload",
     "is_retryable_error",
     "retry_on_overload",
+    "start_listening_server",
     "tool",
 ]
 

@@ -13,6 +13,9 @@ from ._constants import (
     DEFAULT_CLIENT_TITLE,
     DEFAULT_GLOBAL_QUEUE_SIZE,
     DEFAULT_MAX_LINE_BYTES,
+    DEFAULT_RECONNECT_INITIAL_DELAY,
+    DEFAULT_RECONNECT_MAX_DELAY,
+    DEFAULT_RECONNECT_TIMEOUT,
     DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_SERVER_REQUEST_TIMEOUT,
     DEFAULT_SHUTDOWN_GRACE,
@@ -51,6 +54,23 @@ class AppServerConfig:
         max_line_bytes: longest message line accepted from the server.
         global_queue_size: notifications without a turn kept for `next_notification()`;
             past it the oldest are dropped and counted.
+        url: connect to an app-server that is already listening instead of spawning one:
+            `"ws://127.0.0.1:PORT"`, `"wss://host/path"` or `"unix:///path/to.sock"` (needs
+            the `ws` extra: `pip install 'codex-app-server[ws]'`). The launch options above
+            (`codex_bin`, `config_overrides`, `cwd`, `env`, `codex_home`) are then unused,
+            and `close()` disconnects, leaving the server running. See docs/remote.md.
+        auth_token: bearer token sent on the WebSocket upgrade (`Authorization: Bearer`);
+            never printed (not in `repr()`, errors or logs).
+        auth_token_file: a file holding the token (read at each connect; whitespace
+            stripped). Use one of `auth_token` and `auth_token_file`.
+        ssl_context: an `ssl.SSLContext` for `wss://` (custom CA, client certificate);
+            default: the system's trusted CAs with hostname checking.
+        reconnect: re-establish a dropped remote connection and resume its threads
+            (None: on for `url`, meaningless for stdio). See docs/remote.md#reconnect.
+        reconnect_timeout: seconds to keep trying before giving up (the give-up time).
+        reconnect_max_attempts: most connection attempts per drop (None: until the timeout).
+        reconnect_initial_delay / reconnect_max_delay: exponential backoff between
+            attempts, each delay jittered by +-50%.
     """
 
     codex_bin: str | os.PathLike[str] | None = None
@@ -70,15 +90,60 @@ class AppServerConfig:
     shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
     global_queue_size: int = DEFAULT_GLOBAL_QUEUE_SIZE
+    url: str | None = None
+    auth_token: str | None = field(default=None, repr=False)
+    auth_token_file: str | os.PathLike[str] | None = None
+    ssl_context: Any = field(default=None, repr=False)
+    reconnect: bool | None = None
+    reconnect_timeout: float = DEFAULT_RECONNECT_TIMEOUT
+    reconnect_max_attempts: int | None = None
+    reconnect_initial_delay: float = DEFAULT_RECONNECT_INITIAL_DELAY
+    reconnect_max_delay: float = DEFAULT_RECONNECT_MAX_DELAY
 
-    def build_argv(self) -> list[str]:
-        """The command line that starts the app-server on stdio."""
+    def __post_init__(self) -> None:
+        if self.url is not None:
+            from ._transport.remote import parse_url
+
+            parse_url(self.url)  # ValueError now rather than at connect time
+            if self.auth_token is not None and self.auth_token_file is not None:
+                raise ValueError("give auth_token or auth_token_file, not both")
+            if self.ssl_context is not None and not self.url.startswith("wss://"):
+                raise ValueError("ssl_context is only for wss:// URLs")
+
+    @property
+    def is_remote(self) -> bool:
+        """True when the client connects to `url` instead of spawning an app-server."""
+        return self.url is not None
+
+    @property
+    def reconnects(self) -> bool:
+        """Whether a dropped connection is re-established (remote URLs, unless turned off)."""
+        return self.url is not None and self.reconnect is not False
+
+    def read_auth_token(self) -> str | None:
+        """The bearer token: `auth_token`, or the stripped contents of `auth_token_file`."""
+        if self.auth_token_file is not None:
+            try:
+                with open(self.auth_token_file, encoding="utf-8") as f:
+                    token = f.read().strip()
+            except OSError as exc:
+                from ._protocol.errors import AuthenticationError
+
+                raise AuthenticationError(
+                    f"could not read auth_token_file {os.fspath(self.auth_token_file)!r}: "
+                    f"{exc.strerror or exc}"
+                ) from None
+            return token or None
+        return self.auth_token or None
+
+    def build_argv(self, listen: str = "stdio://") -> list[str]:
+        """The command line that starts the app-server listening on `listen` (stdio)."""
         if self.launch_args_override is not None:
             argv = [os.fspath(a) for a in self.launch_args_override]
             if not argv:
                 raise ValueError("launch_args_override must not be empty")
             return argv
-        argv = [str(resolve_codex_bin(self.codex_bin)), "app-server", "--listen", "stdio://"]
+        argv = [str(resolve_codex_bin(self.codex_bin)), "app-server", "--listen", listen]
         for override in self.config_override_args():
             argv += ["--config", override]
         return argv

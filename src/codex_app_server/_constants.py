@@ -37,6 +37,13 @@ EXIT_STATUS_WAIT: float = 0.5
 #: Time a server-request handler may take before the request is declined.
 DEFAULT_SERVER_REQUEST_TIMEOUT: float = 600.0
 
+#: Seconds a client keeps trying to re-establish a dropped remote connection.
+DEFAULT_RECONNECT_TIMEOUT: float = 30.0
+
+#: First and largest delay between reconnection attempts (exponential, jittered +-50%).
+DEFAULT_RECONNECT_INITIAL_DELAY: float = 0.05
+DEFAULT_RECONNECT_MAX_DELAY: float = 2.0
+
 #: Client identity sent in `initialize`.
 DEFAULT_CLIENT_NAME: str = "codex_app_server_python"
 DEFAULT_CLIENT_TITLE: str = "Codex App Server Python SDK"

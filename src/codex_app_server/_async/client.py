@@ -30,6 +30,11 @@ from .._protocol.metadata import check_initialize_result, typed_metadata
 from .._protocol.models import validate_as
 from .._protocol.notifications import Notification, ServerRequest
 from .._protocol.params import build_params
+from .._protocol.reconnect import (
+    GapTracker,
+    LoadedThreads,
+    lost_error,
+)
 from .._protocol.router import (
     TURN_COMPLETED,
     Dropped,
@@ -39,10 +44,11 @@ from .._protocol.router import (
 from .._protocol.server_requests import error_reply, timeout_reply
 from .._protocol.wire import decode, encode
 from .._transport.base import AsyncTransport
-from .._transport.stdio import AsyncStdioTransport
+from .._transport.connect import async_transport_for
 from ..generated.client_methods import AsyncClientMethods
 from .handlers import answer_async
 from .queues import TIMED_OUT, AsyncQueue, AsyncSlot
+from .reconnect import AsyncReconnect
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -59,7 +65,7 @@ AsyncServerRequestHandler = Callable[[ServerRequest], Any]
 _TURN_METHODS = frozenset({"turn/start", "review/start", "thread/queue/start"})
 
 
-class AsyncAppServerClient(AsyncClientMethods):
+class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
     """An asyncio connection to one app-server. `async with` it, or `start()`/`close()`."""
 
     def __init__(
@@ -75,7 +81,7 @@ class AsyncAppServerClient(AsyncClientMethods):
         implementations (see `ServerRequestHandlers`); `server_request_handler`, if given,
         sees every server request first, untyped (returning None passes it on)."""
         self.config = config or AppServerConfig()
-        self._transport: AsyncTransport = transport or AsyncStdioTransport(self.config)
+        self._transport: AsyncTransport = transport or async_transport_for(self.config)
         self.server_request_handler = server_request_handler
         self.handlers = HandlerRegistry(handlers, tools, lock=threading.Lock())
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -89,6 +95,11 @@ class AsyncAppServerClient(AsyncClientMethods):
         self._error: CodexError | None = None
         self.initialize_result: dict[str, Any] | None = None
         self._metadata: InitializeResponse | None = None
+        # Reconnect (remote transports): threads to resume; while reconnecting, new
+        # requests wait for `_online` (a future set once the connection is back).
+        self._loaded = LoadedThreads()
+        self._online: asyncio.Future[None] | None = None
+        self._resync_task: asyncio.Task[None] | None = None
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -147,6 +158,7 @@ class AsyncAppServerClient(AsyncClientMethods):
         return self._close_task
 
     async def _close(self) -> None:
+        self._set_online()
         self._fail(ClientClosedError("the client was closed"))
         try:
             await self._transport.close()
@@ -211,6 +223,12 @@ class AsyncAppServerClient(AsyncClientMethods):
         loop = self._loop
         if router is None or loop is None:
             raise CodexError("the client is not started: await client.start() or use `async with`")
+        online = self._online
+        if online is not None and asyncio.current_task() is not self._resync_task:
+            # Reconnecting: wait (within this request's timeout) for the new connection.
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(online), self.config.resolve_timeout(timeout))
+            self._check_open()
         slot = AsyncSlot(loop)
         turn_sink = AsyncQueue(loop) if method in _TURN_METHODS else None
         message = router.new_request(method, build_params(params), slot, turn_sink=turn_sink)
@@ -224,15 +242,18 @@ class AsyncAppServerClient(AsyncClientMethods):
         except asyncio.CancelledError:
             router.discard_request(request_id)
             raise  # never swallowed, even if the connection failed meanwhile
-        except BaseException:
+        except BaseException as exc:
             router.discard_request(request_id)
             self._check_open()
+            if isinstance(exc, CodexError) and self._reconnecting_possible():
+                raise lost_error(self._url()) from exc
             raise
         if item is TIMED_OUT:
             router.discard_request(request_id)
             raise RequestTimeoutError(method, limit or 0.0)
         if isinstance(item, BaseException):
             raise item
+        self._loaded.note(method, params, item)
         if response_model is not None:
             return response_model.model_validate(item)
         return item
@@ -312,6 +333,7 @@ class AsyncAppServerClient(AsyncClientMethods):
         """Yield `turn_id`'s notifications up to and including `turn/completed`."""
         limit = inactivity_timeout or self.config.turn_inactivity_timeout
         turn_queue = self.turn_queue(turn_id)
+        gaps = GapTracker()
         while True:
             delivered, item = turn_queue.get_nowait()
             if not delivered:
@@ -321,9 +343,15 @@ class AsyncAppServerClient(AsyncClientMethods):
                 raise TurnTimeoutError(turn_id, limit or 0.0)
             if isinstance(item, BaseException):
                 raise item
-            yield item
+            if not gaps.feed(item):
+                continue
             if item.method == TURN_COMPLETED:
+                if gaps.gap and thread_id is not None:
+                    for recovered in await self._recover_items(gaps, thread_id, turn_id):
+                        yield recovered
+                yield item
                 return
+            yield item
 
     def release_turn(self, turn_id: str) -> None:
         """Stop routing `turn_id` to its queue."""
@@ -354,6 +382,25 @@ class AsyncAppServerClient(AsyncClientMethods):
     # -- reader ---------------------------------------------------------------------------
 
     async def _read_loop(self) -> None:
+        while True:
+            error = await self._pump()
+            if self._closing or not self._reconnecting_possible(error):
+                break
+            gave_up = await self._reconnect(error)
+            if gave_up is None:
+                continue
+            error = gave_up
+            break
+        if self._closing:
+            error = ClientClosedError("the client was closed")
+        self._set_online()
+        self._fail(error)
+        # The connection is dead: end the app-server's process group now rather than at
+        # close(), so nothing it started outlives it (close() awaits this same task).
+        self._begin_close()
+
+    async def _pump(self) -> CodexError:
+        """Read and route until the connection ends; the error that explains the end."""
         router = self._router
         assert router is not None
         read_line = self._transport.read_line
@@ -410,12 +457,7 @@ class AsyncAppServerClient(AsyncClientMethods):
         except Exception as exc:
             logger.exception("the reader failed")
             error = TransportError(f"the reader failed: {exc!r}")
-        if self._closing:
-            error = ClientClosedError("the client was closed")
-        self._fail(error)
-        # The connection is dead: end the app-server's process group now rather than at
-        # close(), so nothing it started outlives it (close() awaits this same task).
-        self._begin_close()
+        return error
 
     def _fail(self, error: CodexError) -> None:
         if self._error is not None:

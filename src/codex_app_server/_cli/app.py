@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from .._sync.codex import Codex, TurnHandle
 
 PROG = "codex-py"
+#: The environment variable `--url` reads a bearer token from when `--token-file` is not given.
+TOKEN_ENV = "CODEX_APP_SERVER_TOKEN"
 
 #: Exit statuses.
 EXIT_OK = 0
@@ -703,6 +705,13 @@ def make_config(args: argparse.Namespace) -> AppServerConfig:
     fields = _config_fields(args)
     if getattr(args, "codex_home", None):
         fields["codex_home"] = args.codex_home
+    if getattr(args, "url", None):  # a remote app-server: connect instead of spawning
+        fields["url"] = args.url
+        token_file = getattr(args, "token_file", None)
+        if token_file:
+            fields["auth_token_file"] = token_file
+        elif os.environ.get(TOKEN_ENV):
+            fields["auth_token"] = os.environ[TOKEN_ENV]
     return AppServerConfig(**fields)
 
 
@@ -859,6 +868,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="log to stderr: -v the SDK and the app-server's stderr, -vv also the wire trace",
     )
     common = argparse.ArgumentParser(add_help=False, parents=[base])
+    common.add_argument(
+        "--url",
+        metavar="URL",
+        help="connect to a listening app-server (ws://, wss://, unix://PATH) instead of "
+        "spawning one; see docs/remote.md",
+    )
+    common.add_argument(
+        "--token-file",
+        metavar="FILE",
+        help=f"the bearer token for --url (default: ${TOKEN_ENV}, if set)",
+    )
     common.add_argument(
         "--codex-home",
         metavar="DIR",

@@ -7,6 +7,8 @@
     ├── ClientClosedError           the client was closed by its owner; no new work
     ├── TransportError              the connection to the app-server failed
     │   ├── TransportClosedError    the app-server exited (exit_code, stderr_tail)
+    │   ├── AuthenticationError     a remote app-server refused the connection (401/403)
+    │   ├── ConnectionLostError     a remote connection dropped with this request in flight
     │   └── MessageTooLargeError    a line over AppServerConfig.max_line_bytes
     ├── RequestTimeoutError         no response within the request timeout (also TimeoutError)
     ├── TurnTimeoutError            a turn went silent too long; it was interrupted
@@ -77,6 +79,28 @@ class TransportClosedError(TransportError):
         if self.stderr_tail:
             detail += "\n--- app-server stderr (tail) ---\n" + "\n".join(self.stderr_tail)
         super().__init__(detail)
+
+
+class AuthenticationError(TransportError):
+    """A remote app-server refused the connection (HTTP 401 or 403 on the upgrade).
+
+    The message says what the server wants; it never contains the token.
+
+    Attributes:
+        status: the HTTP status (401, 403), or None when the token could not be read.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+class ConnectionLostError(TransportError):
+    """The connection to a remote app-server dropped while this request was in flight.
+
+    The client reconnects on its own (`AppServerConfig.reconnect`); whether the request
+    took effect on the server is unknown. Retryable: `is_retryable_error()` says True.
+    """
 
 
 class MessageTooLargeError(TransportError):
@@ -188,8 +212,9 @@ def map_jsonrpc_error(error: Any) -> JsonRpcError:
 
 
 def is_retryable_error(exc: BaseException) -> bool:
-    """True when `exc` is transient: the server was overloaded and the call may succeed later."""
-    if isinstance(exc, ServerBusyError):
+    """True when `exc` is transient: the server was overloaded, or a remote connection
+    dropped with the call in flight, and the call may succeed later."""
+    if isinstance(exc, (ServerBusyError, ConnectionLostError)):
         return True
     if isinstance(exc, JsonRpcError):
         return _says_busy(exc.message) or "server_overloaded" in repr(exc.data)

@@ -166,3 +166,49 @@ def _validate(method: str, params: dict[str, Any]) -> BaseModel | UnknownNotific
         return model_class(model_name).model_validate(params)
     except Exception as exc:  # pydantic.ValidationError, or a model missing from the module
         return UnknownNotification(method, params, reason=f"invalid params: {exc}")
+
+
+#: The method of the marker put in a turn's stream when a remote connection dropped and was
+#: re-established: notifications the server sent in the gap are lost.
+CONNECTION_RESUMED = "codexAppServer/connectionResumed"
+
+
+@dataclass(frozen=True)
+class ConnectionGap:
+    """What a `ConnectionResumed` marker says.
+
+    Attributes:
+        url: the server reconnected to.
+        turn_id / thread_id: the turn whose stream has the gap.
+        gap_seconds: from noticing the drop to the new connection (notifications the server
+            sent meanwhile are lost; `run()` recovers the turn's items from `thread/read`).
+    """
+
+    url: str
+    turn_id: str
+    thread_id: str | None
+    gap_seconds: float
+
+
+class ConnectionResumed(Notification):
+    """The marker a turn's stream yields after a reconnect (method `CONNECTION_RESUMED`).
+
+    It is not from the server: the SDK puts it in every active turn's stream when the
+    connection to a remote app-server came back. `payload` is a `ConnectionGap`.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, gap: ConnectionGap) -> None:
+        params = {
+            "url": gap.url,
+            "turnId": gap.turn_id,
+            "threadId": gap.thread_id,
+            "gapSeconds": gap.gap_seconds,
+        }
+        super().__init__(CONNECTION_RESUMED, params, gap.turn_id, gap.thread_id)
+        self._payload = gap  # type: ignore[assignment]
+
+    @property
+    def gap(self) -> ConnectionGap:
+        return self._payload  # type: ignore[return-value]

@@ -380,6 +380,21 @@ class MessageRouter:
 
     # -- failure ----------------------------------------------------------------------
 
+    def fail_pending(self, error: BaseException) -> list[Delivery]:
+        """The connection dropped but will be re-established: wake every request waiter
+        with `error`; turn and keyed subscriptions stay (their streams go on)."""
+        deliveries: list[Delivery] = [(p.sink, error) for p in self._pending.values()]
+        self._pending.clear()
+        self._claims_in_flight = 0
+        for turn_id in self._held_completed:
+            self._pop_buffer(turn_id)
+        self._held_completed.clear()
+        return deliveries
+
+    def active_turns(self) -> list[tuple[str, Sink]]:
+        """The subscribed turns that have not completed, with their sinks."""
+        return list(self._turns.items())
+
     def fail_all(self, error: BaseException) -> list[Delivery]:
         """The connection is gone: wake every waiter and stream with `error`."""
         deliveries: list[Delivery] = [(p.sink, error) for p in self._pending.values()]

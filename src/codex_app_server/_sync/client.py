@@ -31,6 +31,11 @@ from .._protocol.metadata import check_initialize_result, typed_metadata
 from .._protocol.models import validate_as
 from .._protocol.notifications import Notification, ServerRequest
 from .._protocol.params import build_params
+from .._protocol.reconnect import (
+    GapTracker,
+    LoadedThreads,
+    lost_error,
+)
 from .._protocol.router import (
     TURN_COMPLETED,
     Dropped,
@@ -40,10 +45,11 @@ from .._protocol.router import (
 from .._protocol.server_requests import error_reply, timeout_reply
 from .._protocol.wire import decode, encode
 from .._transport.base import SyncTransport
-from .._transport.stdio import StdioTransport
+from .._transport.connect import sync_transport_for
 from ..generated.client_methods import SyncClientMethods
 from .handlers import answer_sync
 from .queues import SyncBoundedQueue, SyncSlot
+from .reconnect import SyncReconnect
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -60,7 +66,7 @@ ServerRequestHandler = Callable[[ServerRequest], Any]
 _TURN_METHODS = frozenset({"turn/start", "review/start", "thread/queue/start"})
 
 
-class AppServerClient(SyncClientMethods):
+class AppServerClient(SyncReconnect, SyncClientMethods):
     """A synchronous connection to one app-server.
 
     Use as a context manager, or call `start()` and `close()`. Every client method of the
@@ -81,7 +87,7 @@ class AppServerClient(SyncClientMethods):
         implementations (see `ServerRequestHandlers`); `server_request_handler`, if given,
         sees every server request first, untyped (returning None passes it on)."""
         self.config = config or AppServerConfig()
-        self._transport: SyncTransport = transport or StdioTransport(self.config)
+        self._transport: SyncTransport = transport or sync_transport_for(self.config)
         self.server_request_handler = server_request_handler
         self.handlers = HandlerRegistry(handlers, tools, lock=threading.Lock())
         self._lock = threading.Lock()
@@ -98,6 +104,13 @@ class AppServerClient(SyncClientMethods):
         self._error: CodexError | None = None
         self.initialize_result: dict[str, Any] | None = None
         self._metadata: InitializeResponse | None = None
+        # Reconnect (remote transports): threads to resume, and the gate new requests wait
+        # at while the connection is being re-established.
+        self._loaded = LoadedThreads()
+        self._online = threading.Event()
+        self._online.set()
+        self._stop = threading.Event()
+        self._resync_thread: threading.Thread | None = None
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -149,6 +162,8 @@ class AppServerClient(SyncClientMethods):
         with self._state_lock:
             closer = not self._closing
             self._closing = True
+        self._stop.set()
+        self._online.set()  # release requests waiting for a reconnect (they see the close)
         reader = self._reader
         current = threading.current_thread()
         if not closer:
@@ -234,6 +249,10 @@ class AppServerClient(SyncClientMethods):
         Raises the mapped `JsonRpcError`, `RequestTimeoutError` or `TransportClosedError`.
         """
         self._check_open()
+        if not self._online.is_set() and threading.current_thread() is not self._resync_thread:
+            # Reconnecting: wait (within this request's timeout) for the new connection.
+            self._online.wait(self.config.resolve_timeout(timeout))
+            self._check_open()
         slot = SyncSlot()
         turn_sink: queue.SimpleQueue[Any] | None = (
             queue.SimpleQueue() if method in _TURN_METHODS else None
@@ -251,6 +270,8 @@ class AppServerClient(SyncClientMethods):
                 self._router.discard_request(request_id)
             if isinstance(exc, CodexError):
                 self._check_open()
+                if self._reconnecting_possible():
+                    raise lost_error(self._url()) from exc
             raise
         try:
             delivered, item = slot.get(self.config.resolve_timeout(timeout))
@@ -264,6 +285,7 @@ class AppServerClient(SyncClientMethods):
             raise RequestTimeoutError(method, self.config.resolve_timeout(timeout) or 0.0)
         if isinstance(item, BaseException):
             raise item
+        self._loaded.note(method, wire_params, item)
         if response_model is not None:
             return response_model.model_validate(item)
         return item
@@ -343,6 +365,7 @@ class AppServerClient(SyncClientMethods):
         """
         limit = inactivity_timeout or self.config.turn_inactivity_timeout
         turn_queue = self.turn_queue(turn_id)
+        gaps = GapTracker()
         while True:
             try:
                 item = turn_queue.get(timeout=limit)
@@ -351,9 +374,14 @@ class AppServerClient(SyncClientMethods):
                 raise TurnTimeoutError(turn_id, limit or 0.0) from None
             if isinstance(item, BaseException):
                 raise item
-            yield item
+            if not gaps.feed(item):
+                continue
             if item.method == TURN_COMPLETED:
+                if gaps.gap and thread_id is not None:
+                    yield from self._recover_items(gaps, thread_id, turn_id)
+                yield item
                 return
+            yield item
 
     def release_turn(self, turn_id: str) -> None:
         """Stop routing `turn_id` to its queue (its later notifications go to the global queue)."""
@@ -382,6 +410,24 @@ class AppServerClient(SyncClientMethods):
     # -- reader ---------------------------------------------------------------------------
 
     def _read_loop(self) -> None:
+        while True:
+            error = self._pump()
+            if self._closing or not self._reconnecting_possible(error):
+                break
+            gave_up = self._reconnect(error)
+            if gave_up is None:
+                continue
+            error = gave_up
+            break
+        if self._closing:
+            error = ClientClosedError("the client was closed")
+        self._fail(error)
+        # The connection is dead: end the app-server's process group now rather than at
+        # close(), so nothing it started outlives it (close() later waits for this).
+        self.close()
+
+    def _pump(self) -> CodexError:
+        """Read and route until the connection ends; the error that explains the end."""
         error: CodexError
         try:
             while True:
@@ -415,12 +461,7 @@ class AppServerClient(SyncClientMethods):
         except Exception as exc:
             logger.exception("the reader failed")
             error = TransportError(f"the reader failed: {exc!r}")
-        if self._closing:
-            error = ClientClosedError("the client was closed")
-        self._fail(error)
-        # The connection is dead: end the app-server's process group now rather than at
-        # close(), so nothing it started outlives it (close() later waits for this).
-        self.close()
+        return error
 
     def _fail(self, error: CodexError) -> None:
         with self._lock:

@@ -1,0 +1,28 @@
+"""Which transport a config asks for: a WebSocket to `config.url`, else a spawned stdio.
+
+The WebSocket module (and the `websockets` package) load only when a URL is given.
+"""
+
+from __future__ import annotations
+
+from .._config import AppServerConfig
+from .base import AsyncTransport, SyncTransport
+from .stdio import AsyncStdioTransport, StdioTransport
+
+
+def sync_transport_for(config: AppServerConfig) -> SyncTransport:
+    """`WebSocketTransport` for `config.url`, else `StdioTransport`."""
+    if config.url is not None:
+        from .websocket import WebSocketTransport
+
+        return WebSocketTransport(config)
+    return StdioTransport(config)
+
+
+def async_transport_for(config: AppServerConfig) -> AsyncTransport:
+    """`AsyncWebSocketTransport` for `config.url`, else `AsyncStdioTransport`."""
+    if config.url is not None:
+        from .websocket import AsyncWebSocketTransport
+
+        return AsyncWebSocketTransport(config)
+    return AsyncStdioTransport(config)
