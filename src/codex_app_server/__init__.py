@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ._protocol.errors import (
         AppServerRpcError,
         ClientClosedError,
+        ClientNotStartedError,
         CodexError,
         CodexNotFoundError,
         InternalRpcError,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
         RequestTimeoutError,
         RetryLimitExceededError,
         ServerBusyError,
+        StructuredOutputError,
         TransportClosedError,
         TransportError,
         TurnFailedError,
@@ -69,7 +71,6 @@ if TYPE_CHECKING:
     from ._protocol.notifications import Notification, ServerRequest, UnknownNotification
     from ._protocol.presets import ApprovalMode, Sandbox
     from ._protocol.run_result import RunResult
-    from ._protocol.structured_output import StructuredOutputError
     from ._protocol.tools import Tool, tool
     from ._sync.client import AppServerClient
     from ._sync.codex import Codex, Thread, TurnHandle
@@ -102,6 +103,7 @@ _EXPORTS: dict[str, str] = {
     "CodexError": "._protocol.errors",
     "CodexNotFoundError": "._protocol.errors",
     "ClientClosedError": "._protocol.errors",
+    "ClientNotStartedError": "._protocol.errors",
     "TransportError": "._protocol.errors",
     "TransportClosedError": "._protocol.errors",
     "MessageTooLargeError": "._protocol.errors",
@@ -126,7 +128,7 @@ _EXPORTS: dict[str, str] = {
     "approve_all": "._protocol.handlers",
     "Tool": "._protocol.tools",
     "tool": "._protocol.tools",
-    "StructuredOutputError": "._protocol.structured_output",
+    "StructuredOutputError": "._protocol.errors",
     "LoginHandle": "._async.account",
     "AsyncLoginHandle": "._async.account",
     "LoginError": "._async.account",
@@ -158,6 +160,7 @@ __all__ = [
     "AsyncThread",
     "AsyncTurnHandle",
     "ClientClosedError",
+    "ClientNotStartedError",
     "Codex",
     "CodexError",
     "CodexNotFoundError",

@@ -14,7 +14,15 @@ from __future__ import annotations
 import copy
 from typing import Any, Protocol, TypeVar
 
-from .errors import CodexError
+from .errors import StructuredOutputError
+
+__all__ = [
+    "StructuredOutputError",
+    "attach_parsed",
+    "output_schema_to_wire",
+    "parse_structured",
+    "strict_json_schema",
+]
 
 
 class _Parsable(Protocol):
@@ -23,20 +31,6 @@ class _Parsable(Protocol):
 
 
 _R = TypeVar("_R", bound=_Parsable)
-
-
-class StructuredOutputError(CodexError):
-    """The turn's final message does not validate against the requested output schema.
-
-    Attributes:
-        text: the final message as received (None if the turn produced none).
-        result: the `RunResult` of the turn, with `parsed` left as None.
-    """
-
-    def __init__(self, message: str, text: str | None, result: Any = None) -> None:
-        super().__init__(message)
-        self.text = text
-        self.result = result
 
 
 def strict_json_schema(schema: dict[str, Any]) -> dict[str, Any]:
