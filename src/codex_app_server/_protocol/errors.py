@@ -61,8 +61,10 @@ class ClientNotStartedError(CodexError):
     """The client was used before `start()` (or its start failed): call `start()`, or use
     it as a context manager. A typed error, not an `assert`, so it holds under `python -O`."""
 
-    def __init__(self, what: str = "the client") -> None:
-        super().__init__(f"{what} is not started: call start() first (or use `with`)")
+    def __init__(
+        self, message: str = "the client is not started: call start() first (or use `with`)"
+    ) -> None:
+        super().__init__(message)
 
 
 class ClientClosedError(CodexError):
