@@ -36,6 +36,7 @@ def defined_in_errors() -> dict[str, type[BaseException]]:
         if inspect.isclass(cls)
         and issubclass(cls, BaseException)
         and cls.__module__ == errors.__name__
+        and cls.__name__ == name  # not an alias (AppServerRpcError)
     }
 
 
