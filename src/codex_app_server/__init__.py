@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         AppServerRpcError,
         AuthenticationError,
         ClientClosedError,
+        ClientNotStartedError,
         CodexError,
         CodexNotFoundError,
         ConnectionLostError,
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
         RequestTimeoutError,
         RetryLimitExceededError,
         ServerBusyError,
+        StructuredOutputError,
         TransportClosedError,
         TransportError,
         TurnFailedError,
@@ -77,7 +79,6 @@ if TYPE_CHECKING:
     )
     from ._protocol.presets import ApprovalMode, Sandbox
     from ._protocol.run_result import RunResult
-    from ._protocol.structured_output import StructuredOutputError
     from ._protocol.tools import Tool, tool
     from ._sync.client import AppServerClient
     from ._sync.codex import Codex, Thread, TurnHandle
@@ -113,6 +114,7 @@ _EXPORTS: dict[str, str] = {
     "CodexError": "._protocol.errors",
     "CodexNotFoundError": "._protocol.errors",
     "ClientClosedError": "._protocol.errors",
+    "ClientNotStartedError": "._protocol.errors",
     "TransportError": "._protocol.errors",
     "AuthenticationError": "._protocol.errors",
     "ConnectionLostError": "._protocol.errors",
@@ -141,7 +143,7 @@ _EXPORTS: dict[str, str] = {
     "approve_all": "._protocol.handlers",
     "Tool": "._protocol.tools",
     "tool": "._protocol.tools",
-    "StructuredOutputError": "._protocol.structured_output",
+    "StructuredOutputError": "._protocol.errors",
     "LoginHandle": "._async.account",
     "AsyncLoginHandle": "._async.account",
     "LoginError": "._async.account",
@@ -175,6 +177,7 @@ __all__ = [
     "AsyncTurnHandle",
     "AuthenticationError",
     "ClientClosedError",
+    "ClientNotStartedError",
     "Codex",
     "CodexError",
     "CodexNotFoundError",

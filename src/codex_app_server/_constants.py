@@ -34,6 +34,20 @@ STDERR_LINE_LIMIT: int = 64 * 1024
 #: last stderr lines before failing every waiter (so death is reported well within 1 s).
 EXIT_STATUS_WAIT: float = 0.5
 
+#: A second `close()` (while another thread closes) waits for the first this long:
+#: the three shutdown steps (3 x `shutdown_grace`) plus this slack for the reader to finish.
+CLOSE_WAIT_SLACK: float = 2.0
+
+#: Longest wait for the `turn/interrupt` a cancelled stream sends (also capped by the
+#: request timeout): an interrupt is best effort and must never hold a caller long.
+INTERRUPT_TIMEOUT_CAP: float = 10.0
+
+#: Worker threads of the sync client that run server-request handlers (approvals, tools).
+SERVER_REQUEST_WORKERS: int = 8
+
+#: Bytes asked of the app-server's stdout per read by the async stdio transport.
+READ_CHUNK_BYTES: int = 256 * 1024
+
 #: Time a server-request handler may take before the request is declined.
 DEFAULT_SERVER_REQUEST_TIMEOUT: float = 600.0
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from codex_app_server import AppServerConfig, Codex
-from codex_app_server._cli.app import DEMO_ANSWER, DEMO_COMMAND, DEMO_PROMPT
+from codex_app_server._cli.demo import DEMO_ANSWER, DEMO_COMMAND, DEMO_PROMPT
 from codex_app_server.testing import Reply, ScriptedModel
 
 pytestmark = pytest.mark.integration
@@ -416,7 +416,7 @@ def test_console_script_is_declared() -> None:
 def test_importing_the_package_does_not_load_the_cli() -> None:
     code = (
         "import sys, codex_app_server; from codex_app_server import Codex; "
-        "print(sorted(m for m in sys.modules if m == 'codex_app_server._cli.app'"
+        "print(sorted(m for m in sys.modules if m.startswith('codex_app_server._cli')"
         " or m in ('argparse', 'codex_app_server.__main__')))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

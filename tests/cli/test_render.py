@@ -8,17 +8,10 @@ from typing import Any
 import pytest
 
 from codex_app_server import Notification, ServerRequest
-from codex_app_server._cli.app import (
-    MAX_OUTPUT_LINES,
-    Approver,
-    Console,
-    JsonPrinter,
-    TurnPrinter,
-    command_text,
-    format_usage,
-    item_summary,
-    wants_color,
-)
+from codex_app_server._cli.approvals import Approver
+from codex_app_server._cli.items import command_text, format_usage, item_summary
+from codex_app_server._cli.printer import MAX_OUTPUT_LINES, JsonPrinter, TurnPrinter
+from codex_app_server._cli.style import Console, wants_color
 
 T = {"threadId": "thr", "turnId": "turn"}
 
@@ -220,31 +213,69 @@ def test_colour_respects_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # --------------------------------------------------------------------------- approvals
 
+NOW = {"startedAtMs": 1_700_000_000_000}
 COMMAND = ServerRequest(
     7,
     "item/commandExecution/requestApproval",
-    {**T, "itemId": "c", "command": "/bin/bash -c 'rm -rf build'", "cwd": "/w"},
+    {**T, **NOW, "itemId": "c", "command": "/bin/bash -c 'rm -rf build'", "cwd": "/w"},
 )
-PATCH = ServerRequest(8, "item/fileChange/requestApproval", {**T, "itemId": "f"})
-LEGACY = ServerRequest(9, "execCommandApproval", {**T, "command": ["git", "push"]})
+PATCH = ServerRequest(8, "item/fileChange/requestApproval", {**T, **NOW, "itemId": "f"})
+LEGACY = ServerRequest(
+    9,
+    "execCommandApproval",
+    {
+        "conversationId": "thr",
+        "callId": "call",
+        "command": ["git", "push"],
+        "cwd": "/w",
+        "parsedCmd": [],
+    },
+)
+LEGACY_PATCH = ServerRequest(
+    10, "applyPatchApproval", {"conversationId": "thr", "callId": "call", "fileChanges": {}}
+)
+LEGACY_DECLINE = {"decision": {"denied": {"rejection": "declined by the client"}}}
 
 
 @pytest.mark.parametrize(
-    ("mode", "request_", "decision"),
+    ("mode", "request_", "reply"),
     [
-        ("all", COMMAND, "accept"),
-        ("deny", COMMAND, "decline"),
-        ("all", PATCH, "accept"),
-        ("deny", PATCH, "decline"),
-        ("all", LEGACY, "approved"),
-        ("deny", LEGACY, "denied"),
+        ("all", COMMAND, {"decision": "accept"}),
+        ("deny", COMMAND, {"decision": "decline"}),
+        ("all", PATCH, {"decision": "accept"}),
+        ("deny", PATCH, {"decision": "decline"}),
+        ("all", LEGACY, {"decision": "approved"}),
+        ("deny", LEGACY, LEGACY_DECLINE),
+        ("all", LEGACY_PATCH, {"decision": "approved"}),
+        ("deny", LEGACY_PATCH, LEGACY_DECLINE),
     ],
 )
-def test_approver_modes(mode: str, request_: ServerRequest, decision: str) -> None:
+def test_approver_modes(
+    mode: str, request_: ServerRequest, reply: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
     c, out, err = console()
-    assert Approver(mode, c)(request_) == {"decision": decision}
+    assert Approver(mode, c).answer(request_) == reply
     assert out.getvalue() == ""
     assert "[approval]" in err.getvalue()
+    assert not caplog.records  # a valid reply: the SDK did not replace it
+
+
+@pytest.mark.parametrize("request_", [LEGACY, LEGACY_PATCH])
+def test_a_legacy_decline_is_valid_under_the_schema(
+    request_: ServerRequest, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Regression: the CLI once answered a legacy decline with `{"decision": "denied"}`,
+    which the schema rejects (the SDK then logged an error and sent its own default)."""
+    from codex_app_server.generated import v2_all
+
+    c, _, _ = console()
+    reply = Approver("deny", c).answer(request_)
+    name = "ExecCommandApprovalResponse" if request_ is LEGACY else "ApplyPatchApprovalResponse"
+    model = getattr(v2_all, name).model_validate(reply)
+    assert model.model_dump(by_alias=True, mode="json") == reply
+    with pytest.raises(ValueError):
+        getattr(v2_all, name).model_validate({"decision": "denied"})
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
 @pytest.mark.parametrize(
@@ -262,23 +293,40 @@ def test_approver_modes(mode: str, request_: ServerRequest, decision: str) -> No
 def test_approver_asks(typed: str, decision: str, asked: int) -> None:
     c, _, err = console()
     approver = Approver("ask", c, stdin=io.StringIO(typed))
-    assert approver(COMMAND) == {"decision": decision}
+    assert approver.answer(COMMAND) == {"decision": decision}
     assert err.getvalue().count("Allow the agent to run `rm -rf build` in /w?") == asked
 
 
 def test_approver_leaves_other_requests_to_the_safe_default() -> None:
     c, _, err = console()
-    question = ServerRequest(1, "item/tool/requestUserInput", {**T, "questions": []})
-    assert Approver("all", c)(question) is None  # passed on to the SDK's safe default
+    question = ServerRequest(1, "item/tool/requestUserInput", {**T, "itemId": "q", "questions": []})
+    assert Approver("all", c).answer(question) == {"answers": {}}  # the SDK's safe default
     assert err.getvalue() == ""
 
 
 def test_approver_in_json_mode_prints_the_request_and_the_answer() -> None:
+    from codex_app_server._protocol.handlers import HandlerRegistry
+
     c, out, _ = console()
-    Approver("deny", c, json_mode=True)(PATCH)
+    approver = Approver("deny", c, json_mode=True)
+    echo = approver.echo(HandlerRegistry(approver.handlers))
+    assert echo(PATCH) == {"decision": "decline"}
     lines = out.getvalue().splitlines()
     assert lines[0].startswith('{"id":8,"method":"item/fileChange/requestApproval"')
     assert lines[1] == '{"id":8,"result":{"decision":"decline"}}'
+
+
+def test_approver_in_json_mode_prints_an_error_reply() -> None:
+    from codex_app_server import JsonRpcError
+    from codex_app_server._protocol.handlers import HandlerRegistry
+
+    c, out, _ = console()
+    approver = Approver("deny", c, json_mode=True)
+    refresh = ServerRequest(3, "account/chatgptAuthTokens/refresh", {"reason": "unauthorized"})
+    with pytest.raises(JsonRpcError):
+        approver.echo(HandlerRegistry(approver.handlers))(refresh)
+    last = out.getvalue().splitlines()[-1]
+    assert last.startswith('{"id":3,"error":{"code":-32000,')
 
 
 # --------------------------------------------------------------------------- helpers
@@ -311,7 +359,7 @@ def test_format_usage_tolerates_missing_numbers() -> None:
 
 def test_ctrl_c_while_streaming_interrupts_the_turn(monkeypatch: pytest.MonkeyPatch) -> None:
     from codex_app_server import AppServerConfig, Codex
-    from codex_app_server._cli import app as cli
+    from codex_app_server._cli import commands as cli
     from codex_app_server._transport.mock import MockTransport
     from tests.support.mock_server import MockAppServer
 

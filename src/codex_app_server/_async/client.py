@@ -15,10 +15,11 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .._config import AppServerConfig
-from .._constants import EXIT_STATUS_WAIT
+from .._constants import EXIT_STATUS_WAIT, INTERRUPT_TIMEOUT_CAP
 from .._logging import trace_wire, wire_logger
 from .._protocol.errors import (
     ClientClosedError,
+    ClientNotStartedError,
     CodexError,
     MessageTooLargeError,
     RequestTimeoutError,
@@ -138,9 +139,8 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
         """The typed `initialize` response."""
         if self._metadata is None:
             if self.initialize_result is None:
-                raise CodexError("the client is not started")
+                raise ClientNotStartedError()
             self._metadata = typed_metadata(self.initialize_result)
-        assert self._metadata is not None
         return self._metadata
 
     async def close(self) -> None:
@@ -285,7 +285,8 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
 
     async def next_notification(self, timeout: float | None = None) -> Notification:
         """The next notification that belongs to no turn (or to a turn nobody streams)."""
-        assert self._global is not None, "call start() first"
+        if self._global is None:
+            raise ClientNotStartedError()
         delivered, item = await self._global.get(timeout)
         if not delivered:
             raise RequestTimeoutError("next_notification", timeout or 0.0)
@@ -301,7 +302,8 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
     def turn_queue(self, turn_id: str) -> AsyncQueue:
         """The queue `turn_id`'s notifications are routed to (subscribing if needed)."""
         router, loop = self._router, self._loop
-        assert router is not None and loop is not None, "call start() first"
+        if router is None or loop is None:
+            raise ClientNotStartedError()
         sink = router.turn_sink(turn_id)
         if isinstance(sink, AsyncQueue):
             return sink
@@ -376,7 +378,10 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
             await self.request(
                 "turn/interrupt",
                 {"threadId": thread_id, "turnId": turn_id},
-                timeout=min(self.config.resolve_timeout(None) or 10.0, 10.0),
+                timeout=min(
+                    self.config.resolve_timeout(None) or INTERRUPT_TIMEOUT_CAP,
+                    INTERRUPT_TIMEOUT_CAP,
+                ),
             )
 
     # -- reader ---------------------------------------------------------------------------
@@ -420,30 +425,7 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
                     if not line:
                         break
                     lines = [line]
-                tracing = wire_logger.isEnabledFor(logging.DEBUG)
-                for line in lines:
-                    try:
-                        message = decode(line)
-                    except Exception:  # ValueError, or RecursionError from the stdlib parser
-                        logger.warning("skipping a line that is not JSON: %.200r", line)
-                        continue
-                    if tracing:
-                        trace_wire("recv", message)
-                    try:
-                        routed = route(message)
-                    except Exception:  # one odd message must never kill the reader
-                        logger.exception(
-                            "skipping a message that could not be routed: %.200r", line
-                        )
-                        continue
-                    if isinstance(routed, Dropped):
-                        logger.warning("dropped a message: %s: %.200r", routed.reason, line)
-                        continue
-                    for sink, item in routed:
-                        try:
-                            sink.put_nowait(item)
-                        except Exception:
-                            logger.exception("delivering %r failed", item)
+                self._deliver(lines, route)
             wait_exit = getattr(self._transport, "wait_exit", None)
             if wait_exit is not None:  # for the exit code and last stderr lines, bounded
                 await wait_exit(EXIT_STATUS_WAIT)
@@ -458,6 +440,31 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
             logger.exception("the reader failed")
             error = TransportError(f"the reader failed: {exc!r}")
         return error
+
+    def _deliver(self, lines: list[bytes], route: Callable[[Any], Any]) -> None:
+        """Decode, route and deliver each line; one that fails is logged and skipped."""
+        tracing = wire_logger.isEnabledFor(logging.DEBUG)
+        for line in lines:
+            try:
+                message = decode(line)
+            except Exception:  # ValueError, or RecursionError from the stdlib parser
+                logger.warning("skipping a line that is not JSON: %.200r", line)
+                continue
+            if tracing:
+                trace_wire("recv", message)
+            try:
+                routed = route(message)
+            except Exception:  # one odd message must never kill the reader
+                logger.exception("skipping a message that could not be routed: %.200r", line)
+                continue
+            if isinstance(routed, Dropped):
+                logger.warning("dropped a message: %s: %.200r", routed.reason, line)
+                continue
+            for sink, item in routed:
+                try:
+                    sink.put_nowait(item)
+                except Exception:
+                    logger.exception("delivering %r failed", item)
 
     def _fail(self, error: CodexError) -> None:
         if self._error is not None:
@@ -537,7 +544,8 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
         client's loop, once started.
         """
         router = self._router
-        assert router is not None, "call start() first"
+        if router is None:
+            raise ClientNotStartedError()
         replay = router.subscribe_key(method, tuple(path), value, sink, once=once, tee=tee)
         for note in replay:
             sink.put_nowait(note)
@@ -552,7 +560,8 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
     def retain_keyed(self, method: str, path: Sequence[str]) -> None:
         """Keep recent unclaimed `method` notifications keyed at `path` for a late subscriber."""
         router = self._router
-        assert router is not None, "call start() first"
+        if router is None:
+            raise ClientNotStartedError()
         router.retain_key(method, tuple(path))
 
 

@@ -4,6 +4,7 @@
 
     CodexError
     ├── CodexNotFoundError          no runtime binary could be found (also FileNotFoundError)
+    ├── ClientNotStartedError       a client used before start() (or after a failed start)
     ├── ClientClosedError           the client was closed by its owner; no new work
     ├── TransportError              the connection to the app-server failed
     │   ├── TransportClosedError    the app-server exited (exit_code, stderr_tail)
@@ -14,6 +15,9 @@
     ├── TurnTimeoutError            a turn went silent too long; it was interrupted
     ├── TurnFailedError             a turn ended "failed" (run() only; also RuntimeError)
     ├── InvalidMetadataError        `initialize` answered without the metadata a client needs
+    ├── StructuredOutputError       the final message does not match the output schema
+    ├── LoginError                  a ChatGPT login failed or was cancelled
+    ├── LoginTimeoutError           wait(timeout) ran out; the login is pending (also TimeoutError)
     └── JsonRpcError                the server answered with a JSON-RPC error (code, message, data)
                                     (alias: AppServerRpcError, the seed's name)
         ├── ParseError              -32700
@@ -21,16 +25,23 @@
         ├── MethodNotFoundError     -32601
         ├── InvalidParamsError      -32602
         ├── InternalRpcError        -32603
-        └── ServerBusyError         -32001 "Server overloaded; retry later." (retryable)
-            └── RetryLimitExceededError  the server exhausted its own retry budget
+        ├── ServerBusyError         -32001 "Server overloaded; retry later." (retryable)
+        │   └── RetryLimitExceededError  the server exhausted its own retry budget
+        └── DeclinedRequest         the client refuses a server request with a JSON-RPC error
+
+Every exception the SDK raises is defined here (other modules re-export them where they
+were first defined, so old imports keep working).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._constants import SERVER_OVERLOADED_CODE
+
+if TYPE_CHECKING:
+    from ..generated.v2_all import AccountLoginCompletedNotification
 
 
 class CodexError(Exception):
@@ -46,6 +57,16 @@ class CodexNotFoundError(CodexError, FileNotFoundError):
     def __str__(self) -> str:
         # FileNotFoundError would render (errno, strerror); keep the plain message.
         return str(self.args[0]) if self.args else ""
+
+
+class ClientNotStartedError(CodexError):
+    """The client was used before `start()` (or its start failed): call `start()`, or use
+    it as a context manager. A typed error, not an `assert`, so it holds under `python -O`."""
+
+    def __init__(
+        self, message: str = "the client is not started: call start() first (or use `with`)"
+    ) -> None:
+        super().__init__(message)
 
 
 class ClientClosedError(CodexError):
@@ -134,6 +155,45 @@ class TurnFailedError(CodexError, RuntimeError):
         super().__init__(f"turn {turn_id} failed: {message or 'no error message'}")
 
 
+class StructuredOutputError(CodexError):
+    """The turn's final message does not validate against the requested output schema.
+
+    Attributes:
+        text: the final message as received (None if the turn produced none).
+        result: the `RunResult` of the turn, with `parsed` left as None.
+    """
+
+    def __init__(self, message: str, text: str | None, result: Any = None) -> None:
+        super().__init__(message)
+        self.text = text
+        self.result = result
+
+
+class LoginError(CodexError):
+    """A login ended without success: it failed, or it was cancelled.
+
+    Attributes:
+        login_id: the login's id.
+        error: the server's reason (e.g. "Login was not completed" after a cancel).
+        completion: the `AccountLoginCompletedNotification` itself.
+    """
+
+    def __init__(self, completion: AccountLoginCompletedNotification) -> None:
+        self.login_id = completion.login_id
+        self.error = completion.error
+        self.completion = completion
+        super().__init__(f"login {self.login_id} failed: {self.error or 'no reason given'}")
+
+
+class LoginTimeoutError(CodexError, TimeoutError):
+    """`wait(timeout)` ran out before the login completed; the login is still pending."""
+
+    def __init__(self, login_id: str, timeout: float) -> None:
+        self.login_id = login_id
+        self.timeout = timeout
+        super().__init__(f"login {login_id} did not complete within {timeout:g}s")
+
+
 class JsonRpcError(CodexError):
     """The app-server answered a request with a JSON-RPC error."""
 
@@ -181,6 +241,10 @@ class InvalidMetadataError(CodexError):
 
 #: The seed-era name of the JSON-RPC error base.
 AppServerRpcError = JsonRpcError
+
+
+class DeclinedRequest(JsonRpcError):
+    """A server request the client refuses with a JSON-RPC error (no valid "no" result exists)."""
 
 
 _BY_CODE: dict[int, type[JsonRpcError]] = {

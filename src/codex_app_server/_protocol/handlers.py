@@ -40,6 +40,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, Union
 
 from ..generated.protocol_registry import SERVER_REQUESTS
+from .errors import DeclinedRequest
 from .models import to_wire
 from .notifications import ServerRequest
 from .server_requests import (
@@ -53,7 +54,6 @@ from .server_requests import (
     PERMISSIONS_APPROVAL,
     TOOL_CALL,
     USER_INPUT,
-    DeclinedRequest,
     default_reply,
     tool_failure,
     tool_text,

@@ -8,6 +8,7 @@ import random
 def check_backoff(
     max_attempts: int, initial_delay_s: float, max_delay_s: float, jitter: float
 ) -> None:
+    """Raise `ValueError` for a policy that cannot work (no attempt, a negative delay)."""
     if max_attempts < 1:
         raise ValueError("max_attempts must be >= 1")
     if initial_delay_s < 0 or max_delay_s < 0 or jitter < 0:

@@ -12,7 +12,7 @@ import copy
 import time
 from typing import Any
 
-from .errors import JsonRpcError
+from .errors import DeclinedRequest, JsonRpcError
 
 COMMAND_APPROVAL = "item/commandExecution/requestApproval"
 FILE_CHANGE_APPROVAL = "item/fileChange/requestApproval"
@@ -42,10 +42,6 @@ _DECLINE: dict[str, dict[str, Any]] = {
     LEGACY_PATCH_APPROVAL: {"decision": {"denied": {"rejection": LEGACY_REJECTION}}},
     LEGACY_EXEC_APPROVAL: {"decision": {"denied": {"rejection": LEGACY_REJECTION}}},
 }
-
-
-class DeclinedRequest(JsonRpcError):
-    """A server request the client refuses with a JSON-RPC error (no valid "no" result exists)."""
 
 
 def default_reply(method: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,15 @@ from __future__ import annotations
 import copy
 from typing import Any, Protocol, TypeVar
 
-from .errors import CodexError
+from .errors import StructuredOutputError
+
+__all__ = [
+    "StructuredOutputError",
+    "attach_parsed",
+    "output_schema_to_wire",
+    "parse_structured",
+    "strict_json_schema",
+]
 
 
 class _Parsable(Protocol):
@@ -23,20 +31,6 @@ class _Parsable(Protocol):
 
 
 _R = TypeVar("_R", bound=_Parsable)
-
-
-class StructuredOutputError(CodexError):
-    """The turn's final message does not validate against the requested output schema.
-
-    Attributes:
-        text: the final message as received (None if the turn produced none).
-        result: the `RunResult` of the turn, with `parsed` left as None.
-    """
-
-    def __init__(self, message: str, text: str | None, result: Any = None) -> None:
-        super().__init__(message)
-        self.text = text
-        self.result = result
 
 
 def strict_json_schema(schema: dict[str, Any]) -> dict[str, Any]:
@@ -68,6 +62,14 @@ def _strict(node: Any, root: dict[str, Any], seen: tuple[str, ...]) -> Any:
     if isinstance(all_of, list) and len(all_of) == 1 and isinstance(all_of[0], dict):
         rest = {k: v for k, v in node.items() if k != "allOf"}
         return _strict({**all_of[0], **rest}, root, seen)
+    out = _strict_members(node, root, seen)
+    if out.get("type") == "object" or "properties" in out:
+        _close_object(out)
+    return out
+
+
+def _strict_members(node: dict[str, Any], root: dict[str, Any], seen: tuple[str, ...]) -> Any:
+    """`node`'s keywords made strict, one by one (subschemas recursively)."""
     out: dict[str, Any] = {}
     for key, value in node.items():
         if key == "default":
@@ -86,15 +88,18 @@ def _strict(node: Any, root: dict[str, Any], seen: tuple[str, ...]) -> Any:
             out[key] = _strict(value, root, seen)
         else:
             out[key] = value
-    if out.get("type") == "object" or "properties" in out:
-        properties = out.get("properties")
-        if isinstance(properties, dict):
-            out["required"] = list(properties)
-            if out.get("additionalProperties") in (None, True):
-                out["additionalProperties"] = False
-        elif "additionalProperties" not in out:
-            out["additionalProperties"] = False
     return out
+
+
+def _close_object(out: dict[str, Any]) -> None:
+    """An object schema lists every property as required and allows no others."""
+    properties = out.get("properties")
+    if isinstance(properties, dict):
+        out["required"] = list(properties)
+        if out.get("additionalProperties") in (None, True):
+            out["additionalProperties"] = False
+    elif "additionalProperties" not in out:
+        out["additionalProperties"] = False
 
 
 def _resolve(root: dict[str, Any], ref: str) -> dict[str, Any]:

@@ -30,9 +30,12 @@ import re
 import sys
 import typing
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Annotated, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, overload
 
 from .server_requests import tool_failure, tool_text
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 logger = logging.getLogger("codex_app_server")
 
@@ -247,19 +250,7 @@ def _signature_schema(
     if len(params) == 1:
         only = annotation(params[0])
         if isinstance(only, type) and issubclass(only, BaseModel):
-            # The model is the input: its fields are the tool's arguments.
-            model_schema = only.model_json_schema()
-            model_schema.pop("title", None)
-            if "description" not in model_schema and params[0].name in arg_docs:
-                model_schema["description"] = arg_docs[params[0].name]
-
-            def bind_model(arguments: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
-                value = only.model_validate(arguments)
-                if params[0].kind is params[0].POSITIONAL_ONLY:
-                    return (value,), {}
-                return (), {params[0].name: value}
-
-            return model_schema, bind_model
+            return _model_input(params[0], only, arg_docs)
 
     # Fields are named arg_0, arg_1, ... with the parameter names as aliases, so that any
     # parameter name works (even one a BaseModel attribute would shadow, such as `json`).
@@ -286,6 +277,32 @@ def _signature_schema(
         if isinstance(prop, dict):
             prop.pop("title", None)
 
+    return schema, _binder(params, args_model)
+
+
+def _model_input(
+    param: inspect.Parameter, model: type[BaseModel], arg_docs: Mapping[str, str]
+) -> tuple[dict[str, Any], Callable[[Any], tuple[tuple[Any, ...], dict[str, Any]]]]:
+    """A tool whose one parameter is a pydantic model: its fields are the arguments."""
+    model_schema = model.model_json_schema()
+    model_schema.pop("title", None)
+    if "description" not in model_schema and param.name in arg_docs:
+        model_schema["description"] = arg_docs[param.name]
+
+    def bind_model(arguments: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        value = model.model_validate(arguments)
+        if param.kind is param.POSITIONAL_ONLY:
+            return (value,), {}
+        return (), {param.name: value}
+
+    return model_schema, bind_model
+
+
+def _binder(
+    params: list[inspect.Parameter], args_model: type[BaseModel]
+) -> Callable[[Any], tuple[tuple[Any, ...], dict[str, Any]]]:
+    """Validated arguments (fields `arg_0`, `arg_1`, ...) as the call's args and kwargs."""
+
     def bind(arguments: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
         validated = args_model.model_validate(arguments)
         args: list[Any] = []
@@ -298,7 +315,7 @@ def _signature_schema(
                 kwargs[p.name] = value
         return tuple(args), kwargs
 
-    return schema, bind
+    return bind
 
 
 def _type_hints(function: Callable[..., Any]) -> dict[str, Any]:

@@ -17,9 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .._config import AppServerConfig
+from .._constants import CLOSE_WAIT_SLACK, INTERRUPT_TIMEOUT_CAP, SERVER_REQUEST_WORKERS
 from .._logging import trace_wire, wire_logger
 from .._protocol.errors import (
     ClientClosedError,
+    ClientNotStartedError,
     CodexError,
     MessageTooLargeError,
     RequestTimeoutError,
@@ -120,7 +122,8 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
             if self._closing:
                 raise ClientClosedError("the client is closed")
             if self._started:
-                assert self.initialize_result is not None
+                if self.initialize_result is None:
+                    raise ClientNotStartedError("the client's start() has not finished yet")
                 return self.initialize_result
             self._started = True
         try:
@@ -148,9 +151,8 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
         """The typed `initialize` response (user agent, platform, CODEX_HOME)."""
         if self._metadata is None:
             if self.initialize_result is None:
-                raise CodexError("the client is not started")
+                raise ClientNotStartedError()
             self._metadata = typed_metadata(self.initialize_result)
-        assert self._metadata is not None
         return self._metadata
 
     def close(self) -> None:
@@ -169,7 +171,7 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
         if not closer:
             if reader is not current:  # the reader may be the closer: never wait on it
                 grace = self.config.shutdown_grace
-                self._close_done.wait(3 * grace + 2.0)
+                self._close_done.wait(3 * grace + CLOSE_WAIT_SLACK)
                 if reader is not None:
                     reader.join(grace)
             return
@@ -404,7 +406,10 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
             self.request(
                 "turn/interrupt",
                 {"threadId": thread_id, "turnId": turn_id},
-                timeout=min(self.config.resolve_timeout(None) or 10.0, 10.0),
+                timeout=min(
+                    self.config.resolve_timeout(None) or INTERRUPT_TIMEOUT_CAP,
+                    INTERRUPT_TIMEOUT_CAP,
+                ),
             )
 
     # -- reader ---------------------------------------------------------------------------
@@ -484,7 +489,7 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
     def _dispatch_server_request(self, request: ServerRequest) -> None:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(
-                max_workers=8, thread_name_prefix="codex-server-request"
+                max_workers=SERVER_REQUEST_WORKERS, thread_name_prefix="codex-server-request"
             )
         reply = _ReplyOnce(self, request)
         timer = threading.Timer(self.config.server_request_timeout, reply.time_out)

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .._protocol.errors import TransportClosedError
+from .._protocol.errors import ClientNotStartedError, TransportClosedError
 from .._protocol.wire import encode
 
 MockHandler = Callable[[dict[str, Any], "MockPeer"], None]
@@ -151,7 +151,8 @@ class AsyncMockTransport(MockPeer):
         self._receive(data)
 
     async def read_line(self) -> bytes:
-        assert self._out is not None
+        if self._out is None:
+            raise ClientNotStartedError("the mock transport is not started: call start() first")
         return await self._out.get()
 
     def send_raw(self, line: bytes) -> None:

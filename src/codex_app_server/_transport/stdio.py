@@ -18,12 +18,9 @@ from collections.abc import Callable
 from typing import IO
 
 from .._config import AppServerConfig
-from .._constants import EXIT_STATUS_WAIT, STDERR_LINE_LIMIT, STDERR_TAIL_LINES
+from .._constants import EXIT_STATUS_WAIT, READ_CHUNK_BYTES, STDERR_LINE_LIMIT, STDERR_TAIL_LINES
 from .._logging import redact_text
 from .._protocol.errors import MessageTooLargeError, TransportClosedError, TransportError
-
-#: Bytes asked of the pipe per read by `AsyncStdioTransport.read_lines`.
-_READ_CHUNK = 256 * 1024
 
 stderr_logger = logging.getLogger("codex_app_server.stderr")
 
@@ -355,7 +352,7 @@ class AsyncStdioTransport:
             return []
         read, limit, partial = proc.stdout.read, self._config.max_line_bytes, self._partial
         while True:
-            chunk = await read(_READ_CHUNK)
+            chunk = await read(READ_CHUNK_BYTES)
             if not chunk:
                 self._eof = True
                 tail = b"".join(partial)
