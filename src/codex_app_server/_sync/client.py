@@ -48,7 +48,7 @@ from .._transport.base import SyncTransport
 from .._transport.connect import sync_transport_for
 from ..generated.client_methods import SyncClientMethods
 from .handlers import answer_sync
-from .queues import SyncBoundedQueue, SyncSlot
+from .queues import Queue, Slot
 from .reconnect import SyncReconnect
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
         self.handlers = HandlerRegistry(handlers, tools, lock=threading.Lock())
         self._lock = threading.Lock()
         self._state_lock = threading.Lock()
-        self._global = SyncBoundedQueue(self.config.global_queue_size)
+        self._global = Queue(self.config.global_queue_size)
         self._router = MessageRouter(self._global, _SyncDispatch(self))
         self._reader: threading.Thread | None = None
         self._executor: ThreadPoolExecutor | None = None
@@ -253,7 +253,7 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
             # Reconnecting: wait (within this request's timeout) for the new connection.
             self._online.wait(self.config.resolve_timeout(timeout))
             self._check_open()
-        slot = SyncSlot()
+        slot = Slot()
         turn_sink: queue.SimpleQueue[Any] | None = (
             queue.SimpleQueue() if method in _TURN_METHODS else None
         )
