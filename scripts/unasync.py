@@ -67,7 +67,7 @@ SUBSTITUTIONS = [
     (r"\bAsyncThread\b", "Thread"),
     (r"\bAsyncTurnHandle\b", "TurnHandle"),
     (r"\bAsyncAppServerClient\b", "AppServerClient"),
-    (r"\bAsyncTransport\b", "SyncTransport"),
+    (r"\bAsyncTransport\b", "Transport"),
     (r"\bAsyncMockTransport\b", "MockTransport"),
     (r"\bAsyncCommandProcess\b", "CommandProcess"),
     (r"\bAsyncFsWatch\b", "FsWatch"),

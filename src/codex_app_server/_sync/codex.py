@@ -16,7 +16,7 @@ from .._protocol.params import fork_params, turn_start_params, wire_params
 from .._protocol.run_result import RunResult, TurnCollector
 from .._protocol.structured_output import attach_parsed
 from .._protocol.tools import as_tools
-from .._transport.base import SyncTransport
+from .._transport.base import Transport
 from .backend import ensure_started, run_turn, start_on_construction
 from .client import AppServerClient
 
@@ -74,7 +74,7 @@ class Codex:
         self,
         config: AppServerConfig | None = None,
         *,
-        transport: SyncTransport | None = None,
+        transport: Transport | None = None,
         handlers: HandlersLike = None,
         tools: ToolsLike = None,
     ) -> None:
