@@ -18,18 +18,14 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._async.account import (
-        AsyncLoginHandle,
-        LoginError,
-        LoginHandle,
-        LoginTimeoutError,
-    )
+    from ._async.account import AsyncLoginHandle
     from ._async.client import AsyncAppServerClient
     from ._async.codex import AsyncCodex, AsyncThread, AsyncTurnHandle
-    from ._async.commands import AsyncCommandProcess, CommandOutput, CommandProcess
-    from ._async.fs import AsyncFsWatch, FsWatch
+    from ._async.commands import AsyncCommandProcess
+    from ._async.fs import AsyncFsWatch
     from ._async.retry import async_retry_on_overload
     from ._config import AppServerConfig
+    from ._protocol.commands import CommandOutput
     from ._protocol.errors import (
         AppServerRpcError,
         AuthenticationError,
@@ -43,6 +39,8 @@ if TYPE_CHECKING:
         InvalidParamsError,
         InvalidRequestError,
         JsonRpcError,
+        LoginError,
+        LoginTimeoutError,
         MessageTooLargeError,
         MethodNotFoundError,
         ParseError,
@@ -80,8 +78,11 @@ if TYPE_CHECKING:
     from ._protocol.presets import ApprovalMode, Sandbox
     from ._protocol.run_result import RunResult
     from ._protocol.tools import Tool, tool
+    from ._sync.account import LoginHandle
     from ._sync.client import AppServerClient
     from ._sync.codex import Codex, Thread, TurnHandle
+    from ._sync.commands import CommandProcess
+    from ._sync.fs import FsWatch
     from ._sync.retry import retry_on_overload
     from ._transport.listen import AppServerProcess, start_listening_server
     from .generated.v2_all import TurnStatus
@@ -144,14 +145,14 @@ _EXPORTS: dict[str, str] = {
     "Tool": "._protocol.tools",
     "tool": "._protocol.tools",
     "StructuredOutputError": "._protocol.errors",
-    "LoginHandle": "._async.account",
+    "LoginHandle": "._sync.account",
     "AsyncLoginHandle": "._async.account",
-    "LoginError": "._async.account",
-    "LoginTimeoutError": "._async.account",
-    "CommandProcess": "._async.commands",
+    "LoginError": "._protocol.errors",
+    "LoginTimeoutError": "._protocol.errors",
+    "CommandProcess": "._sync.commands",
     "AsyncCommandProcess": "._async.commands",
-    "CommandOutput": "._async.commands",
-    "FsWatch": "._async.fs",
+    "CommandOutput": "._protocol.commands",
+    "FsWatch": "._sync.fs",
     "AsyncFsWatch": "._async.fs",
     "TurnStatus": ".generated.v2_all",
     "ExternalMessage": "._protocol.inputs",

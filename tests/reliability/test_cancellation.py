@@ -22,7 +22,7 @@ from codex_app_server import (
     Notification,
 )
 from codex_app_server._protocol.run_result import TurnCollector
-from codex_app_server._sync.queues import SyncSlot
+from codex_app_server._sync.queues import Slot
 
 from .conftest import TIMEOUT, fake_config, other_tasks
 
@@ -192,14 +192,14 @@ def test_ctrl_c_while_a_sync_request_waits_leaves_no_waiter(
 ) -> None:
     """Regression: a KeyboardInterrupt in a waiting request() left its waiter registered."""
     with AppServerClient(fake_config()) as client:
-        wait = SyncSlot.get
+        wait = Slot.get
 
-        def get_then_ctrl_c(self: SyncSlot, timeout: float | None) -> tuple[bool, Any]:
+        def get_then_ctrl_c(self: Slot, timeout: float | None) -> tuple[bool, Any]:
             raise KeyboardInterrupt
 
-        monkeypatch.setattr(SyncSlot, "get", get_then_ctrl_c)
+        monkeypatch.setattr(Slot, "get", get_then_ctrl_c)
         with pytest.raises(KeyboardInterrupt):
             client.request("fake/hang")
-        monkeypatch.setattr(SyncSlot, "get", wait)
+        monkeypatch.setattr(Slot, "get", wait)
         assert client._router.pending_count == 0
         assert client.request("fake/echo", {"after": 1}) == {"after": 1}

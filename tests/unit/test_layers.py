@@ -17,7 +17,7 @@ ALLOWED_LAYERS = {
     "_protocol": set(),
     "_transport": {"_protocol"},
     "_async": {"_protocol", "_transport"},
-    "_sync": {"_protocol", "_transport", "_async"},
+    "_sync": {"_protocol", "_transport"},
 }
 LAYERS = {"_protocol", "_transport", "_async", "_sync", "_cli"}
 

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from codex_app_server import CodexError, CommandOutput
-from codex_app_server._async.commands import command_params, new_process_id
-from codex_app_server._async.fs import abs_path, decode_data, encode_data
-from codex_app_server._async.paging import aiter_pages, iter_pages
+from codex_app_server._async.paging import iter_pages as aiter_pages
+from codex_app_server._protocol.commands import command_params, new_process_id
+from codex_app_server._protocol.fs import abs_path, decode_data, encode_data
 from codex_app_server._protocol.params import config_edits, review_target, rollback_target
+from codex_app_server._sync.paging import iter_pages
 from codex_app_server.generated import v2_all
 
 

@@ -47,7 +47,7 @@ from .._protocol.wire import decode, encode
 from .._transport.base import AsyncTransport
 from .._transport.connect import async_transport_for
 from ..generated.client_methods import AsyncClientMethods
-from .handlers import answer_async
+from .handlers import answer
 from .queues import TIMED_OUT, AsyncQueue, AsyncSlot
 from .reconnect import AsyncReconnect
 
@@ -516,7 +516,7 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
         await self._send_raw({"id": request.id, "result": build_params(result)})
 
     async def _run_handler(self, request: ServerRequest) -> Any:
-        return await answer_async(self.handlers, request, self.server_request_handler)
+        return await answer(self.handlers, request, self.server_request_handler)
 
     async def _send_raw(self, message: dict[str, Any]) -> None:
         if self._error is not None:

@@ -1,14 +1,14 @@
 """The asyncio high-level API: `AsyncCodex`, `AsyncThread`, `AsyncTurnHandle`."""
 
+# The one source of the high-level API: scripts/unasync.py generates  # unasync: async-only
+# its blocking twin, _sync/codex.py (CONTRIBUTING.md, "The sync twins").  # unasync: async-only
+
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from .._config import AppServerConfig
-from .._protocol.errors import CodexError
 from .._protocol.handlers import HandlersLike, ToolsLike, dynamic_tools_param
 from .._protocol.inputs import Input, input_to_wire
 from .._protocol.models import validate_as
@@ -18,6 +18,7 @@ from .._protocol.run_result import RunResult, TurnCollector
 from .._protocol.structured_output import attach_parsed
 from .._protocol.tools import as_tools
 from .._transport.base import AsyncTransport
+from .backend import ensure_started, run_turn, start_on_construction
 from .client import AsyncAppServerClient
 
 if TYPE_CHECKING:
@@ -66,7 +67,8 @@ class AsyncCodex:
 
     >>> async with AsyncCodex() as codex:
     ...     thread = await codex.thread_start(model="gpt-5.5")
-    ...     print((await thread.run("Say hello.")).final_response)
+    ...     result = await thread.run("Say hello in one sentence.")
+    ...     print(result.final_response)
     """
 
     def __init__(
@@ -77,24 +79,31 @@ class AsyncCodex:
         handlers: HandlersLike = None,
         tools: ToolsLike = None,
     ) -> None:
-        """`handlers`: client-wide answers to the server's requests (see
-        `ServerRequestHandlers`; plain or `async` functions). Without them every approval
-        is declined. `tools`: Python functions (or `Tool`s) offered to the agent on every
-        `thread_start`. `transport` replaces the spawned app-server (tests use
-        `AsyncMockTransport`).
+        """Make the client; the app-server starts lazily.
+
+        `handlers`: client-wide answers to the server's requests (approvals, questions,
+        elicitations, tool calls; see `ServerRequestHandlers`; plain or `async` functions).
+        Without them every approval is declined. `tools`: Python functions (or `Tool`s)
+        offered to the agent on every `thread_start`. `transport` replaces the spawned
+        app-server (tests use `AsyncMockTransport`).
         """
         self.client = AsyncAppServerClient(
             config, transport=transport, handlers=handlers, tools=tools
         )
+        start_on_construction(self.client)
 
+    # unasync: begin async-only
     async def start(self) -> AsyncCodex:
         """Start the app-server now (otherwise the first call does)."""
         await self.client.start()
         return self
 
+    # unasync: end
+
     @property
     def metadata(self) -> InitializeResponse:
-        """What the server said at `initialize`; available once started."""
+        """What the server said at `initialize` (user agent, platform, CODEX_HOME); available
+        once started."""
         return self.client.metadata
 
     async def close(self) -> None:
@@ -102,15 +111,15 @@ class AsyncCodex:
         await self.client.close()
 
     async def __aenter__(self) -> AsyncCodex:
-        return await self.start()
+        await self._started_client()
+        return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
     async def _request(self, method: str, params: Any) -> Any:
-        if self.client.initialize_result is None:
-            await self.client.start()
-        return await self.client.request(method, params)
+        client = await self._started_client()
+        return await client.request(method, params)
 
     async def thread_start(
         self,
@@ -129,7 +138,14 @@ class AsyncCodex:
         handlers: HandlersLike = None,
         tools: ToolsLike = None,
     ) -> AsyncThread:
-        """Start a new thread (see `Codex.thread_start` for `handlers` and `tools`)."""
+        """Start a new thread.
+
+        `handlers` answer this thread's server requests (before the client-wide ones).
+        `tools` are Python functions (or `Tool`s) the agent can call in this thread, sent
+        as `dynamicTools` with the client-wide ones. `approvals_reviewer="user"` with an
+        `approval_policy` that asks (`"untrusted"`, `"on-request"`) routes approvals to
+        the handlers.
+        """
         thread_tools = as_tools(tools)
         params = wire_params(
             approval_policy=approval_policy,
@@ -191,7 +207,12 @@ class AsyncCodex:
         handlers: HandlersLike = None,
         tools: ToolsLike = None,
     ) -> AsyncThread:
-        """Resume a stored thread (see `Codex.thread_resume` for `handlers` and `tools`)."""
+        """Resume a stored thread (also in a fresh process: history is read from CODEX_HOME).
+
+        The server remembers the thread's dynamic tools; `tools` provides their Python
+        implementations in this process. `handlers` / `tools` replace what this client had
+        for the thread (what is not given is kept).
+        """
         params = wire_params(
             thread_id=thread_id,
             approval_policy=approval_policy,
@@ -227,8 +248,11 @@ class AsyncCodex:
         handlers: HandlersLike = None,
         tools: ToolsLike = None,
     ) -> AsyncThread:
-        """Fork a thread into a new one with the same history (keeping the source thread's
-        handlers and tools in this client unless `handlers` / `tools` are given)."""
+        """Fork a thread into a new one with the same history.
+
+        The fork keeps the source thread's dynamic tools (on the server) and, in this
+        client, its handlers and tool implementations, unless `handlers` / `tools` are given.
+        """
         params = fork_params(
             thread_id,
             approval_policy=approval_policy,
@@ -266,8 +290,6 @@ class AsyncCodex:
     # -- protocol helpers: account --------------------------------------------------------
 
     async def _started_client(self) -> AsyncAppServerClient:
-        from .._protocol.params import ensure_started
-
         await ensure_started(self.client)
         return self.client
 
@@ -278,23 +300,31 @@ class AsyncCodex:
         return response  # type: ignore[return-value]
 
     async def login_chatgpt(self) -> AsyncLoginHandle:
-        """Start a ChatGPT login in the browser (see `Codex.login_chatgpt`)."""
-        from .account import async_start_login
+        """Start a ChatGPT login in the browser: open `handle.auth_url`, then `await handle.wait()`.
+
+        The runtime takes the browser's redirect on localhost:1455. `handle.cancel()` ends
+        the login (then `wait()` raises `LoginError`).
+        """
+        from .account import start_login
 
         client = await self._started_client()
-        return await async_start_login(client, {"type": "chatgpt"}, asyncio.get_running_loop())
+        return await start_login(client, {"type": "chatgpt"})
 
     async def login_device_code(self) -> AsyncLoginHandle:
-        """Start a ChatGPT device-code login (see `Codex.login_device_code`)."""
-        from .account import async_start_login
+        """Start a ChatGPT device-code login: show `handle.verification_url` and
+        `handle.user_code`, then `await handle.wait()`.
+
+        The runtime asks auth.openai.com for the code before answering: without network
+        access this raises `InternalRpcError`.
+        """
+        from .account import start_login
 
         client = await self._started_client()
-        return await async_start_login(
-            client, {"type": "chatgptDeviceCode"}, asyncio.get_running_loop()
-        )
+        return await start_login(client, {"type": "chatgptDeviceCode"})
 
     async def account(self, *, refresh_token: bool = False) -> GetAccountResponse:
-        """The signed-in account (None when there is none)."""
+        """The signed-in account (`account` is None when there is none) and whether the
+        configured provider needs OpenAI auth."""
         client = await self._started_client()
         return await client.account_read(refresh_token=refresh_token or None)
 
@@ -308,15 +338,20 @@ class AsyncCodex:
     async def iter_threads(
         self, *, page_size: int | None = None, **filters: Any
     ) -> AsyncIterator[StoredThread]:
-        """Every stored thread, page by page (see `Codex.iter_threads`)."""
-        from .paging import aiter_pages
+        """Every stored thread (generated `Thread` models), newest first, page by page.
+
+        `filters` are the keyword fields of `thread/list` (`archived=`, `cwd=`,
+        `search_term=`, `model_providers=`, `sort_key=`, ...); `page_size` is its `limit`.
+        Resume one with `thread_resume(stored.id)`.
+        """
+        from .paging import iter_pages
 
         client = await self._started_client()
 
         async def fetch(cursor: str | None) -> Any:
             return await client.thread_list(cursor=cursor, limit=page_size, **filters)
 
-        async for stored in aiter_pages(fetch):
+        async for stored in iter_pages(fetch):
             yield stored
 
     async def thread_delete(self, thread_id: str) -> ThreadDeleteResponse:
@@ -339,10 +374,15 @@ class AsyncCodex:
         disable_output_cap: bool | None = None,
         disable_timeout: bool | None = None,
     ) -> CommandExecResponse:
-        """Run a command and wait for it (see `Codex.command_exec`)."""
+        """Run a command (an argv list) in the server's sandbox, without a thread; wait for
+        it and return its exit code and captured output.
+
+        `env` entries are merged over the server's environment (None unsets one);
+        `timeout_ms` bounds the command (default: the server's).
+        """
         import math
 
-        from .commands import command_params
+        from .._protocol.commands import command_params
 
         params = command_params(
             command,
@@ -375,9 +415,14 @@ class AsyncCodex:
         disable_output_cap: bool | None = None,
         disable_timeout: bool | None = None,
     ) -> AsyncCommandProcess:
-        """Start a command whose output streams back (see `Codex.command_start`); iterate
-        the handle with `async for`."""
-        from .commands import async_start_command, command_params, new_process_id
+        """Start a command whose output streams back: iterate the handle (`async for`) for
+        `CommandOutput` chunks, `wait()` for the exit code.
+
+        `stdin=True` lets you `write()` to it; `tty=True` runs it in a PTY of `size`
+        (rows, cols). Other arguments as for `command_exec`.
+        """
+        from .._protocol.commands import command_params, new_process_id
+        from .commands import start_command
 
         params = command_params(
             command,
@@ -396,13 +441,13 @@ class AsyncCodex:
             disable_timeout=disable_timeout,
         )
         client = await self._started_client()
-        return await async_start_command(client, params, asyncio.get_running_loop())
+        return await start_command(client, params)
 
     # -- protocol helpers: files (paths are made absolute against this process's cwd) ------
 
     async def fs_read(self, path: str | os.PathLike[str]) -> bytes:
         """The bytes of a file, read by the app-server."""
-        from .fs import abs_path, decode_data
+        from .._protocol.fs import abs_path, decode_data
 
         client = await self._started_client()
         return decode_data((await client.fs_read_file(path=abs_path(path))).data_base64)
@@ -415,21 +460,21 @@ class AsyncCodex:
         self, path: str | os.PathLike[str], data: bytes | str, *, encoding: str = "utf-8"
     ) -> None:
         """Write a file (created or replaced); `str` data is encoded with `encoding`."""
-        from .fs import abs_path, encode_data
+        from .._protocol.fs import abs_path, encode_data
 
         client = await self._started_client()
         await client.fs_write_file(path=abs_path(path), data_base64=encode_data(data, encoding))
 
     async def fs_list(self, path: str | os.PathLike[str]) -> list[FsReadDirectoryEntry]:
-        """The entries of a directory."""
-        from .fs import abs_path
+        """The entries of a directory (`file_name`, `is_directory`, `is_file`)."""
+        from .._protocol.fs import abs_path
 
         client = await self._started_client()
         return (await client.fs_read_directory(path=abs_path(path))).entries
 
     async def fs_metadata(self, path: str | os.PathLike[str]) -> FsGetMetadataResponse:
         """Whether a path is a file, directory or symlink, and its timestamps."""
-        from .fs import abs_path
+        from .._protocol.fs import abs_path
 
         client = await self._started_client()
         return await client.fs_get_metadata(path=abs_path(path))
@@ -438,7 +483,7 @@ class AsyncCodex:
         self, path: str | os.PathLike[str], *, recursive: bool | None = None
     ) -> None:
         """Create a directory (with its parents if `recursive`)."""
-        from .fs import abs_path
+        from .._protocol.fs import abs_path
 
         client = await self._started_client()
         await client.fs_create_directory(path=abs_path(path), recursive=recursive)
@@ -451,7 +496,7 @@ class AsyncCodex:
         force: bool | None = None,
     ) -> None:
         """Remove a file or directory (a non-empty directory needs `recursive`)."""
-        from .fs import abs_path
+        from .._protocol.fs import abs_path
 
         client = await self._started_client()
         await client.fs_remove(path=abs_path(path), recursive=recursive, force=force)
@@ -464,7 +509,7 @@ class AsyncCodex:
         recursive: bool | None = None,
     ) -> None:
         """Copy a file (or a directory, with `recursive`)."""
-        from .fs import abs_path
+        from .._protocol.fs import abs_path
 
         client = await self._started_client()
         await client.fs_copy(
@@ -474,11 +519,13 @@ class AsyncCodex:
         )
 
     async def fs_watch(self, path: str | os.PathLike[str]) -> AsyncFsWatch:
-        """Watch a file or directory (see `Codex.fs_watch`); `async for` its changes."""
-        from .fs import AsyncFsWatch, abs_path, new_watch_id
+        """Watch a file or directory: iterate the handle (`async for`) or call
+        `next(timeout)` for its `FsChangedNotification`s; `close()` it to stop."""
+        from .._protocol.fs import abs_path, new_watch_id
+        from .fs import AsyncFsWatch
 
         client = await self._started_client()
-        watch = AsyncFsWatch(client, new_watch_id(), abs_path(path), asyncio.get_running_loop())
+        watch = AsyncFsWatch(client, new_watch_id(), abs_path(path))
         await watch._start()
         return watch
 
@@ -487,7 +534,7 @@ class AsyncCodex:
     async def config_read(
         self, *, cwd: str | os.PathLike[str] | None = None, include_layers: bool = False
     ) -> ConfigReadResponse:
-        """The effective configuration (see `Codex.config_read`)."""
+        """The effective configuration (as seen from `cwd`, with its layers if asked)."""
         client = await self._started_client()
         return await client.config_read(cwd=_fspath(cwd), include_layers=include_layers or None)
 
@@ -500,7 +547,8 @@ class AsyncCodex:
         file_path: str | os.PathLike[str] | None = None,
         expected_version: str | None = None,
     ) -> ConfigWriteResponse:
-        """Set one configuration value (see `Codex.config_write`)."""
+        """Set one configuration value (dotted `key_path`, e.g. `"features.apps"`) in the
+        user's `config.toml` (or `file_path`). `merge_strategy`: `"replace"` or `"upsert"`."""
         from .._protocol.models import to_wire
 
         params: dict[str, Any] = {
@@ -524,7 +572,8 @@ class AsyncCodex:
         file_path: str | os.PathLike[str] | None = None,
         expected_version: str | None = None,
     ) -> ConfigWriteResponse:
-        """Apply several configuration edits at once (see `Codex.config_batch_write`)."""
+        """Apply several edits at once: `{key_path: value}` (with `merge_strategy`), or a
+        list of `ConfigEdit`s. `reload_user_config` hot-reloads them into loaded threads."""
         from .._protocol.params import config_edits
 
         params: dict[str, Any] = {"edits": config_edits(edits, merge_strategy)}
@@ -557,8 +606,8 @@ class AsyncCodex:
         thread_id: str | None = None,
         server_name: str | None = None,
     ) -> list[McpServerStatus]:
-        """The status of every configured MCP server (all pages)."""
-        from .paging import aiter_pages
+        """The status of every configured MCP server (all pages of `mcpServerStatus/list`)."""
+        from .paging import iter_pages
 
         client = await self._started_client()
 
@@ -567,11 +616,11 @@ class AsyncCodex:
                 cursor=cursor, detail=detail, thread_id=thread_id, server_name=server_name
             )
 
-        return [status async for status in aiter_pages(fetch)]
+        return [status async for status in iter_pages(fetch)]
 
 
 class AsyncThread:
-    """A conversation, for asyncio code."""
+    """A conversation. `run()` for the common case, `turn()` for control."""
 
     def __init__(self, client: AsyncAppServerClient, thread_id: str, info: Any = None) -> None:
         self.client = client
@@ -628,16 +677,14 @@ class AsyncThread:
         sandbox_policy: Any = None,
         service_tier: Any = None,
         summary: Any = None,
-        interrupt_on_cancel: bool = True,
+        interrupt_on_cancel: bool = True,  # unasync: async-only
     ) -> RunResult:
         """Run one turn to completion and return its `RunResult`.
 
         Raises `TurnFailedError` if the turn fails. If the awaiting task is cancelled, the
         turn is interrupted on the server too (unless `interrupt_on_cancel=False`).
         """
-        # The start runs as its own task so that a cancellation landing while `turn/start` is
-        # in flight can still learn the turn id and interrupt it.
-        start = asyncio.ensure_future(
+        handle = await run_turn(
             self.turn(
                 input,
                 approval_policy=approval_policy,
@@ -650,22 +697,9 @@ class AsyncThread:
                 sandbox_policy=sandbox_policy,
                 service_tier=service_tier,
                 summary=summary,
-            )
+            ),
+            interrupt_on_cancel,  # unasync: async-only
         )
-        try:
-            handle = await asyncio.shield(start)
-        except asyncio.CancelledError:
-            if interrupt_on_cancel:
-                await _interrupt_when_started(start)
-            else:
-                start.cancel()
-            raise
-        try:
-            await handle.run()
-        except asyncio.CancelledError:
-            if interrupt_on_cancel:
-                await _interrupt_shielded(handle)
-            raise
         return attach_parsed(handle.collector.result(), output_schema)
 
     async def read(self, *, include_turns: bool = False) -> ThreadReadResponse:
@@ -692,15 +726,20 @@ class AsyncThread:
         sort_direction: str | None = None,
         page_size: int | None = None,
     ) -> AsyncIterator[Turn]:
-        """The thread's stored turns, newest first, page by page (see `Thread.iter_turns`)."""
-        from .paging import aiter_pages
+        """The thread's stored turns, newest first (`sort_direction="asc"`: oldest first),
+        page by page. `items_view`: `"notLoaded"`, `"summary"` (default) or `"full"`.
+
+        A thread with no user message yet has no stored history: the runtime refuses to
+        list it (`InvalidRequestError`).
+        """
+        from .paging import iter_pages
 
         base = wire_params(thread_id=self.id, items_view=items_view, sort_direction=sort_direction)
 
         async def fetch(cursor: str | None) -> Any:
             return await self.client.thread_turns_list(base, cursor=cursor, limit=page_size)
 
-        async for turn in aiter_pages(fetch):
+        async for turn in iter_pages(fetch):
             yield turn
 
     async def iter_items(
@@ -710,15 +749,16 @@ class AsyncThread:
         sort_direction: str | None = None,
         page_size: int | None = None,
     ) -> AsyncIterator[ThreadItemEntry]:
-        """The thread's stored items, oldest first, page by page (see `Thread.iter_items`)."""
-        from .paging import aiter_pages
+        """The thread's stored items (each with its `turn_id`), oldest first, page by page;
+        only those of `turn_id` if given."""
+        from .paging import iter_pages
 
         base = wire_params(thread_id=self.id, turn_id=turn_id, sort_direction=sort_direction)
 
         async def fetch(cursor: str | None) -> Any:
             return await self.client.thread_items_list(base, cursor=cursor, limit=page_size)
 
-        async for entry in aiter_pages(fetch):
+        async for entry in iter_pages(fetch):
             yield entry
 
     async def delete(self) -> ThreadDeleteResponse:
@@ -726,7 +766,10 @@ class AsyncThread:
         return await self.client.thread_delete(thread_id=self.id)
 
     async def revert(self, before_turn_id: str) -> ThreadRevertResponse:
-        """Drop `before_turn_id` and every later turn from the stored history."""
+        """Drop `before_turn_id` and every later turn from the stored history.
+
+        Only the conversation is reverted, not changes made to files.
+        """
         return await self.client.thread_revert(thread_id=self.id, before_turn_id=before_turn_id)
 
     async def rollback(self, turns: int = 1) -> ThreadRevertResponse:
@@ -741,7 +784,13 @@ class AsyncThread:
         return await self.revert(rollback_target(newest, turns))
 
     async def review(self, target: Any = None, *, delivery: str | None = None) -> AsyncTurnHandle:
-        """Start a code review as a turn (see `Thread.review`)."""
+        """Start a code review as a turn (`review/start`); stream or `run()` the handle.
+
+        `target`: None reviews the uncommitted changes; a string is free-form review
+        instructions; or a `ReviewTarget` (`{"type": "baseBranch", "branch": "main"}`,
+        `{"type": "commit", "sha": ...}`). `delivery="detached"` (deprecated) would run it on
+        a new thread; the runtime refuses it for paginated threads.
+        """
         from .._protocol.params import review_target
 
         params: dict[str, Any] = {"threadId": self.id, "target": review_target(target)}
@@ -774,18 +823,22 @@ class AsyncThread:
     async def shell_command(
         self, command: str, *, timeout_ms: int | None = None, timeout: float | None = None
     ) -> CommandExecutionThreadItem:
-        """Run a shell command string on the thread; its completed `commandExecution` item
-        (see `Thread.shell_command`)."""
-        from .commands import async_run_shell_command
+        """Run a shell command string on the thread, as the user would with `!cmd`, and
+        return its completed `commandExecution` item (`aggregated_output`, `exit_code`).
+
+        It runs unsandboxed in the thread's shell: as a turn of its own when the thread is
+        idle, inside the running turn otherwise (whose stream shows it too). `timeout_ms`
+        bounds the command (default one hour), `timeout` the wait here (default: none).
+        One shell command at a time per thread.
+        """
+        from .commands import run_shell_command
 
         params = wire_params(thread_id=self.id, command=command, timeout_ms=timeout_ms)
-        return await async_run_shell_command(
-            self.client, self.id, params, timeout, asyncio.get_running_loop()
-        )
+        return await run_shell_command(self.client, self.id, params, timeout)
 
 
 class AsyncTurnHandle:
-    """One running turn, for asyncio code."""
+    """One running turn: stream it, steer it, interrupt it, or wait for it."""
 
     def __init__(self, client: AsyncAppServerClient, thread_id: str, turn_id: str) -> None:
         self.client = client
@@ -797,7 +850,7 @@ class AsyncTurnHandle:
         return f"AsyncTurnHandle(id={self.id!r}, thread_id={self.thread_id!r})"
 
     async def steer(self, input: Input) -> TurnSteerResponse:
-        """Add input to the running turn."""
+        """Add input to the running turn (the model is re-asked with it)."""
         params = {
             "threadId": self.thread_id,
             "input": input_to_wire(input),
@@ -820,26 +873,10 @@ class AsyncTurnHandle:
             yield note
 
     async def run(self) -> Turn:
-        """Wait for the turn to complete; the completed `Turn`."""
+        """Wait for the turn to complete; the completed `Turn` (with the collected items)."""
         async for _ in self.stream():
             pass
         return self.collector.turn()
-
-
-async def _interrupt_when_started(start: asyncio.Future[AsyncTurnHandle]) -> None:
-    """Wait (bounded) for a turn start that was cancelled mid-flight, then interrupt it."""
-    with contextlib.suppress(BaseException):
-        await asyncio.wait_for(asyncio.shield(start), 5.0)
-    if start.done() and not start.cancelled() and start.exception() is None:
-        await _interrupt_shielded(start.result())
-    else:
-        start.cancel()
-
-
-async def _interrupt_shielded(handle: AsyncTurnHandle) -> None:
-    task = asyncio.ensure_future(handle.interrupt())
-    with contextlib.suppress(CodexError, asyncio.CancelledError, asyncio.TimeoutError):
-        await asyncio.wait_for(asyncio.shield(task), 5.0)
 
 
 def _fspath(path: str | os.PathLike[str] | None) -> str | None:

@@ -12,7 +12,7 @@ from .._protocol.handlers import HandlerRegistry
 from .._protocol.notifications import ServerRequest
 
 
-async def answer_async(
+async def answer(
     registry: HandlerRegistry, request: ServerRequest, raw_handler: Callable[[Any], Any] | None
 ) -> dict[str, Any]:
     """The reply to `request`: coroutine handlers are awaited here, plain ones run in a

@@ -83,7 +83,7 @@ class Approver:
     def echo(self, registry: HandlerRegistry) -> Callable[[ServerRequest], Any]:
         """A low-level handler that answers through `registry` and prints each request and
         its reply (or error) as JSON lines."""
-        from .._sync.handlers import answer_sync
+        from .._sync.handlers import answer
 
         def handler(request: ServerRequest) -> Any:
             with self.console.lock:
@@ -91,7 +91,7 @@ class Approver:
                     {"id": request.id, "method": request.method, "params": request.params}
                 )
                 try:
-                    reply = answer_sync(registry, request, None)
+                    reply = answer(registry, request, None)
                 except Exception as exc:
                     self.console.json_line(error_reply(request.id, exc))
                     raise
@@ -103,9 +103,9 @@ class Approver:
     def answer(self, request: ServerRequest) -> dict[str, Any]:
         """The reply the SDK sends for `request` with these handlers (raises for an error
         reply): what `install` does, for one request, in this thread."""
-        from .._sync.handlers import answer_sync
+        from .._sync.handlers import answer
 
-        return answer_sync(HandlerRegistry(self.handlers), request, None)
+        return answer(HandlerRegistry(self.handlers), request, None)
 
     # -- the handlers (typed params in, a decision out)
 

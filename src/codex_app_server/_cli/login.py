@@ -22,13 +22,13 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from .._async.account import LoginError, LoginTimeoutError
+from .._protocol.errors import LoginError, LoginTimeoutError
 from .codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, PROG
 from .commands import make_config
 from .style import Console
 
 if TYPE_CHECKING:
-    from .._async.account import LoginHandle
+    from .._sync.account import LoginHandle
     from .._sync.codex import Codex
 
 #: How long a ChatGPT login waits for the user, by default (seconds).

@@ -4,7 +4,7 @@ JSON-RPC params, for the low-level clients and the high-level API alike."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .inputs import ExternalMessage, RunInput, input_to_wire
 from .models import to_wire, validate_as
@@ -36,16 +36,6 @@ def build_params(
     if params_model is None:
         return merged
     return to_wire(validate_as(params_model, merged))
-
-
-if TYPE_CHECKING:
-    from .._async.client import AsyncAppServerClient
-
-
-async def ensure_started(client: AsyncAppServerClient) -> None:
-    """Start an `AsyncAppServerClient` that has not been started yet (idempotent)."""
-    if client.initialize_result is None:
-        await client.start()
 
 
 def review_target(target: Any) -> Any:

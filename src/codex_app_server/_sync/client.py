@@ -46,11 +46,11 @@ from .._protocol.router import (
 )
 from .._protocol.server_requests import error_reply, timeout_reply
 from .._protocol.wire import decode, encode
-from .._transport.base import SyncTransport
+from .._transport.base import Transport
 from .._transport.connect import sync_transport_for
 from ..generated.client_methods import SyncClientMethods
-from .handlers import answer_sync
-from .queues import SyncBoundedQueue, SyncSlot
+from .handlers import answer
+from .queues import Queue, Slot
 from .reconnect import SyncReconnect
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
         self,
         config: AppServerConfig | None = None,
         *,
-        transport: SyncTransport | None = None,
+        transport: Transport | None = None,
         server_request_handler: ServerRequestHandler | None = None,
         handlers: HandlersLike = None,
         tools: ToolsLike = None,
@@ -89,13 +89,13 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
         implementations (see `ServerRequestHandlers`); `server_request_handler`, if given,
         sees every server request first, untyped (returning None passes it on)."""
         self.config = config or AppServerConfig()
-        self._transport: SyncTransport = transport or sync_transport_for(self.config)
+        self._transport: Transport = transport or sync_transport_for(self.config)
         self.server_request_handler = server_request_handler
         self.handlers = HandlerRegistry(handlers, tools, lock=threading.Lock())
         self._lock = threading.Lock()
         self._state_lock = threading.Lock()
-        self._global = SyncBoundedQueue(self.config.global_queue_size)
-        self._router = MessageRouter(self._global, _SyncDispatch(self))
+        self._global = Queue(self.config.global_queue_size)
+        self._router = MessageRouter(self._global, _Dispatch(self))
         self._reader: threading.Thread | None = None
         self._executor: ThreadPoolExecutor | None = None
         # Timers that decline server requests whose handlers run too long; cancelled on close.
@@ -255,7 +255,7 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
             # Reconnecting: wait (within this request's timeout) for the new connection.
             self._online.wait(self.config.resolve_timeout(timeout))
             self._check_open()
-        slot = SyncSlot()
+        slot = Slot()
         turn_sink: queue.SimpleQueue[Any] | None = (
             queue.SimpleQueue() if method in _TURN_METHODS else None
         )
@@ -504,7 +504,7 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
 
     def _serve(self, request: ServerRequest, reply: _ReplyOnce, timer: threading.Timer) -> None:
         try:
-            result = answer_sync(self.handlers, request, self.server_request_handler)
+            result = answer(self.handlers, request, self.server_request_handler)
             reply.send_result(result)
         except Exception as exc:  # logged by the dispatch; the server gets the error
             reply.send_error(exc)
@@ -560,7 +560,7 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
             self._router.retain_key(method, tuple(path))
 
 
-class _SyncDispatch:
+class _Dispatch:
     """The router's server-request sink: hands each request to the worker pool."""
 
     def __init__(self, client: AppServerClient) -> None:

@@ -11,7 +11,7 @@ from .._protocol.handlers import HandlerRegistry
 from .._protocol.notifications import ServerRequest
 
 
-def answer_sync(
+def answer(
     registry: HandlerRegistry, request: ServerRequest, raw_handler: Callable[[Any], Any] | None
 ) -> dict[str, Any]:
     """The reply to `request`, running handlers in this (worker) thread.

@@ -10,7 +10,7 @@ from typing import Any
 from .._logging import log_queue_overflow
 
 
-class SyncSlot:
+class Slot:
     """A one-shot waiter for one response (thread-safe)."""
 
     __slots__ = ("_event", "_item")
@@ -31,10 +31,11 @@ class SyncSlot:
         return False, None
 
 
-class SyncBoundedQueue:
-    """A FIFO that drops its oldest item past `maxsize` and counts what it dropped."""
+class Queue:
+    """A thread-safe FIFO, optionally bounded: past `maxsize` (0: unbounded) it drops its
+    oldest item and counts what it dropped. The blocking twin of `AsyncQueue`."""
 
-    def __init__(self, maxsize: int, name: str = "global") -> None:
+    def __init__(self, maxsize: int = 0, name: str = "global") -> None:
         self._items: deque[Any] = deque()
         self._maxsize = maxsize
         self._name = name
@@ -44,13 +45,14 @@ class SyncBoundedQueue:
     def put_nowait(self, item: Any) -> None:
         with self._cond:
             self._items.append(item)
-            if len(self._items) > self._maxsize:
+            if self._maxsize and len(self._items) > self._maxsize:
                 self._items.popleft()
                 self.overflowed += 1
                 log_queue_overflow(self._name, self._maxsize, self.overflowed)
             self._cond.notify()
 
-    def get(self, timeout: float | None) -> tuple[bool, Any]:
+    def get(self, timeout: float | None = None) -> tuple[bool, Any]:
+        """(True, item), or (False, None) after `timeout` seconds with nothing."""
         with self._cond:
             if timeout is None:
                 while not self._items:
@@ -63,6 +65,12 @@ class SyncBoundedQueue:
                         return False, None
                     self._cond.wait(remaining)
             return True, self._items.popleft()
+
+    def get_nowait(self) -> tuple[bool, Any]:
+        with self._cond:
+            if self._items:
+                return True, self._items.popleft()
+            return False, None
 
     def __len__(self) -> int:
         return len(self._items)

@@ -1,7 +1,7 @@
 """The transport interface: byte lines in and out of an app-server.
 
 A transport moves newline-delimited JSON lines; it knows nothing of JSON-RPC. The sync
-clients use `SyncTransport`, the async ones `AsyncTransport`; the stdio transports
+clients use `Transport`, the async ones `AsyncTransport`; the stdio transports
 (`stdio.py`) spawn the app-server, the mock ones (`mock.py`) are in-memory test doubles.
 """
 
@@ -12,7 +12,7 @@ from typing import Protocol
 from .._protocol.errors import TransportClosedError
 
 
-class SyncTransport(Protocol):
+class Transport(Protocol):
     """A line-oriented, blocking connection to an app-server."""
 
     def start(self) -> None: ...

@@ -6,11 +6,11 @@ The WebSocket module (and the `websockets` package) load only when a URL is give
 from __future__ import annotations
 
 from .._config import AppServerConfig
-from .base import AsyncTransport, SyncTransport
+from .base import AsyncTransport, Transport
 from .stdio import AsyncStdioTransport, StdioTransport
 
 
-def sync_transport_for(config: AppServerConfig) -> SyncTransport:
+def sync_transport_for(config: AppServerConfig) -> Transport:
     """`WebSocketTransport` for `config.url`, else `StdioTransport`."""
     if config.url is not None:
         from .websocket import WebSocketTransport

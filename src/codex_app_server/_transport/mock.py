@@ -98,7 +98,7 @@ class MockPeer:
 
 
 class MockTransport(MockPeer):
-    """A `SyncTransport` whose server is `handler`."""
+    """A `Transport` whose server is `handler`."""
 
     def __init__(self, handler: MockHandler | None = None) -> None:
         super().__init__(handler)

@@ -1,0 +1,58 @@
+"""The blocking side of the seams between the twins (hand-written; `_async/backend.py` is
+the asyncio side, and says which modules are generated from it by `scripts/unasync.py`)."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .._protocol.errors import CodexError
+from .queues import Queue
+
+if TYPE_CHECKING:
+    from .client import AppServerClient
+    from .codex import TurnHandle
+
+#: `time.sleep` (the asyncio side: `asyncio.sleep`).
+sleep = time.sleep
+
+
+def start_on_construction(client: AppServerClient) -> None:
+    """Start the app-server now: a `Codex` is started by its constructor."""
+    client.start()
+
+
+def ensure_started(client: AppServerClient) -> None:
+    """Start a client that has not been started yet (idempotent)."""
+    if client.initialize_result is None:
+        client.start()
+
+
+def new_queue(name: str) -> Queue:
+    """An unbounded, thread-safe queue for a keyed subscription."""
+    return Queue(name=name)
+
+
+def spawn(target: Callable[..., None], *args: Any, name: str) -> threading.Thread:
+    """Run `target(*args)` in the background: a daemon thread."""
+    thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def checkpoint() -> None:
+    """Nothing to yield to: the spawned thread runs on its own."""
+
+
+def run_turn(handle: TurnHandle) -> TurnHandle:
+    """Wait for a started turn; interrupt it on the server on KeyboardInterrupt (Ctrl-C)."""
+    try:
+        handle.run()
+    except KeyboardInterrupt:
+        with contextlib.suppress(CodexError):
+            handle.interrupt()
+        raise
+    return handle
