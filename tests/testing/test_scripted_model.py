@@ -25,6 +25,7 @@ from codex_app_server.testing import (
     offline_env,
     write_offline_codex_home,
 )
+from codex_app_server.testing._replies import _FunctionCall, _Reasoning
 
 # --------------------------------------------------------------------------- helpers
 
@@ -289,7 +290,22 @@ def test_error_reply(scripted_model: ScriptedModel, client: Client) -> None:
     assert response.json()["error"]["message"] == "busy"
     assert response.json()["error"]["type"] == "server_error"
     assert scripted_model.unexpected_requests == 0
-    assert client.post().status == 500  # the connection is still usable
+    assert client.post().status == 400  # the connection is still usable
+
+
+def test_default_error_reply_is_a_plain_400(scripted_model: ScriptedModel, client: Client) -> None:
+    scripted_model.enqueue(Reply.error(), Reply.error(message="über"), Reply.error(400, "json"))
+    default, custom, explicit = client.post(), client.post(), client.post()
+    assert (default.status, default.body) == (400, b"scripted error")
+    assert default.headers["content-type"] == "text/plain; charset=utf-8"
+    assert custom.body.decode() == "über"
+    assert explicit.json()["error"] == {
+        "message": "json",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": None,
+    }
+    assert repr(Reply.error()) == "Reply.error(400)"
 
 
 def test_raw_frames_are_sent_exactly(scripted_model: ScriptedModel, client: Client) -> None:
@@ -326,8 +342,10 @@ def test_large_reply_is_batched(scripted_model: ScriptedModel, client: Client) -
 
 def test_unexpected_requests_fail_loudly(scripted_model: ScriptedModel, client: Client) -> None:
     response = client.post(prompt("nobody scripted this"))
-    assert response.status == 500
-    assert "ScriptedModel: no reply scripted for this request" in response.body.decode()
+    assert response.status == 400
+    assert response.body.decode() == (
+        "scripted model: no reply queued for request #1 (requests[0]) and no responder set"
+    )
     assert scripted_model.unexpected_requests == 1
     assert scripted_model.requests[0].last_user_text == "nobody scripted this"
 
@@ -359,15 +377,19 @@ def test_queue_first_then_responder(scripted_model: ScriptedModel, client: Clien
 
     assert final_text(client.post(prompt("a"))) == "queued"
     assert final_text(client.post(prompt("b"))) == "echo b"
-    assert client.post(prompt("none")).status == 500
+    none = client.post(prompt("none"))
+    assert none.status == 400
+    assert (
+        none.body == b"scripted model: the responder returned no reply for request #3 (requests[2])"
+    )
     assert scripted_model.unexpected_requests == 1
     failed = client.post(prompt("boom"))
-    assert failed.status == 500 and "responder bug" in failed.body.decode()
+    assert failed.status == 400 and "RuntimeError('responder bug')" in failed.body.decode()
     assert [str(e) for e in scripted_model.errors] == ["responder bug"]
     assert [r.last_user_text for r in seen] == ["b", "none", "boom"]
 
     scripted_model.respond_with(None)
-    assert client.post().status == 500
+    assert client.post().status == 400
     assert scripted_model.unexpected_requests == 2
 
 
@@ -446,6 +468,56 @@ def test_reply_validation() -> None:
         "gh",
     ]
     assert Reply.text("", deltas=5).items[0].deltas == ()
+
+
+def test_reply_options_are_keyword_only_and_checked() -> None:
+    # Options never slip into the tool call: Reply.shell(reasoning=...) is a reasoning item.
+    shell = Reply.shell("ls", reasoning="look first", workdir="/tmp", prefix_rule=("ls",))
+    reasoning, call = shell.items
+    assert isinstance(reasoning, _Reasoning) and reasoning.text == "look first"
+    assert isinstance(call, _FunctionCall)
+    assert json.loads(call.arguments) == {
+        "cmd": "ls",
+        "login": False,
+        "workdir": "/tmp",
+        "prefix_rule": ["ls"],
+    }
+    extra = Reply.shell("ls", extra_arguments={"new_arg": 1}).items[0]
+    assert isinstance(extra, _FunctionCall) and json.loads(extra.arguments)["new_arg"] == 1
+    bad: list[tuple[Any, type[Exception], str]] = [
+        (lambda: Reply.shell("ls", reasonning="x"), TypeError, "reasonning"),
+        (lambda: Reply.shell("ls", workdir=3), TypeError, "workdir must be str"),
+        (lambda: Reply.shell("ls", tty="yes"), TypeError, "tty must be bool"),
+        (lambda: Reply.shell("ls", yield_time_ms=True), TypeError, "yield_time_ms"),
+        (lambda: Reply.shell("ls", login="no"), TypeError, "login must be a bool"),
+        (lambda: Reply.shell("ls", prefix_rule=["ls", 1]), TypeError, "prefix_rule"),
+        (lambda: Reply.shell(["ls"]), TypeError, "cmd must be a string"),
+        (lambda: Reply.text("a", 1), TypeError, "positional"),
+        (lambda: Reply.text(b"a"), TypeError, "text must be a string"),
+        (lambda: Reply.text("a", delay="1"), TypeError, "delay must be a number"),
+        (lambda: Reply.text("ab", deltas=True), TypeError, "deltas"),
+        (lambda: Reply.text("ab", deltas=["a", 2]), TypeError, "deltas"),
+        (lambda: Reply.text("a", reasoning=1), TypeError, "reasoning must be a string"),
+        (lambda: Reply.text("a", usage="yes"), TypeError, "usage"),
+        (lambda: Reply.function_call("t", 3), TypeError, "arguments must be a mapping"),
+        (lambda: Reply.function_call("t", {"x": object()}), TypeError, "JSON-serializable"),
+        (lambda: Reply.function_call("", {}), ValueError, "tool name"),
+        (lambda: Reply.function_call("t", {}, call_id=7), TypeError, "call_id"),
+        (lambda: Reply.function_call("t", {}, "c1"), TypeError, "positional"),
+        (lambda: Reply.custom_tool_call("apply_patch", None), TypeError, "input"),
+        (lambda: Reply.error("500"), TypeError, "status must be an int"),
+        (lambda: Reply.error(True), TypeError, "status must be an int"),
+        (lambda: Reply.error(500, 7), TypeError, "message must be a string"),
+        (lambda: Reply.error(type="x"), ValueError, "explicit status"),
+        (lambda: Reply.error(500, headers={"a\nb": "c"}), ValueError, "invalid header"),
+        (lambda: Reply.hang(Reply.text("x")), TypeError, "positional"),
+        (lambda: Reply.raw("data"), TypeError, "frames must be a sequence"),
+        (lambda: Usage(input_tokens=-1), TypeError, "input_tokens"),
+        (lambda: Usage(output_tokens=1.5), TypeError, "output_tokens"),
+    ]
+    for build, kind, words in bad:
+        with pytest.raises(kind, match=words):
+            build()
 
 
 # --------------------------------------------------------------------------- waiting
