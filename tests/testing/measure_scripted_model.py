@@ -65,9 +65,16 @@ def main() -> None:
         config = model.config(tmp)
         started = time.perf_counter()
         with Codex(config) as codex:
+            spawned = time.perf_counter()
             thread = codex.thread_start()
+            thread_started = time.perf_counter()
             thread.run("first")
             first = time.perf_counter() - started
+            first_parts = (
+                spawned - started,
+                thread_started - spawned,
+                time.perf_counter() - thread_started,
+            )
 
             later = []
             for i in range(args.turns):
@@ -122,7 +129,10 @@ def main() -> None:
             assert results == {i: f"echo c{i}" for i in range(args.concurrent)}, results
 
     later.sort()
-    print(f"first turn of a process:  {_ms(first)}")
+    print(
+        f"first turn of a process:  {_ms(first)} (spawn + initialize {_ms(first_parts[0])}, "
+        f"thread/start {_ms(first_parts[1])}, the turn {_ms(first_parts[2])})"
+    )
     print(
         f"later turns ({args.turns}):       median {_ms(statistics.median(later))}, "
         f"p90 {_ms(later[int(len(later) * 0.9)])}, min {_ms(later[0])}"

@@ -111,7 +111,8 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._dispatch(request):
             self.close_connection = True
 
-    do_POST = do_GET = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+    # Not HEAD: its answers have no body, and every answer here has one.
+    do_POST = do_GET = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
 
     def _read_body(self, headers: Mapping[str, str]) -> bytes:
         if "chunked" in headers.get("Transfer-Encoding", "").lower():
