@@ -5,6 +5,9 @@ keep-alive); `_Handler` records each request, takes its reply from the model and
 it: a JSON or text error, or a chunked event stream whose frames are gathered into large
 writes, with a write (a flush) before every pause so that delayed deltas go out one by one.
 
+It replaced a hand-written HTTP/1.1 loop at no measurable cost to a turn: about 0.1 ms
+more per request (the standard header parser), and the same deltas per second through
+the app-server, which is the limit (tests/testing/measure_scripted_model.py).
 Imported only when a model starts: `http.server` is not cheap to import.
 """
 
