@@ -1,6 +1,6 @@
 """Write a `CODEX_HOME` whose config points the app-server at a local model stand-in.
 
-Stdlib only, and nothing from the SDK beyond `_toml`: importing this must stay cheap.
+Stdlib only, and nothing from the SDK beyond `_protocol.toml`: importing this must stay cheap.
 """
 
 from __future__ import annotations
