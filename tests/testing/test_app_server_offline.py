@@ -140,12 +140,71 @@ def test_http_error_fails_the_turn(model: ScriptedModel, rpc: RawDriver, thread_
     assert model.unexpected_requests == 0
 
 
-def test_unscripted_request_fails_the_turn_and_is_counted(
+def test_unscripted_request_fails_the_turn_with_the_models_message(
     model: ScriptedModel, rpc: RawDriver, thread_id: str
 ) -> None:
+    model.enqueue(Reply.text("first"))
+    rpc.run_turn(thread_id, "scripted")
     messages = rpc.run_turn(thread_id, "nothing scripted")
-    assert completed_turn(messages)["status"] == "failed"
+    turn = completed_turn(messages)
+    assert turn["status"] == "failed"
+    # Exactly the model's message, not the runtime's "high demand" for a 500.
+    assert turn["error"]["message"] == (
+        "scripted model: no reply queued for request #2 (requests[1]) and no responder set"
+    )
+    (error,) = of_method(messages, "error")
+    assert error["willRetry"] is False
     assert model.unexpected_requests == 1
+
+
+def test_responder_failures_reach_the_turn_error(
+    model: ScriptedModel, rpc: RawDriver, thread_id: str
+) -> None:
+    def responder(request: Any) -> Reply | None:
+        if request.last_user_text == "boom":
+            raise RuntimeError("responder bug")
+        return None
+
+    model.respond_with(responder)
+    raised = completed_turn(rpc.run_turn(thread_id, "boom"))
+    assert raised["status"] == "failed"
+    assert raised["error"]["message"] == (
+        "scripted model: the responder raised RuntimeError('responder bug') "
+        "for request #1 (requests[0])"
+    )
+    nothing = completed_turn(rpc.run_turn(thread_id, "none"))
+    assert nothing["error"]["message"] == (
+        "scripted model: the responder returned no reply for request #2 (requests[1])"
+    )
+    assert [str(e) for e in model.errors] == ["responder bug"]
+    assert model.unexpected_requests == 1
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        # The default: the message verbatim, as the turn's whole error message.
+        (Reply.error(message='quota "x" exceeded: é'), 'quota "x" exceeded: é'),
+        # A given 4xx/5xx (but 400, 429 and 500) keeps the message inside the runtime's.
+        (Reply.error(503, "busy"), "unexpected status 503 Service Unavailable: busy, url: "),
+        (Reply.error(422, "bad"), "unexpected status 422 Unprocessable Entity: bad, url: "),
+        # As from the real API: 500 and 429 are reworded by the runtime.
+        (Reply.error(500, "boom"), "We\u2019re currently experiencing high demand"),
+        (Reply.error(429, "slow"), "exceeded retry limit, last status: 429"),
+    ],
+)
+def test_error_reply_statuses_through_the_runtime(
+    model: ScriptedModel, rpc: RawDriver, thread_id: str, reply: Reply, expected: str
+) -> None:
+    """What the runtime makes of each status (measured on 0.163): docs/testing.md's table."""
+    model.enqueue(reply)
+    turn = completed_turn(rpc.run_turn(thread_id, "fail"))
+    assert turn["status"] == "failed"
+    if reply.status == 400:
+        assert turn["error"]["message"] == expected
+    else:
+        assert turn["error"]["message"].startswith(expected)
+    assert model.unexpected_requests == 0
 
 
 def test_hang_then_interrupt(model: ScriptedModel, rpc: RawDriver, thread_id: str) -> None:

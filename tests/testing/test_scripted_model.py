@@ -4,139 +4,19 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import socket
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-import codex_app_server
 from codex_app_server.testing import (
     RecordedRequest,
     Reply,
     ScriptedModel,
     Usage,
-    offline_env,
-    write_offline_codex_home,
 )
-
-# --------------------------------------------------------------------------- helpers
-
-
-class Response:
-    def __init__(self, status: int, headers: dict[str, str], body: bytes, chunks: list[int]):
-        self.status = status
-        self.headers = headers
-        self.body = body
-        self.chunks = chunks  # sizes of the chunks, when chunked
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-    def events(self) -> list[tuple[str | None, dict[str, Any]]]:
-        """(event name, data) per SSE frame; checks that `event:` matches `data.type`."""
-        frames = []
-        for block in self.body.decode().split("\n\n"):
-            if not block:
-                continue
-            event = None
-            data = None
-            for line in block.split("\n"):
-                field, _, value = line.partition(": ")
-                if field == "event":
-                    event = value
-                elif field == "data":
-                    data = json.loads(value)
-            assert data is not None, block
-            assert event == data.get("type"), block
-            frames.append((event, data))
-        return frames
-
-    def types(self) -> list[str]:
-        return [data["type"] for _, data in self.events()]
-
-
-def read_response(f: Any) -> Response:
-    """Read one HTTP/1.1 response from a socket file, strictly."""
-    status_line = f.readline()
-    assert status_line.startswith(b"HTTP/1.1 "), status_line
-    status = int(status_line.split()[1])
-    headers: dict[str, str] = {}
-    while (line := f.readline()) not in (b"\r\n", b""):
-        name, _, value = line.decode().partition(":")
-        headers[name.strip().lower()] = value.strip()
-    chunks: list[int] = []
-    if headers.get("transfer-encoding") == "chunked":
-        assert "content-length" not in headers
-        parts = []
-        while True:
-            size = int(f.readline().strip(), 16)
-            chunks.append(size)
-            if size == 0:
-                assert f.readline() == b"\r\n"
-                break
-            parts.append(f.read(size))
-            assert f.readline() == b"\r\n"
-        body = b"".join(parts)
-    else:
-        body = f.read(int(headers["content-length"]))
-    return Response(status, headers, body, chunks)
-
-
-def request_bytes(
-    path: str = "/v1/responses",
-    body: Mapping[str, Any] | bytes | None = None,
-    method: str = "POST",
-    headers: Mapping[str, str] | None = None,
-) -> bytes:
-    payload = body if isinstance(body, bytes) else json.dumps(body or {}).encode()
-    head = [f"{method} {path} HTTP/1.1", "Host: test", f"Content-Length: {len(payload)}"]
-    head += [f"{k}: {v}" for k, v in (headers or {}).items()]
-    return ("\r\n".join(head) + "\r\n\r\n").encode() + payload
-
-
-class Client:
-    """One keep-alive connection."""
-
-    def __init__(self, model: ScriptedModel) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", model.port), timeout=10)
-        self.file = self.sock.makefile("rb")
-
-    def post(self, body: Mapping[str, Any] | None = None, **kwargs: Any) -> Response:
-        self.sock.sendall(request_bytes(body=body, **kwargs))
-        return read_response(self.file)
-
-    def close(self) -> None:
-        self.file.close()
-        self.sock.close()
-
-
-@pytest.fixture
-def client(scripted_model: ScriptedModel) -> Iterator[Client]:
-    c = Client(scripted_model)
-    yield c
-    c.close()
-
-
-def prompt(text: str) -> dict[str, Any]:
-    return {
-        "model": "gpt-5.5",
-        "input": [
-            {
-                "type": "message",
-                "role": "developer",
-                "content": [{"type": "input_text", "text": "x"}],
-            },
-            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]},
-        ],
-    }
-
+from tests.testing.http_client import Client, Response, prompt, read_response, request_bytes
 
 # --------------------------------------------------------------------------- framing
 
@@ -289,7 +169,22 @@ def test_error_reply(scripted_model: ScriptedModel, client: Client) -> None:
     assert response.json()["error"]["message"] == "busy"
     assert response.json()["error"]["type"] == "server_error"
     assert scripted_model.unexpected_requests == 0
-    assert client.post().status == 500  # the connection is still usable
+    assert client.post().status == 400  # the connection is still usable
+
+
+def test_default_error_reply_is_a_plain_400(scripted_model: ScriptedModel, client: Client) -> None:
+    scripted_model.enqueue(Reply.error(), Reply.error(message="über"), Reply.error(400, "json"))
+    default, custom, explicit = client.post(), client.post(), client.post()
+    assert (default.status, default.body) == (400, b"scripted error")
+    assert default.headers["content-type"] == "text/plain; charset=utf-8"
+    assert custom.body.decode() == "über"
+    assert explicit.json()["error"] == {
+        "message": "json",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": None,
+    }
+    assert repr(Reply.error()) == "Reply.error(400)"
 
 
 def test_raw_frames_are_sent_exactly(scripted_model: ScriptedModel, client: Client) -> None:
@@ -326,8 +221,10 @@ def test_large_reply_is_batched(scripted_model: ScriptedModel, client: Client) -
 
 def test_unexpected_requests_fail_loudly(scripted_model: ScriptedModel, client: Client) -> None:
     response = client.post(prompt("nobody scripted this"))
-    assert response.status == 500
-    assert "ScriptedModel: no reply scripted for this request" in response.body.decode()
+    assert response.status == 400
+    assert response.body.decode() == (
+        "scripted model: no reply queued for request #1 (requests[0]) and no responder set"
+    )
     assert scripted_model.unexpected_requests == 1
     assert scripted_model.requests[0].last_user_text == "nobody scripted this"
 
@@ -359,15 +256,19 @@ def test_queue_first_then_responder(scripted_model: ScriptedModel, client: Clien
 
     assert final_text(client.post(prompt("a"))) == "queued"
     assert final_text(client.post(prompt("b"))) == "echo b"
-    assert client.post(prompt("none")).status == 500
+    none = client.post(prompt("none"))
+    assert none.status == 400
+    assert (
+        none.body == b"scripted model: the responder returned no reply for request #3 (requests[2])"
+    )
     assert scripted_model.unexpected_requests == 1
     failed = client.post(prompt("boom"))
-    assert failed.status == 500 and "responder bug" in failed.body.decode()
+    assert failed.status == 400 and "RuntimeError('responder bug')" in failed.body.decode()
     assert [str(e) for e in scripted_model.errors] == ["responder bug"]
     assert [r.last_user_text for r in seen] == ["b", "none", "boom"]
 
     scripted_model.respond_with(None)
-    assert client.post().status == 500
+    assert client.post().status == 400
     assert scripted_model.unexpected_requests == 2
 
 
@@ -420,32 +321,6 @@ def test_chunked_and_gzipped_request_bodies(scripted_model: ScriptedModel) -> No
         sock.sendall(head + body + b"0\r\n\r\n")
         assert read_response(sock.makefile("rb")).status == 200
     assert scripted_model.requests[0].last_user_text == "zipped"
-
-
-def test_reply_validation() -> None:
-    with pytest.raises(ValueError, match="non-empty deltas"):
-        Reply.text("ab", deltas=3)
-    with pytest.raises(ValueError, match="join"):
-        Reply.text("ab", deltas=["a", "c"])
-    with pytest.raises(ValueError):
-        Reply.text("ab", delay=-1)
-    with pytest.raises(ValueError):
-        Reply.error(200)
-    with pytest.raises(ValueError):
-        Reply.hang(then=Reply.error(500))
-    with pytest.raises(TypeError):
-        ScriptedModel().enqueue("not a reply")  # type: ignore[arg-type]
-    # Mistakes surface where the reply is built, not later on a server thread.
-    with pytest.raises(TypeError):
-        Reply.raw([{"type": "x", "bad": object()}])
-    with pytest.raises(TypeError):
-        Reply.text("a", usage={"bad": object()})
-    assert [d for item in Reply.text("abcdefgh", deltas=3).items for d in item.deltas] == [
-        "abc",
-        "def",
-        "gh",
-    ]
-    assert Reply.text("", deltas=5).items[0].deltas == ()
 
 
 # --------------------------------------------------------------------------- waiting
@@ -580,79 +455,3 @@ def test_concurrent_streams(scripted_model: ScriptedModel) -> None:
         t.join(30)
     assert texts == {f"t{i}": f"t{i}" * 1000 for i in range(50)}
     assert scripted_model.unexpected_requests == 0
-
-
-# --------------------------------------------------------------------------- config
-
-
-def test_config(scripted_model: ScriptedModel, tmp_path: Path) -> None:
-    config = scripted_model.config(tmp_path, request_timeout=5.0, env={"EXTRA": "1"})
-    assert config.codex_home == tmp_path / "codex-home"
-    assert config.cwd == tmp_path / "workspace" and (tmp_path / "workspace").is_dir()
-    assert config.request_timeout == 5.0
-    env = config.build_env()
-    assert env["CODEX_HOME"] == str(tmp_path / "codex-home")
-    assert env["MOCK_API_KEY"] and env["EXTRA"] == "1"
-    assert "127.0.0.1" in env["NO_PROXY"]
-    text = (tmp_path / "codex-home" / "config.toml").read_text()
-    assert f'base_url = "{scripted_model.base_url}"' in text
-    assert scripted_model.base_url == f"http://127.0.0.1:{scripted_model.port}/v1"
-
-
-def test_offline_env_puts_the_runtime_helpers_first_on_path() -> None:
-    import codex_cli_bin  # a runtime dependency
-
-    first = offline_env()["PATH"].split(":")[:2]
-    package = Path(codex_cli_bin.bundled_package_dir())
-    assert first == [str(package / "codex-path"), str(package / "codex-resources")]
-
-
-def test_write_offline_codex_home(tmp_path: Path) -> None:
-    tomllib = pytest.importorskip("tomllib")
-    home = write_offline_codex_home(
-        tmp_path / "home",
-        "http://127.0.0.1:1/v1",
-        approval_policy="on-request",
-        extra_toml='personality = "none"\n\n[mcp_servers.x]\ncommand = "true"\n',
-        settings={
-            "features": {"shell_snapshot": True},
-            "check_for_update_on_startup": None,
-            "model_providers.mock.stream_idle_timeout_ms": 1000,
-        },
-    )
-    assert home == tmp_path / "home"
-    config = tomllib.loads((home / "config.toml").read_text())
-    assert config["model"] == "gpt-5.5"
-    assert config["model_provider"] == "mock"
-    assert config["approval_policy"] == "on-request"
-    assert config["sandbox_mode"] == "read-only"
-    assert config["personality"] == "none"
-    assert config["mcp_servers"] == {"x": {"command": "true"}}
-    assert "check_for_update_on_startup" not in config
-    assert config["features"] == {"plugins": False, "shell_snapshot": True, "apps": False}
-    assert config["analytics"] == {"enabled": False}
-    assert config["model_providers"]["mock"] == {
-        "name": "Scripted model",
-        "base_url": "http://127.0.0.1:1/v1",
-        "wire_api": "responses",
-        "env_key": "MOCK_API_KEY",
-        "request_max_retries": 0,
-        "stream_max_retries": 0,
-        "stream_idle_timeout_ms": 1000,
-        "supports_websockets": False,
-    }
-
-
-def test_import_is_light() -> None:
-    code = (
-        "import sys\n"
-        "heavy = ('pydantic', 'http.server', 'codex_app_server._sync.client',"
-        " 'codex_app_server._config')\n"
-        "import codex_app_server.testing\n"
-        "assert not [m for m in heavy + ('dataclasses',) if m in sys.modules]\n"
-        "import codex_app_server.testing.pytest_plugin\n"
-        "assert not [m for m in heavy if m in sys.modules]\n"
-    )
-    src = str(Path(codex_app_server.__file__).parent.parent)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=60, env=env)

@@ -28,7 +28,8 @@ With pytest, the `scripted_model` and `codex_config` fixtures (from
 Replies: `Reply.text` (streamed deltas, optional delay, reasoning and usage),
 `Reply.function_call` / `Reply.shell` / `Reply.custom_tool_call`, `Reply.error` (an HTTP
 status), `Reply.hang` (until `ScriptedModel.release()`), and `Reply.raw` (exact SSE frames).
-When no reply is scripted, the request is answered HTTP 500 and counted in
+When no reply is scripted, the request is answered with an error that the turn's error
+message carries ("scripted model: no reply queued for request #3 ...") and counted in
 `ScriptedModel.unexpected_requests`, so a test fails instead of hanging.
 
 For fast unit tests with no process at all, `MockTransport` / `AsyncMockTransport` let a
@@ -42,18 +43,14 @@ from typing import Any
 from ._offline_home import (
     DEFAULT_MODEL,
     MOCK_API_KEY_ENV,
+    offline_env,
     offline_settings,
     write_offline_codex_home,
 )
-from ._scripted_model import (
-    RecordedRequest,
-    Reply,
-    Responder,
-    ScriptedModel,
-    Usage,
-    offline_env,
-    sse_frame,
-)
+from ._replies import Reply, Usage
+from ._requests import RecordedRequest, Responder
+from ._scripted_model import ScriptedModel
+from ._sse import sse_frame
 
 __all__ = [
     "MOCK_INITIALIZE_RESULT",

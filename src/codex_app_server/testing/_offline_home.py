@@ -1,10 +1,11 @@
 """Write a `CODEX_HOME` whose config points the app-server at a local model stand-in.
 
-Stdlib only, and nothing from the SDK beyond `_toml`: importing this must stay cheap.
+Stdlib only, and nothing from the SDK beyond `_protocol.toml`: importing this must stay cheap.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -150,3 +151,36 @@ def _key(part: str) -> str:
     if part and all(c.isalnum() or c in "-_" for c in part):
         return part
     return toml_value(part)
+
+
+def offline_env() -> dict[str, str]:
+    """Environment for an offline app-server.
+
+    `MOCK_API_KEY` (the provider's key), `NO_PROXY` for loopback (so that a proxy in the
+    environment is never used), and the runtime wheel's helper directories first on `PATH`:
+    `codex-path` (`rg`) and `codex-resources` (`bwrap`, which silences the "could not find
+    bubblewrap on PATH" `configWarning`; the runtime falls back to that same bundled
+    `bwrap` anyway).
+    """
+    env = {MOCK_API_KEY_ENV: MOCK_API_KEY_VALUE}
+    existing = os.environ.get("NO_PROXY") or os.environ.get("no_proxy") or ""
+    env["NO_PROXY"] = env["no_proxy"] = ",".join(
+        p for p in ("127.0.0.1", "localhost", existing) if p
+    )
+    helper_dirs = _runtime_path_dirs()
+    if helper_dirs:
+        env["PATH"] = os.pathsep.join([*helper_dirs, os.environ.get("PATH", os.defpath)])
+    return env
+
+
+def _runtime_path_dirs() -> list[str]:
+    """The `openai-codex-cli-bin` wheel's `pathDir` and `resourcesDir`, if installed."""
+    try:
+        import codex_cli_bin
+
+        package = Path(codex_cli_bin.bundled_package_dir())
+        meta = json.loads((package / "codex-package.json").read_text(encoding="utf-8"))
+    except Exception:  # not installed, or a layout we do not know
+        return []
+    names = [meta.get("pathDir", "codex-path"), meta.get("resourcesDir", "codex-resources")]
+    return [str(package / n) for n in names if isinstance(n, str) and (package / n).is_dir()]
