@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._constants import (
     DEFAULT_CLIENT_NAME,
@@ -24,6 +24,9 @@ from ._constants import (
 from ._protocol.toml import toml_value
 from ._transport.runtime import resolve_codex_bin
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._protocol.events import ErrorReported
 
 
 @dataclass
@@ -54,6 +57,9 @@ class AppServerConfig:
         max_line_bytes: longest message line accepted from the server.
         global_queue_size: notifications without a turn kept for `next_notification()`;
             past it the oldest are dropped and counted.
+        on_runtime_error: called (on the reader of the turn, never the wire reader) with
+            each `ErrorReported` event a turn receives ("Reconnecting... 2/5", a failure);
+            the SDK also logs each at WARNING and collects them on `RunResult.errors`.
         url: connect to an app-server that is already listening instead of spawning one:
             `"ws://127.0.0.1:PORT"`, `"wss://host/path"` or `"unix:///path/to.sock"` (needs
             the `ws` extra: `pip install 'codex-app-server[ws]'`). The launch options above
@@ -99,6 +105,7 @@ class AppServerConfig:
     reconnect_max_attempts: int | None = None
     reconnect_initial_delay: float = DEFAULT_RECONNECT_INITIAL_DELAY
     reconnect_max_delay: float = DEFAULT_RECONNECT_MAX_DELAY
+    on_runtime_error: Callable[[ErrorReported], Any] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.url is not None:

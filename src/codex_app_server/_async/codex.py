@@ -9,8 +9,17 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from .._config import AppServerConfig
+from .._protocol.choices import check_effort
+from .._protocol.errors import JsonRpcError
+from .._protocol.guards import (
+    check_config,
+    check_cwd,
+    check_protocol_fields,
+    login_problem,
+    supported_efforts,
+)
 from .._protocol.handlers import HandlersLike, ToolsLike, dynamic_tools_param
-from .._protocol.inputs import Input, input_to_wire
+from .._protocol.inputs import Input, RunInput, input_to_wire
 from .._protocol.models import validate_as
 from .._protocol.notifications import Notification
 from .._protocol.params import fork_params, turn_start_params, wire_params
@@ -39,6 +48,15 @@ if TYPE_CHECKING:  # the protocol helpers (login, paging, commands, files, confi
     import os
     from collections.abc import Mapping, Sequence
 
+    from .._protocol.choices import (
+        ApprovalPolicyArg,
+        EffortArg,
+        PersonalityArg,
+        ReviewerArg,
+        SandboxArg,
+        SandboxPolicyArg,
+        SummaryArg,
+    )
     from ..generated.v2_all import (
         ApiKeyLoginAccountResponse,
         CommandExecResponse,
@@ -87,6 +105,7 @@ class AsyncCodex:
         offered to the agent on every `thread_start`. `transport` replaces the spawned
         app-server (tests use `AsyncMockTransport`).
         """
+        check_config(config)
         self.client = AsyncAppServerClient(
             config, transport=transport, handlers=handlers, tools=tools
         )
@@ -124,21 +143,28 @@ class AsyncCodex:
     async def thread_start(
         self,
         *,
-        approval_policy: Any = None,
+        approval_policy: ApprovalPolicyArg | None = None,
         base_instructions: str | None = None,
         config: dict[str, Any] | None = None,
-        cwd: str | None = None,
+        cwd: str | os.PathLike[str] | None = None,
         developer_instructions: str | None = None,
         ephemeral: bool | None = None,
         model: str | None = None,
         model_provider: str | None = None,
-        personality: Any = None,
-        sandbox: Any = None,
-        approvals_reviewer: Any = None,
+        personality: PersonalityArg | None = None,
+        sandbox: SandboxArg | None = None,
+        approvals_reviewer: ReviewerArg | None = None,
+        service_name: str | None = None,
+        service_tier: str | None = None,
+        session_start_source: Any = None,
         handlers: HandlersLike = None,
         tools: ToolsLike = None,
+        **protocol_fields: Any,
     ) -> AsyncThread:
         """Start a new thread.
+
+        Every field of `ThreadStartParams` is accepted as a keyword (snake_case); the
+        common ones are named here. A `cwd` on this machine must exist.
 
         `handlers` answer this thread's server requests (before the client-wide ones).
         `tools` are Python functions (or `Tool`s) the agent can call in this thread, sent
@@ -147,18 +173,23 @@ class AsyncCodex:
         the handlers.
         """
         thread_tools = as_tools(tools)
+        check_protocol_fields("thread_start", "ThreadStartParams", protocol_fields)
         params = wire_params(
             approval_policy=approval_policy,
             approvals_reviewer=approvals_reviewer,
             base_instructions=base_instructions,
             config=config,
-            cwd=cwd,
+            cwd=self._cwd(cwd),
             developer_instructions=developer_instructions,
             ephemeral=ephemeral,
             model=model,
             model_provider=model_provider,
             personality=personality,
             sandbox=sandbox,
+            service_name=service_name,
+            service_tier=service_tier,
+            session_start_source=session_start_source,
+            **protocol_fields,
         )
         dynamic_tools = dynamic_tools_param(self.client.handlers.tools, thread_tools)
         if dynamic_tools is not None:
@@ -177,8 +208,13 @@ class AsyncCodex:
         model_providers: list[str] | None = None,
         sort_key: Any = None,
         source_kinds: list[Any] | None = None,
+        search_term: str | None = None,
+        sort_direction: Any = None,
+        use_state_db_only: bool | None = None,
+        **protocol_fields: Any,
     ) -> ThreadListResponse:
-        """One page of stored threads."""
+        """One page of stored threads (every field of `ThreadListParams` is a keyword)."""
+        check_protocol_fields("thread_list", "ThreadListParams", protocol_fields)
         params = wire_params(
             archived=archived,
             cursor=cursor,
@@ -187,6 +223,10 @@ class AsyncCodex:
             model_providers=model_providers,
             sort_key=sort_key,
             source_kinds=source_kinds,
+            search_term=search_term,
+            sort_direction=sort_direction,
+            use_state_db_only=use_state_db_only,
+            **protocol_fields,
         )
         return validate_as("ThreadListResponse", await self._request("thread/list", params))  # type: ignore[no-any-return]
 
@@ -194,18 +234,20 @@ class AsyncCodex:
         self,
         thread_id: str,
         *,
-        approval_policy: Any = None,
+        approval_policy: ApprovalPolicyArg | None = None,
         base_instructions: str | None = None,
         config: dict[str, Any] | None = None,
-        cwd: str | None = None,
+        cwd: str | os.PathLike[str] | None = None,
         developer_instructions: str | None = None,
         model: str | None = None,
         model_provider: str | None = None,
-        personality: Any = None,
-        sandbox: Any = None,
-        approvals_reviewer: Any = None,
+        personality: PersonalityArg | None = None,
+        sandbox: SandboxArg | None = None,
+        approvals_reviewer: ReviewerArg | None = None,
+        service_tier: str | None = None,
         handlers: HandlersLike = None,
         tools: ToolsLike = None,
+        **protocol_fields: Any,
     ) -> AsyncThread:
         """Resume a stored thread (also in a fresh process: history is read from CODEX_HOME).
 
@@ -213,18 +255,21 @@ class AsyncCodex:
         implementations in this process. `handlers` / `tools` replace what this client had
         for the thread (what is not given is kept).
         """
+        check_protocol_fields("thread_resume", "ThreadResumeParams", protocol_fields)
         params = wire_params(
             thread_id=thread_id,
             approval_policy=approval_policy,
             approvals_reviewer=approvals_reviewer,
             base_instructions=base_instructions,
             config=config,
-            cwd=cwd,
+            cwd=self._cwd(cwd),
             developer_instructions=developer_instructions,
             model=model,
             model_provider=model_provider,
             personality=personality,
             sandbox=sandbox,
+            service_tier=service_tier,
+            **protocol_fields,
         )
         thread = self._thread(await self._request("thread/resume", params))
         if handlers is not None or tools is not None:
@@ -235,36 +280,41 @@ class AsyncCodex:
         self,
         thread_id: str,
         *,
-        approval_policy: Any = None,
+        approval_policy: ApprovalPolicyArg | None = None,
         base_instructions: str | None = None,
         config: dict[str, Any] | None = None,
-        cwd: str | None = None,
+        cwd: str | os.PathLike[str] | None = None,
         developer_instructions: str | None = None,
         ephemeral: bool | None = None,
         model: str | None = None,
         model_provider: str | None = None,
-        sandbox: Any = None,
-        approvals_reviewer: Any = None,
+        sandbox: SandboxArg | None = None,
+        approvals_reviewer: ReviewerArg | None = None,
+        service_tier: str | None = None,
         handlers: HandlersLike = None,
         tools: ToolsLike = None,
+        **protocol_fields: Any,
     ) -> AsyncThread:
         """Fork a thread into a new one with the same history.
 
         The fork keeps the source thread's dynamic tools (on the server) and, in this
         client, its handlers and tool implementations, unless `handlers` / `tools` are given.
         """
+        check_protocol_fields("thread_fork", "ThreadForkParams", protocol_fields)
         params = fork_params(
             thread_id,
             approval_policy=approval_policy,
             approvals_reviewer=approvals_reviewer,
             base_instructions=base_instructions,
             config=config,
-            cwd=cwd,
+            cwd=self._cwd(cwd),
             developer_instructions=developer_instructions,
             ephemeral=ephemeral,
             model=model,
             model_provider=model_provider,
             sandbox=sandbox,
+            service_tier=service_tier,
+            **protocol_fields,
         )
         thread = self._thread(await self._request("thread/fork", params))
         self.client.handlers.set_thread(thread.id, handlers, tools, inherit_from=thread_id)
@@ -286,6 +336,9 @@ class AsyncCodex:
 
     def _thread(self, result: Any) -> AsyncThread:
         return AsyncThread(self.client, result["thread"]["id"], result)
+
+    def _cwd(self, cwd: str | os.PathLike[str] | None) -> str | None:
+        return check_cwd(cwd, remote=self.client.config.is_remote)
 
     # -- protocol helpers: account --------------------------------------------------------
 
@@ -632,26 +685,38 @@ class AsyncThread:
 
     async def turn(
         self,
-        input: str | Input,
+        input: RunInput,
         *,
-        approval_policy: Any = None,
-        approvals_reviewer: Any = None,
-        cwd: str | None = None,
-        effort: Any = None,
+        approval_policy: ApprovalPolicyArg | None = None,
+        approvals_reviewer: ReviewerArg | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        effort: EffortArg | None = None,
         model: str | None = None,
         output_schema: Any = None,
-        personality: Any = None,
-        sandbox_policy: Any = None,
-        service_tier: Any = None,
-        summary: Any = None,
+        personality: PersonalityArg | None = None,
+        sandbox_policy: SandboxPolicyArg | None = None,
+        service_tier: str | None = None,
+        summary: SummaryArg | None = None,
+        **protocol_fields: Any,
     ) -> AsyncTurnHandle:
-        """Start a turn; its notifications are routed to the returned handle from the start."""
+        """Start a turn; its notifications are routed to the returned handle from the start.
+
+        Fails before anything is sent when a value is not one the runtime takes (the error
+        lists the allowed ones), when a local `cwd` does not exist, or when the app-server
+        has no login its model provider needs (`NotLoggedInError`).
+        """
+        client = self.client
+        check_protocol_fields("turn", "TurnStartParams", protocol_fields)
+        local_cwd = check_cwd(cwd, remote=client.config.is_remote)
+        await _check_login(client)
+        if effort is not None:
+            await _check_effort(client, effort, model)
         params = turn_start_params(
             self.id,
             input,
             approval_policy=approval_policy,
             approvals_reviewer=approvals_reviewer,
-            cwd=cwd,
+            cwd=local_cwd,
             effort=effort,
             model=model,
             output_schema=output_schema,
@@ -659,25 +724,27 @@ class AsyncThread:
             sandbox_policy=sandbox_policy,
             service_tier=service_tier,
             summary=summary,
+            **protocol_fields,
         )
         result = await self.client.request("turn/start", params)
         return AsyncTurnHandle(self.client, self.id, result["turn"]["id"])
 
     async def run(
         self,
-        input: str | Input,
+        input: RunInput,
         *,
-        approval_policy: Any = None,
-        approvals_reviewer: Any = None,
-        cwd: str | None = None,
-        effort: Any = None,
+        approval_policy: ApprovalPolicyArg | None = None,
+        approvals_reviewer: ReviewerArg | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        effort: EffortArg | None = None,
         model: str | None = None,
         output_schema: Any = None,
-        personality: Any = None,
-        sandbox_policy: Any = None,
-        service_tier: Any = None,
-        summary: Any = None,
+        personality: PersonalityArg | None = None,
+        sandbox_policy: SandboxPolicyArg | None = None,
+        service_tier: str | None = None,
+        summary: SummaryArg | None = None,
         interrupt_on_cancel: bool = True,  # unasync: async-only
+        **protocol_fields: Any,
     ) -> RunResult:
         """Run one turn to completion and return its `RunResult`.
 
@@ -697,6 +764,7 @@ class AsyncThread:
                 sandbox_policy=sandbox_policy,
                 service_tier=service_tier,
                 summary=summary,
+                **protocol_fields,
             ),
             interrupt_on_cancel,  # unasync: async-only
         )
@@ -844,7 +912,7 @@ class AsyncTurnHandle:
         self.client = client
         self.thread_id = thread_id
         self.id = turn_id
-        self.collector = TurnCollector(turn_id)
+        self.collector = TurnCollector(turn_id, client.config.on_runtime_error)
 
     def __repr__(self) -> str:
         return f"AsyncTurnHandle(id={self.id!r}, thread_id={self.thread_id!r})"
@@ -877,6 +945,38 @@ class AsyncTurnHandle:
         async for _ in self.stream():
             pass
         return self.collector.turn()
+
+
+async def _check_login(client: AsyncAppServerClient) -> None:
+    """`NotLoggedInError` before a turn that could only retry and wait (checked once per
+    client while it is logged in; again after a failed check, so a login is noticed)."""
+    if getattr(client, "_login_ok", False):
+        return
+    try:
+        account = await client.request("account/read", {"refreshToken": False})
+    except JsonRpcError:  # a server (or test double) without accounts: nothing to check
+        client._login_ok = True  # type: ignore[attr-defined]
+        return
+    config = client.config
+    env = {} if config.is_remote else config.build_env()
+    home = None if config.is_remote else env.get("CODEX_HOME")
+    login_problem(account if isinstance(account, dict) else {}, env, home)
+    client._login_ok = True  # type: ignore[attr-defined]
+
+
+async def _check_effort(client: AsyncAppServerClient, effort: Any, model: str | None) -> None:
+    """`ValueError` unless the runtime's model catalog lists `effort` (for `model`)."""
+    catalog = getattr(client, "_model_catalog", None)
+    if catalog is None:
+        try:
+            listed = await client.request("model/list", {"includeHidden": True})
+        except JsonRpcError:  # no catalog to check against
+            listed = {}
+        catalog = listed.get("data", []) if isinstance(listed, dict) else []
+        if not catalog:
+            return
+        client._model_catalog = catalog  # type: ignore[attr-defined]
+    check_effort(effort, supported_efforts(catalog, model), model)
 
 
 def _fspath(path: str | os.PathLike[str] | None) -> str | None:

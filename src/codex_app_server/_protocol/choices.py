@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from enum import Enum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from .presets import apply_presets
 
@@ -28,6 +28,23 @@ SandboxMode = Literal["read-only", "workspace-write", "danger-full-access"]
 SandboxPolicyName = Literal["read-only", "workspace-write", "danger-full-access", "full-access"]
 #: Common reasoning efforts; the runtime's model catalog has the final word.
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from .presets import ApprovalMode, Sandbox
+
+#: What each enumerated keyword accepts: the raw value, a preset or generated enum, or (for
+#: the policies) the generated object or its dict form.
+ApprovalPolicyArg: TypeAlias = (
+    "ApprovalPolicy | ApprovalMode | Enum | Mapping[str, Any] | BaseModel"
+)
+ReviewerArg: TypeAlias = "ApprovalsReviewer | Enum"
+PersonalityArg: TypeAlias = "Personality | Enum"
+SummaryArg: TypeAlias = "ReasoningSummary | Enum"
+SandboxArg: TypeAlias = "SandboxMode | Sandbox | Enum"
+SandboxPolicyArg: TypeAlias = "SandboxPolicyName | Sandbox | Mapping[str, Any] | BaseModel"
+EffortArg: TypeAlias = "ReasoningEffort | Enum"
 
 #: keyword -> the generated enum whose values it takes.
 ENUM_OF: dict[str, str] = {

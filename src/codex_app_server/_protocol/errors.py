@@ -14,6 +14,7 @@
     ├── RequestTimeoutError         no response within the request timeout (also TimeoutError)
     ├── TurnTimeoutError            a turn went silent too long; it was interrupted
     ├── TurnFailedError             a turn ended "failed" (run() only; also RuntimeError)
+    ├── NotLoggedInError            the provider needs a login and there is none (before a turn)
     ├── InvalidMetadataError        `initialize` answered without the metadata a client needs
     ├── StructuredOutputError       the final message does not match the output schema
     ├── LoginError                  a ChatGPT login failed or was cancelled
@@ -232,6 +233,12 @@ class RetryLimitExceededError(ServerBusyError):
     """The server answered that it exhausted its own retry budget ("retry limit", "too many
     failed attempts"). Still a `ServerBusyError`, so `retry_on_overload` backs off and tries
     again; catch this class first to give up sooner."""
+
+
+class NotLoggedInError(CodexError):
+    """The app-server has no login and its model provider needs one: a turn would only
+    retry ("Reconnecting... 5/5") and wait. Raised before the turn starts; the message says
+    how to log in from Python and from the command line."""
 
 
 class InvalidMetadataError(CodexError):

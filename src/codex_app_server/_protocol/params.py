@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .choices import check_choices
 from .inputs import ExternalMessage, RunInput, input_to_wire
 from .models import to_wire, validate_as
-from .presets import apply_presets
 from .structured_output import output_schema_to_wire, parse_structured
 
 
@@ -89,8 +89,8 @@ def camel(name: str) -> str:
 
 def wire_params(**fields: Any) -> dict[str, Any]:
     """camelCase params from keyword fields, without the ones left as None; presets
-    (`ApprovalMode`, `Sandbox`) become their raw values."""
-    return {camel(k): to_wire(v) for k, v in apply_presets(fields).items() if v is not None}
+    (`ApprovalMode`, `Sandbox`) become their raw values; enumerated values are checked."""
+    return {camel(k): to_wire(v) for k, v in check_choices(fields).items() if v is not None}
 
 
 def turn_start_params(thread_id: str, input: RunInput, **fields: Any) -> dict[str, Any]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .._logging import redact_text
 from .errors import TurnFailedError
+from .events import ErrorReported, event_from
 from .models import model_class, validate_thread_item
 
 if TYPE_CHECKING:
@@ -27,6 +30,8 @@ class RunResult:
         usage: token usage reported for the turn, if the server sent any.
         turn: the completed turn (status, error, timings).
         parsed: with `output_schema=` a pydantic model class, the validated instance.
+        errors: the errors the runtime reported during the turn (`ErrorReported` events,
+            e.g. "Reconnecting... 2/5" with `will_retry`), in order.
 
     Equality compares `final_response`, `items` and `usage` only, as the seed's three-field
     result did: `RunResult(text, items, usage) == thread.run(...)` holds.
@@ -37,15 +42,30 @@ class RunResult:
     usage: ThreadTokenUsage | None = None
     turn: Turn | None = field(default=None, compare=False)
     parsed: Any = field(default=None, compare=False)
+    errors: list[ErrorReported] = field(default_factory=list, compare=False)
 
 
 class TurnCollector:
     """Accumulates what a turn's notifications say (raw dicts; typed only at the end)."""
 
-    __slots__ = ("completed", "error_message", "raw_items", "raw_turn", "raw_usage", "turn_id")
+    __slots__ = (
+        "completed",
+        "error_message",
+        "errors",
+        "on_error",
+        "raw_items",
+        "raw_turn",
+        "raw_usage",
+        "turn_id",
+    )
 
-    def __init__(self, turn_id: str) -> None:
+    def __init__(
+        self, turn_id: str, on_error: Callable[[ErrorReported], Any] | None = None
+    ) -> None:
         self.turn_id = turn_id
+        self.on_error = on_error
+        #: Every `error` notification of the turn, retried or not, in order.
+        self.errors: list[ErrorReported] = []
         self.raw_items: list[dict[str, Any]] = []
         self.raw_usage: dict[str, Any] | None = None
         self.raw_turn: dict[str, Any] | None = None
@@ -67,11 +87,29 @@ class TurnCollector:
             error = params.get("error")
             if isinstance(error, dict) and not params.get("willRetry"):
                 self.error_message = str(error.get("message") or "") or None
+            self._runtime_error(note)
         elif method == "turn/completed":
             turn = params.get("turn")
             if isinstance(turn, dict):
                 self.raw_turn = turn
             self.completed = True
+
+    def _runtime_error(self, note: Notification) -> None:
+        event = event_from(note)
+        if not isinstance(event, ErrorReported):
+            return
+        self.errors.append(event)
+        logger.warning(
+            "the runtime reported an error in turn %s%s: %s",
+            self.turn_id,
+            " (it retries by itself)" if event.will_retry else "",
+            redact_text(event.message),
+        )
+        if self.on_error is not None:
+            try:
+                self.on_error(event)
+            except Exception:
+                logger.exception("the on_runtime_error callback raised; ignored")
 
     @property
     def status(self) -> str | None:
@@ -118,6 +156,7 @@ class TurnCollector:
             items=items,
             usage=self.usage(),
             turn=self.turn(items),
+            errors=list(self.errors),
         )
 
 

@@ -8,8 +8,17 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .._config import AppServerConfig
+from .._protocol.choices import check_effort
+from .._protocol.errors import JsonRpcError
+from .._protocol.guards import (
+    check_config,
+    check_cwd,
+    check_protocol_fields,
+    login_problem,
+    supported_efforts,
+)
 from .._protocol.handlers import HandlersLike, ToolsLike, dynamic_tools_param
-from .._protocol.inputs import Input, input_to_wire
+from .._protocol.inputs import Input, RunInput, input_to_wire
 from .._protocol.models import validate_as
 from .._protocol.notifications import Notification
 from .._protocol.params import fork_params, turn_start_params, wire_params
@@ -38,6 +47,15 @@ if TYPE_CHECKING:  # the protocol helpers (login, paging, commands, files, confi
     import os
     from collections.abc import Mapping, Sequence
 
+    from .._protocol.choices import (
+        ApprovalPolicyArg,
+        EffortArg,
+        PersonalityArg,
+        ReviewerArg,
+        SandboxArg,
+        SandboxPolicyArg,
+        SummaryArg,
+    )
     from ..generated.v2_all import (
         ApiKeyLoginAccountResponse,
         CommandExecResponse,
@@ -86,6 +104,7 @@ class Codex:
         offered to the agent on every `thread_start`. `transport` replaces the spawned
         app-server (tests use `MockTransport`).
         """
+        check_config(config)
         self.client = AppServerClient(config, transport=transport, handlers=handlers, tools=tools)
         start_on_construction(self.client)
 
@@ -112,21 +131,28 @@ class Codex:
     def thread_start(
         self,
         *,
-        approval_policy: Any = None,
+        approval_policy: ApprovalPolicyArg | None = None,
         base_instructions: str | None = None,
         config: dict[str, Any] | None = None,
-        cwd: str | None = None,
+        cwd: str | os.PathLike[str] | None = None,
         developer_instructions: str | None = None,
         ephemeral: bool | None = None,
         model: str | None = None,
         model_provider: str | None = None,
-        personality: Any = None,
-        sandbox: Any = None,
-        approvals_reviewer: Any = None,
+        personality: PersonalityArg | None = None,
+        sandbox: SandboxArg | None = None,
+        approvals_reviewer: ReviewerArg | None = None,
+        service_name: str | None = None,
+        service_tier: str | None = None,
+        session_start_source: Any = None,
         handlers: HandlersLike = None,
         tools: ToolsLike = None,
+        **protocol_fields: Any,
     ) -> Thread:
         """Start a new thread.
+
+        Every field of `ThreadStartParams` is accepted as a keyword (snake_case); the
+        common ones are named here. A `cwd` on this machine must exist.
 
         `handlers` answer this thread's server requests (before the client-wide ones).
         `tools` are Python functions (or `Tool`s) the agent can call in this thread, sent
@@ -135,18 +161,23 @@ class Codex:
         the handlers.
         """
         thread_tools = as_tools(tools)
+        check_protocol_fields("thread_start", "ThreadStartParams", protocol_fields)
         params = wire_params(
             approval_policy=approval_policy,
             approvals_reviewer=approvals_reviewer,
             base_instructions=base_instructions,
             config=config,
-            cwd=cwd,
+            cwd=self._cwd(cwd),
             developer_instructions=developer_instructions,
             ephemeral=ephemeral,
             model=model,
             model_provider=model_provider,
             personality=personality,
             sandbox=sandbox,
+            service_name=service_name,
+            service_tier=service_tier,
+            session_start_source=session_start_source,
+            **protocol_fields,
         )
         dynamic_tools = dynamic_tools_param(self.client.handlers.tools, thread_tools)
         if dynamic_tools is not None:
@@ -165,8 +196,13 @@ class Codex:
         model_providers: list[str] | None = None,
         sort_key: Any = None,
         source_kinds: list[Any] | None = None,
+        search_term: str | None = None,
+        sort_direction: Any = None,
+        use_state_db_only: bool | None = None,
+        **protocol_fields: Any,
     ) -> ThreadListResponse:
-        """One page of stored threads."""
+        """One page of stored threads (every field of `ThreadListParams` is a keyword)."""
+        check_protocol_fields("thread_list", "ThreadListParams", protocol_fields)
         params = wire_params(
             archived=archived,
             cursor=cursor,
@@ -175,6 +211,10 @@ class Codex:
             model_providers=model_providers,
             sort_key=sort_key,
             source_kinds=source_kinds,
+            search_term=search_term,
+            sort_direction=sort_direction,
+            use_state_db_only=use_state_db_only,
+            **protocol_fields,
         )
         return validate_as("ThreadListResponse", self._request("thread/list", params))  # type: ignore[no-any-return]
 
@@ -182,18 +222,20 @@ class Codex:
         self,
         thread_id: str,
         *,
-        approval_policy: Any = None,
+        approval_policy: ApprovalPolicyArg | None = None,
         base_instructions: str | None = None,
         config: dict[str, Any] | None = None,
-        cwd: str | None = None,
+        cwd: str | os.PathLike[str] | None = None,
         developer_instructions: str | None = None,
         model: str | None = None,
         model_provider: str | None = None,
-        personality: Any = None,
-        sandbox: Any = None,
-        approvals_reviewer: Any = None,
+        personality: PersonalityArg | None = None,
+        sandbox: SandboxArg | None = None,
+        approvals_reviewer: ReviewerArg | None = None,
+        service_tier: str | None = None,
         handlers: HandlersLike = None,
         tools: ToolsLike = None,
+        **protocol_fields: Any,
     ) -> Thread:
         """Resume a stored thread (also in a fresh process: history is read from CODEX_HOME).
 
@@ -201,18 +243,21 @@ class Codex:
         implementations in this process. `handlers` / `tools` replace what this client had
         for the thread (what is not given is kept).
         """
+        check_protocol_fields("thread_resume", "ThreadResumeParams", protocol_fields)
         params = wire_params(
             thread_id=thread_id,
             approval_policy=approval_policy,
             approvals_reviewer=approvals_reviewer,
             base_instructions=base_instructions,
             config=config,
-            cwd=cwd,
+            cwd=self._cwd(cwd),
             developer_instructions=developer_instructions,
             model=model,
             model_provider=model_provider,
             personality=personality,
             sandbox=sandbox,
+            service_tier=service_tier,
+            **protocol_fields,
         )
         thread = self._thread(self._request("thread/resume", params))
         if handlers is not None or tools is not None:
@@ -223,36 +268,41 @@ class Codex:
         self,
         thread_id: str,
         *,
-        approval_policy: Any = None,
+        approval_policy: ApprovalPolicyArg | None = None,
         base_instructions: str | None = None,
         config: dict[str, Any] | None = None,
-        cwd: str | None = None,
+        cwd: str | os.PathLike[str] | None = None,
         developer_instructions: str | None = None,
         ephemeral: bool | None = None,
         model: str | None = None,
         model_provider: str | None = None,
-        sandbox: Any = None,
-        approvals_reviewer: Any = None,
+        sandbox: SandboxArg | None = None,
+        approvals_reviewer: ReviewerArg | None = None,
+        service_tier: str | None = None,
         handlers: HandlersLike = None,
         tools: ToolsLike = None,
+        **protocol_fields: Any,
     ) -> Thread:
         """Fork a thread into a new one with the same history.
 
         The fork keeps the source thread's dynamic tools (on the server) and, in this
         client, its handlers and tool implementations, unless `handlers` / `tools` are given.
         """
+        check_protocol_fields("thread_fork", "ThreadForkParams", protocol_fields)
         params = fork_params(
             thread_id,
             approval_policy=approval_policy,
             approvals_reviewer=approvals_reviewer,
             base_instructions=base_instructions,
             config=config,
-            cwd=cwd,
+            cwd=self._cwd(cwd),
             developer_instructions=developer_instructions,
             ephemeral=ephemeral,
             model=model,
             model_provider=model_provider,
             sandbox=sandbox,
+            service_tier=service_tier,
+            **protocol_fields,
         )
         thread = self._thread(self._request("thread/fork", params))
         self.client.handlers.set_thread(thread.id, handlers, tools, inherit_from=thread_id)
@@ -274,6 +324,9 @@ class Codex:
 
     def _thread(self, result: Any) -> Thread:
         return Thread(self.client, result["thread"]["id"], result)
+
+    def _cwd(self, cwd: str | os.PathLike[str] | None) -> str | None:
+        return check_cwd(cwd, remote=self.client.config.is_remote)
 
     # -- protocol helpers: account --------------------------------------------------------
 
@@ -617,26 +670,38 @@ class Thread:
 
     def turn(
         self,
-        input: str | Input,
+        input: RunInput,
         *,
-        approval_policy: Any = None,
-        approvals_reviewer: Any = None,
-        cwd: str | None = None,
-        effort: Any = None,
+        approval_policy: ApprovalPolicyArg | None = None,
+        approvals_reviewer: ReviewerArg | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        effort: EffortArg | None = None,
         model: str | None = None,
         output_schema: Any = None,
-        personality: Any = None,
-        sandbox_policy: Any = None,
-        service_tier: Any = None,
-        summary: Any = None,
+        personality: PersonalityArg | None = None,
+        sandbox_policy: SandboxPolicyArg | None = None,
+        service_tier: str | None = None,
+        summary: SummaryArg | None = None,
+        **protocol_fields: Any,
     ) -> TurnHandle:
-        """Start a turn; its notifications are routed to the returned handle from the start."""
+        """Start a turn; its notifications are routed to the returned handle from the start.
+
+        Fails before anything is sent when a value is not one the runtime takes (the error
+        lists the allowed ones), when a local `cwd` does not exist, or when the app-server
+        has no login its model provider needs (`NotLoggedInError`).
+        """
+        client = self.client
+        check_protocol_fields("turn", "TurnStartParams", protocol_fields)
+        local_cwd = check_cwd(cwd, remote=client.config.is_remote)
+        _check_login(client)
+        if effort is not None:
+            _check_effort(client, effort, model)
         params = turn_start_params(
             self.id,
             input,
             approval_policy=approval_policy,
             approvals_reviewer=approvals_reviewer,
-            cwd=cwd,
+            cwd=local_cwd,
             effort=effort,
             model=model,
             output_schema=output_schema,
@@ -644,24 +709,26 @@ class Thread:
             sandbox_policy=sandbox_policy,
             service_tier=service_tier,
             summary=summary,
+            **protocol_fields,
         )
         result = self.client.request("turn/start", params)
         return TurnHandle(self.client, self.id, result["turn"]["id"])
 
     def run(
         self,
-        input: str | Input,
+        input: RunInput,
         *,
-        approval_policy: Any = None,
-        approvals_reviewer: Any = None,
-        cwd: str | None = None,
-        effort: Any = None,
+        approval_policy: ApprovalPolicyArg | None = None,
+        approvals_reviewer: ReviewerArg | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        effort: EffortArg | None = None,
         model: str | None = None,
         output_schema: Any = None,
-        personality: Any = None,
-        sandbox_policy: Any = None,
-        service_tier: Any = None,
-        summary: Any = None,
+        personality: PersonalityArg | None = None,
+        sandbox_policy: SandboxPolicyArg | None = None,
+        service_tier: str | None = None,
+        summary: SummaryArg | None = None,
+        **protocol_fields: Any,
     ) -> RunResult:
         """Run one turn to completion and return its `RunResult`.
 
@@ -680,6 +747,7 @@ class Thread:
                 sandbox_policy=sandbox_policy,
                 service_tier=service_tier,
                 summary=summary,
+                **protocol_fields,
             ),
         )
         return attach_parsed(handle.collector.result(), output_schema)
@@ -824,7 +892,7 @@ class TurnHandle:
         self.client = client
         self.thread_id = thread_id
         self.id = turn_id
-        self.collector = TurnCollector(turn_id)
+        self.collector = TurnCollector(turn_id, client.config.on_runtime_error)
 
     def __repr__(self) -> str:
         return f"TurnHandle(id={self.id!r}, thread_id={self.thread_id!r})"
@@ -857,6 +925,38 @@ class TurnHandle:
         for _ in self.stream():
             pass
         return self.collector.turn()
+
+
+def _check_login(client: AppServerClient) -> None:
+    """`NotLoggedInError` before a turn that could only retry and wait (checked once per
+    client while it is logged in; again after a failed check, so a login is noticed)."""
+    if getattr(client, "_login_ok", False):
+        return
+    try:
+        account = client.request("account/read", {"refreshToken": False})
+    except JsonRpcError:  # a server (or test double) without accounts: nothing to check
+        client._login_ok = True  # type: ignore[attr-defined]
+        return
+    config = client.config
+    env = {} if config.is_remote else config.build_env()
+    home = None if config.is_remote else env.get("CODEX_HOME")
+    login_problem(account if isinstance(account, dict) else {}, env, home)
+    client._login_ok = True  # type: ignore[attr-defined]
+
+
+def _check_effort(client: AppServerClient, effort: Any, model: str | None) -> None:
+    """`ValueError` unless the runtime's model catalog lists `effort` (for `model`)."""
+    catalog = getattr(client, "_model_catalog", None)
+    if catalog is None:
+        try:
+            listed = client.request("model/list", {"includeHidden": True})
+        except JsonRpcError:  # no catalog to check against
+            listed = {}
+        catalog = listed.get("data", []) if isinstance(listed, dict) else []
+        if not catalog:
+            return
+        client._model_catalog = catalog  # type: ignore[attr-defined]
+    check_effort(effort, supported_efforts(catalog, model), model)
 
 
 def _fspath(path: str | os.PathLike[str] | None) -> str | None:
