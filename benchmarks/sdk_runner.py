@@ -88,14 +88,18 @@ class Official(Flavor):
     name = "official"
 
     def load(self) -> None:
-        from openai_codex import AsyncCodex, Codex, CodexConfig  # noqa: F401
+        from openai_codex import (  # type: ignore[import-not-found]  # noqa: F401
+            AsyncCodex,
+            Codex,
+            CodexConfig,
+        )
 
     def typed(self, result: Any) -> None:
         for name in ("items", "usage"):
             getattr(result, name, None)
 
     def _config(self) -> Any:
-        from openai_codex import CodexConfig  # type: ignore[import-not-found]
+        from openai_codex import CodexConfig
 
         return CodexConfig(
             codex_bin=self.launch["codex_bin"], cwd=self.launch["cwd"], env=self.launch["env"]
