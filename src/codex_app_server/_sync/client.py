@@ -45,6 +45,7 @@ from .._protocol.server_requests import error_reply, timeout_reply
 from .._protocol.wire import encode
 from .._transport.base import SyncTransport
 from .._transport.connect import sync_transport_for
+from .._warmup import WARMUP
 from ..generated.client_methods import SyncClientMethods
 from .handlers import answer_sync
 from .queues import SyncBoundedQueue, SyncSlot
@@ -123,6 +124,7 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
                 assert self.initialize_result is not None
                 return self.initialize_result
             self._started = True
+        WARMUP.start()  # types what a turn needs while the app-server starts
         try:
             self._transport.start()
             self._reader = threading.Thread(

@@ -644,7 +644,8 @@ class Thread:
             summary=summary,
         )
         try:
-            handle.run()
+            for _ in handle.stream():  # collected as it goes; typed once, below
+                pass
         except KeyboardInterrupt:
             with contextlib.suppress(CodexError):
                 handle.interrupt()
