@@ -108,6 +108,22 @@ async def first_turn_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[st
     }
 
 
+async def _run_retrying(rpc: RawAsync, thread_id: str, text: str) -> TurnRecord:
+    """`run_turn`, retried while the app-server answers "overloaded" (-32001)."""
+    from .raw_floor import RawError
+
+    delay = 0.01
+    while True:
+        try:
+            return await rpc.run_turn(thread_id, text)
+        except RawError as exc:
+            error = exc.args[0] if exc.args else None
+            if not (isinstance(error, dict) and error.get("code") == -32001):
+                raise
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.5)
+
+
 async def many_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     n_turns, n = p["many_turns"], p["many_deltas"]
     rpc = await _async(launch)
@@ -123,7 +139,7 @@ async def many_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any
         probe = StallProbe().start()
         t0 = now()
         records = await asyncio.wait_for(
-            asyncio.gather(*(rpc.run_turn(t, prompt(n)) for t in threads)), STEP_TIMEOUT
+            asyncio.gather(*(_run_retrying(rpc, t, prompt(n)) for t in threads)), STEP_TIMEOUT
         )
         wall = now() - t0
         stall, busy = probe.stop(), probe.longest_busy

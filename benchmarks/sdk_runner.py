@@ -539,6 +539,24 @@ async def _bounded(factories: list[Callable[[], Any]], limit: int) -> list[Any]:
     return await asyncio.gather(*(one(f) for f in factories))
 
 
+def _overloaded(exc: BaseException) -> bool:
+    return getattr(exc, "code", None) == -32001 or "-32001" in str(exc)
+
+
+async def _start_retrying(thread: Any, text: str) -> Any:
+    """`thread.turn(text)`, retried while the app-server answers "overloaded" (-32001),
+    which it does when a thousand `turn/start` arrive at once."""
+    delay = 0.01
+    while True:
+        try:
+            return await thread.turn(text)
+        except Exception as exc:
+            if not _overloaded(exc):
+                raise
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.5)
+
+
 async def many_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
     n_turns, n, cap = p["many_turns"], p["many_deltas"], p["starved_cap_s"]
     codex = await fl.async_codex()
@@ -549,7 +567,7 @@ async def many_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
         await _awarm(threads[0], p)
 
         async def one(thread: Any) -> int:
-            return (await _stream_async(await thread.turn(prompt(n))))[1]
+            return (await _stream_async(await _start_retrying(thread, prompt(n))))[1]
 
         probe = StallProbe().start()
         t0 = now()
