@@ -50,6 +50,15 @@ class Sizes:
     silent_turns: int = 8
     silent_fast_deltas: int = 50
     silent_samples: int = 3
+    #: many_async: this many threads, each with one short turn, all at once on one client.
+    first_turn_deltas: int = 20
+    many_turns: int = 1_000
+    many_deltas: int = 10
+    #: memory_async: idle (silent) turns whose marginal client memory is measured, after
+    #: `memory_base_turns` that absorb one-time costs; and one streamed turn of N deltas.
+    memory_base_turns: int = 8
+    memory_idle_turns: int = 64
+    memory_stream_deltas: int = 10_000
     #: A fast turn or an interrupt that takes longer than this is recorded as this (a
     #: starved client may never finish: the row then shows ">=").
     starved_cap_s: float = 30.0
@@ -73,12 +82,20 @@ QUICK = Sizes(
     silent_turns=2,
     silent_fast_deltas=20,
     silent_samples=1,
+    many_turns=50,
+    memory_base_turns=2,
+    memory_idle_turns=8,
+    memory_stream_deltas=2_000,
     starved_cap_s=10.0,
 )
 
 #: scenario name -> (title, which API it drives)
 SCENARIOS: dict[str, str] = {
     "import": "import time",
+    "first_turn_async": "a fresh process's first turn: import + spawn + initialize + turn + typed "
+    "result (async), with the event loop's longest stall",
+    "first_turn_sync": "a fresh process's first turn: import + spawn + initialize + turn + typed "
+    "result (sync)",
     "spawn_sync": "spawn + initialize (sync)",
     "spawn_async": "spawn + initialize (async)",
     "turns_sync": "sequential simple turns (sync)",
@@ -90,6 +107,9 @@ SCENARIOS: dict[str, str] = {
     "interrupt_async": "interrupt latency while turns stream (async)",
     "silent_async": "a fast turn and an interrupt while turns wait silently (async)",
     "silent_sync": "a fast turn and an interrupt while turns wait silently (sync, threads)",
+    "many_async": "1,000 concurrent short turns on one async client: wall, RSS, longest stall",
+    "memory_async": "client memory (tracemalloc) per idle subscribed turn and per 1,000 "
+    "streamed notifications (async)",
 }
 
 CLIENTS = ("ours", "raw", "official")
@@ -108,6 +128,72 @@ def cpu() -> float:
 
 def now() -> float:
     return time.perf_counter()
+
+
+class StallProbe:
+    """Measures the event loop's longest stall.
+
+    A callback due every `interval` seconds records how late it ran: the loop cannot run
+    it while something blocks the loop, so the largest lateness is (within `interval`) the
+    longest time the loop was held up. On a shared machine that includes time the process
+    was not scheduled at all, so the probe also records the loop thread's CPU time between
+    two ticks (`longest_busy`): the longest stretch the loop spent computing without
+    coming back to its timers, which is what the code running on it is responsible for.
+    `stop()` counts a tick that is due but could not run yet (a stall at the very end).
+    """
+
+    def __init__(self, interval: float = 0.001) -> None:
+        self.interval = interval
+        self.longest = 0.0
+        self.longest_busy = 0.0
+        self.ticks = 0
+        self._handle: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._cpu = 0.0
+
+    def start(self) -> StallProbe:
+        self._loop = asyncio.get_running_loop()
+        self._cpu = time.thread_time()
+        self._schedule(self._loop.time())
+        return self
+
+    def _schedule(self, now_: float) -> None:
+        assert self._loop is not None
+        due = now_ + self.interval
+        self._handle = self._loop.call_at(due, self._tick, due)
+
+    def _record(self, due: float) -> float:
+        assert self._loop is not None
+        t = self._loop.time()
+        cpu_now = time.thread_time()
+        self.longest = max(self.longest, t - due)
+        self.longest_busy = max(self.longest_busy, cpu_now - self._cpu)
+        self._cpu = cpu_now
+        return t
+
+    def _tick(self, due: float) -> None:
+        self.ticks += 1
+        self._schedule(self._record(due))
+
+    def stop(self) -> float:
+        """The longest stall seen, in seconds (wall clock); see also `longest_busy`."""
+        handle = self._handle
+        if handle is not None:
+            handle.cancel()
+            assert self._loop is not None
+            if handle.when() < self._loop.time():
+                self._record(handle.when())
+            self._handle = None
+        return self.longest
+
+
+def traced_bytes() -> int:
+    """Bytes currently allocated by Python (tracemalloc must be tracing), after a gc."""
+    import gc
+    import tracemalloc
+
+    gc.collect()
+    return tracemalloc.get_traced_memory()[0]
 
 
 def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:

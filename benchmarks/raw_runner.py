@@ -5,21 +5,36 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .common import PROMPT_HANG, cpu, now, prompt, rss_mb, run_coroutine
-from .raw_floor import RawAsync, RawSync, TurnRecord
+from .common import (
+    PROMPT_HANG,
+    StallProbe,
+    cpu,
+    now,
+    prompt,
+    rss_mb,
+    run_coroutine,
+    traced_bytes,
+)
+
+if TYPE_CHECKING:
+    from .raw_floor import RawAsync, RawSync, TurnRecord
 
 STEP_TIMEOUT = 120.0
 
 
 def _sync(launch: dict[str, Any]) -> RawSync:
+    from .raw_floor import RawSync
+
     rpc = RawSync(launch["argv"], launch["env"], launch["cwd"])
     rpc.initialize()
     return rpc
 
 
 async def _async(launch: dict[str, Any]) -> RawAsync:
+    from .raw_floor import RawAsync
+
     rpc = RawAsync()
     await rpc.start(launch["argv"], launch["env"], launch["cwd"])
     await rpc.initialize()
@@ -40,17 +55,167 @@ def _run_turn(rpc: RawSync, thread_id: str, text: str) -> TurnRecord:
     return rpc.wait_turn(rpc.start_turn(thread_id, text), STEP_TIMEOUT)
 
 
+def _warm(rpc: RawSync, thread_id: str, p: dict[str, Any]) -> None:
+    if p.get("warm"):
+        _run_turn(rpc, thread_id, prompt(1))
+
+
+async def _awarm(rpc: RawAsync, thread_id: str, p: dict[str, Any]) -> None:
+    if p.get("warm"):
+        await rpc.run_turn(thread_id, prompt(1))
+
+
+def first_turn_sync(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
+    n = p["first_turn_deltas"]
+    t0 = now()
+    import benchmarks.raw_floor  # noqa: F401
+
+    t1 = now()
+    rpc = _sync(launch)
+    try:
+        t2 = now()
+        record = _run_turn(rpc, _thread(rpc), prompt(n))
+        t3 = now()
+    finally:
+        rpc.close()
+    assert record.deltas == n
+    return {"total_s": [t3 - t0], "import_s": [t1 - t0], "spawn_s": [t2 - t1], "turn_s": [t3 - t2]}
+
+
+async def first_turn_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
+    n = p["first_turn_deltas"]
+    t0 = now()
+    import benchmarks.raw_floor  # noqa: F401
+
+    t1 = now()
+    probe = StallProbe().start()
+    rpc = await _async(launch)
+    try:
+        t2 = now()
+        record = await asyncio.wait_for(rpc.run_turn(await _athread(rpc), prompt(n)), STEP_TIMEOUT)
+        t3 = now()
+        stall, busy = probe.stop(), probe.longest_busy
+    finally:
+        await rpc.close()
+    assert record.deltas == n
+    return {
+        "total_s": [t3 - t0],
+        "import_s": [t1 - t0],
+        "spawn_s": [t2 - t1],
+        "turn_s": [t3 - t2],
+        "stall_s": [stall],
+        "busy_s": [busy],
+    }
+
+
+async def _run_retrying(rpc: RawAsync, thread_id: str, text: str) -> TurnRecord:
+    """`run_turn`, retried while the app-server answers "overloaded" (-32001)."""
+    from .raw_floor import RawError
+
+    delay = 0.01
+    while True:
+        try:
+            return await rpc.run_turn(thread_id, text)
+        except RawError as exc:
+            error = exc.args[0] if exc.args else None
+            if not (isinstance(error, dict) and error.get("code") == -32001):
+                raise
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.5)
+
+
+async def many_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
+    n_turns, n = p["many_turns"], p["many_deltas"]
+    rpc = await _async(launch)
+    try:
+        gate = asyncio.Semaphore(32)
+
+        async def new_thread() -> str:
+            async with gate:
+                return await _athread(rpc)
+
+        threads = await asyncio.gather(*(new_thread() for _ in range(n_turns)))
+        await _awarm(rpc, threads[0], p)
+        probe = StallProbe().start()
+        t0 = now()
+        records = await asyncio.wait_for(
+            asyncio.gather(*(_run_retrying(rpc, t, prompt(n)) for t in threads)), STEP_TIMEOUT
+        )
+        wall = now() - t0
+        stall, busy = probe.stop(), probe.longest_busy
+    finally:
+        await rpc.close()
+    return {
+        "wall_s": [wall],
+        "rss_mb": [rss_mb()],
+        "stall_s": [stall],
+        "busy_s": [busy],
+        "delivered": [all(r.deltas == n for r in records)],
+    }
+
+
+async def memory_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
+    """As `sdk_runner.memory_async`: each idle turn is awaited by a task of its own."""
+    import tracemalloc
+
+    base, idle, n = p["memory_base_turns"], p["memory_idle_turns"], p["memory_stream_deltas"]
+    rpc = await _async(launch)
+    turns: list[tuple[str, str]] = []
+    waiters: list[asyncio.Task[None]] = []
+    try:
+        threads = [await _athread(rpc) for _ in range(base + idle + 1)]
+        streamed = threads.pop()
+        await _awarm(rpc, streamed, p)
+        tracemalloc.start()
+
+        async def wait(record: TurnRecord) -> None:
+            assert record.done is not None
+            with contextlib.suppress(Exception):
+                await record.done
+
+        async def start_idle(group: list[str]) -> None:
+            for t in group:
+                turn_id, record = await rpc.start_turn(t, PROMPT_HANG)
+                turns.append((t, turn_id))
+                waiters.append(asyncio.get_running_loop().create_task(wait(record)))
+            records = [rpc.turn(turn_id) for _, turn_id in turns]
+            if not await _wait_until(lambda: all(r.started for r in records), 30.0):
+                raise AssertionError("the idle turns did not start")
+
+        await start_idle(threads[:base])
+        b0 = traced_bytes()
+        await start_idle(threads[base:])
+        b1 = traced_bytes()
+        tracemalloc.reset_peak()
+        b2 = traced_bytes()
+        record = await asyncio.wait_for(rpc.run_turn(streamed, prompt(n)), STEP_TIMEOUT)
+        peak = tracemalloc.get_traced_memory()[1]
+        b3 = traced_bytes()
+        tracemalloc.stop()
+    finally:
+        await _interrupt_rest(rpc, turns)
+        await rpc.close()
+    notes = record.notifications
+    return {
+        "idle_turn_bytes": [(b1 - b0) / idle],
+        "stream_kept_per_1k": [(b3 - b2) / notes * 1000],
+        "stream_peak_per_1k": [(peak - b2) / notes * 1000],
+        "delivered": [record.deltas == n],
+    }
+
+
 # ---------------------------------------------------------------------------- sync
 
 
 def spawn_sync(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     samples = []
-    for i in range(p["spawns"] + 1):
+    warm = bool(p.get("warm"))
+    for i in range(p["spawns"] + warm):
         t0 = now()
         rpc = _sync(launch)
         t1 = now()
         rpc.close()
-        if i:
+        if i or not warm:
             samples.append(t1 - t0)
     return {"spawn_s": samples}
 
@@ -60,7 +225,7 @@ def turns_sync(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     samples = []
     try:
         thread_id = _thread(rpc)
-        _run_turn(rpc, thread_id, prompt(1))
+        _warm(rpc, thread_id, p)
         for _ in range(p["seq_turns"]):
             t0 = now()
             _run_turn(rpc, thread_id, prompt(1))
@@ -75,7 +240,7 @@ def stream_sync(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     rpc = _sync(launch)
     try:
         thread_id = _thread(rpc)
-        _run_turn(rpc, thread_id, prompt(1))
+        _warm(rpc, thread_id, p)
         c0, t0 = cpu(), now()
         record = _run_turn(rpc, thread_id, prompt(n))
         t1, c1 = now(), cpu()
@@ -94,7 +259,7 @@ def concurrent_sync(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]
     rpc = _sync(launch)
     try:
         threads = [_thread(rpc) for _ in range(n_turns)]
-        _run_turn(rpc, threads[0], prompt(1))
+        _warm(rpc, threads[0], p)
         t0 = now()
         ids = [rpc.send_request("turn/start", _turn_params(t, prompt(n))) for t in threads]
         records = [rpc.turn(rpc.result(i)["turn"]["id"]) for i in ids]
@@ -120,7 +285,7 @@ def silent_sync(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     interrupt_samples: list[float] = []
     try:
         fast = _thread(rpc)
-        _run_turn(rpc, fast, prompt(1))
+        _warm(rpc, fast, p)
         silent = [_thread(rpc) for _ in range(n_silent)]
         turns = [(t, rpc.start_turn(t, PROMPT_HANG)) for t in silent]
         records = [rpc.turn(turn_id) for _, turn_id in turns]
@@ -148,12 +313,13 @@ def silent_sync(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
 
 async def spawn_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     samples = []
-    for i in range(p["spawns"] + 1):
+    warm = bool(p.get("warm"))
+    for i in range(p["spawns"] + warm):
         t0 = now()
         rpc = await _async(launch)
         t1 = now()
         await rpc.close()
-        if i:
+        if i or not warm:
             samples.append(t1 - t0)
     return {"spawn_s": samples}
 
@@ -163,7 +329,7 @@ async def turns_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, An
     samples = []
     try:
         thread_id = await _athread(rpc)
-        await rpc.run_turn(thread_id, prompt(1))
+        await _awarm(rpc, thread_id, p)
         for _ in range(p["seq_turns"]):
             t0 = now()
             await asyncio.wait_for(rpc.run_turn(thread_id, prompt(1)), STEP_TIMEOUT)
@@ -178,7 +344,7 @@ async def stream_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, A
     rpc = await _async(launch)
     try:
         thread_id = await _athread(rpc)
-        await rpc.run_turn(thread_id, prompt(1))
+        await _awarm(rpc, thread_id, p)
         c0, t0 = cpu(), now()
         record = await asyncio.wait_for(rpc.run_turn(thread_id, prompt(n)), STEP_TIMEOUT)
         t1, c1 = now(), cpu()
@@ -196,7 +362,7 @@ async def concurrent_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[st
     rpc = await _async(launch)
     try:
         threads = [await _athread(rpc) for _ in range(n_turns)]
-        await rpc.run_turn(threads[0], prompt(1))
+        await _awarm(rpc, threads[0], p)
         t0 = now()
         records = await asyncio.wait_for(
             asyncio.gather(*(rpc.run_turn(t, prompt(n)) for t in threads)), STEP_TIMEOUT
@@ -248,7 +414,7 @@ async def interrupt_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str
     turns: list[tuple[str, str]] = []
     try:
         threads = [await _athread(rpc) for _ in range(n_streams)]
-        await rpc.run_turn(threads[0], prompt(1))
+        await _awarm(rpc, threads[0], p)
         started = await asyncio.gather(*(rpc.start_turn(t, long) for t in threads))
         turns = [(t, turn_id) for t, (turn_id, _) in zip(threads, started, strict=True)]
         records = [r for _, r in started]
@@ -273,7 +439,7 @@ async def silent_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, A
     interrupt_samples: list[float] = []
     try:
         fast = await _athread(rpc)
-        await rpc.run_turn(fast, prompt(1))
+        await _awarm(rpc, fast, p)
         threads = [await _athread(rpc) for _ in range(n_silent)]
         started = await asyncio.gather(*(rpc.start_turn(t, PROMPT_HANG) for t in threads))
         turns = [(t, turn_id) for t, (turn_id, _) in zip(threads, started, strict=True)]
@@ -294,6 +460,7 @@ async def silent_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, A
 
 
 SYNC_SCENARIOS = {
+    "first_turn_sync": first_turn_sync,
     "spawn_sync": spawn_sync,
     "turns_sync": turns_sync,
     "stream_sync": stream_sync,
@@ -301,6 +468,9 @@ SYNC_SCENARIOS = {
     "silent_sync": silent_sync,
 }
 ASYNC_SCENARIOS = {
+    "first_turn_async": first_turn_async,
+    "many_async": many_async,
+    "memory_async": memory_async,
     "spawn_async": spawn_async,
     "turns_async": turns_async,
     "stream_async": stream_async,
@@ -311,6 +481,8 @@ ASYNC_SCENARIOS = {
 
 
 def run(scenario: str, launch: dict[str, Any], params: dict[str, Any]) -> Any:
+    if not scenario.startswith("first_turn"):
+        import benchmarks.raw_floor  # noqa: F401  (measured on its own)
     if scenario in SYNC_SCENARIOS:
         return SYNC_SCENARIOS[scenario](launch, params)
     return run_coroutine(ASYNC_SCENARIOS[scenario](launch, params))

@@ -18,12 +18,14 @@ from .common import (
     COMPLETED,
     DELTA,
     PROMPT_HANG,
+    StallProbe,
     answer_text,
     cpu,
     now,
     prompt,
     rss_mb,
     run_coroutine,
+    traced_bytes,
 )
 
 STEP_TIMEOUT = 120.0
@@ -37,6 +39,13 @@ class Flavor:
     def __init__(self, launch: dict[str, Any]) -> None:
         self.launch = launch
 
+    def load(self) -> None:
+        """Import what a program imports before it runs a turn (timed by first_turn_*)."""
+        raise NotImplementedError
+
+    def typed(self, result: Any) -> None:
+        """Touch the typed parts of a run result, as a program reading it would."""
+
     def sync_codex(self) -> Any:
         raise NotImplementedError
 
@@ -49,6 +58,13 @@ class Flavor:
 
 class Ours(Flavor):
     name = "ours"
+
+    def load(self) -> None:
+        from codex_app_server import AppServerConfig, AsyncCodex, Codex  # noqa: F401
+
+    def typed(self, result: Any) -> None:
+        assert result.turn is not None and result.turn.status.value == "completed"
+        assert all(item.type for item in result.items)
 
     def _config(self) -> Any:
         from codex_app_server import AppServerConfig
@@ -71,8 +87,19 @@ class Ours(Flavor):
 class Official(Flavor):
     name = "official"
 
+    def load(self) -> None:
+        from openai_codex import (  # type: ignore[import-not-found]  # noqa: F401
+            AsyncCodex,
+            Codex,
+            CodexConfig,
+        )
+
+    def typed(self, result: Any) -> None:
+        for name in ("items", "usage"):
+            getattr(result, name, None)
+
     def _config(self) -> Any:
-        from openai_codex import CodexConfig  # type: ignore[import-not-found]
+        from openai_codex import CodexConfig
 
         return CodexConfig(
             codex_bin=self.launch["codex_bin"], cwd=self.launch["cwd"], env=self.launch["env"]
@@ -105,17 +132,71 @@ def _check_final(result: Any, deltas: int) -> None:
         raise AssertionError(f"unexpected final response {result.final_response!r:.80}")
 
 
+def _warm(thread: Any, p: dict[str, Any]) -> None:
+    """`--warm`: one simple turn before measuring (cold, the default, measures the first)."""
+    if p.get("warm"):
+        _warm(thread, p)
+
+
+async def _awarm(thread: Any, p: dict[str, Any]) -> None:
+    if p.get("warm"):
+        await _awarm(thread, p)
+
+
+def first_turn_sync(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
+    n = p["first_turn_deltas"]
+    t0 = now()  # nothing of the client is imported yet
+    fl.load()
+    t1 = now()
+    with fl.sync_codex() as codex:
+        t2 = now()
+        thread = codex.thread_start(**fl.thread_kwargs())
+        result = thread.run(prompt(n))
+        fl.typed(result)
+        t3 = now()
+        _check_final(result, n)
+    return {"total_s": [t3 - t0], "import_s": [t1 - t0], "spawn_s": [t2 - t1], "turn_s": [t3 - t2]}
+
+
+async def first_turn_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
+    n = p["first_turn_deltas"]
+    t0 = now()  # nothing of the client is imported yet
+    fl.load()  # a program imports before its loop runs: not a stall
+    t1 = now()
+    probe = StallProbe().start()
+    codex = await fl.async_codex()
+    try:
+        t2 = now()
+        thread = await codex.thread_start(**fl.thread_kwargs())
+        result = await thread.run(prompt(n))
+        fl.typed(result)
+        t3 = now()
+        stall, busy = probe.stop(), probe.longest_busy
+        _check_final(result, n)
+    finally:
+        await _close_async(codex)
+    return {
+        "total_s": [t3 - t0],
+        "import_s": [t1 - t0],
+        "spawn_s": [t2 - t1],
+        "turn_s": [t3 - t2],
+        "stall_s": [stall],
+        "busy_s": [busy],
+    }
+
+
 # ---------------------------------------------------------------------------- sync
 
 
 def spawn_sync(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
     samples = []
-    for i in range(p["spawns"] + 1):  # the first spawn warms the disk cache: not counted
+    warm = bool(p.get("warm"))
+    for i in range(p["spawns"] + warm):  # warm: the first spawn is not counted
         t0 = now()
         codex = fl.sync_codex()
         t1 = now()
         codex.close()
-        if i:
+        if i or not warm:
             samples.append(t1 - t0)
     return {"spawn_s": samples}
 
@@ -124,7 +205,7 @@ def turns_sync(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
     samples = []
     with fl.sync_codex() as codex:
         thread = codex.thread_start(**fl.thread_kwargs())
-        _check_final(thread.run(prompt(1)), 1)  # warm-up (loads lazily imported models)
+        _warm(thread, p)
         for _ in range(p["seq_turns"]):
             t0 = now()
             result = thread.run(prompt(1))
@@ -146,7 +227,7 @@ def stream_sync(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
     n = p["stream_deltas"]
     with fl.sync_codex() as codex:
         thread = codex.thread_start(**fl.thread_kwargs())
-        _check_final(thread.run(prompt(1)), 1)
+        _warm(thread, p)
         c0, t0 = cpu(), now()
         handle = thread.turn(prompt(n))
         notes, deltas = _stream_sync(handle)
@@ -162,7 +243,7 @@ def concurrent_sync(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
     n_threads, n = p["concurrent_sync_threads"], p["concurrent_deltas"]
     with fl.sync_codex() as codex:
         threads = [codex.thread_start(**fl.thread_kwargs()) for _ in range(n_threads)]
-        _check_final(threads[0].run(prompt(1)), 1)
+        _warm(threads[0], p)
         counts = [0] * n_threads
         errors: list[BaseException] = []
         go = threading.Barrier(n_threads + 1)
@@ -194,7 +275,7 @@ def silent_sync(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
     interrupt_samples: list[float] = []
     with fl.sync_codex() as codex:
         fast = codex.thread_start(**fl.thread_kwargs())
-        _check_final(fast.run(prompt(1)), 1)
+        _warm(fast, p)
         silent_threads = [codex.thread_start(**fl.thread_kwargs()) for _ in range(n_silent)]
         handles = [t.turn(PROMPT_HANG) for t in silent_threads]
         started = [threading.Event() for _ in handles]
@@ -246,12 +327,13 @@ async def _close_async(codex: Any) -> None:
 
 async def spawn_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
     samples = []
-    for i in range(p["spawns"] + 1):
+    warm = bool(p.get("warm"))
+    for i in range(p["spawns"] + warm):
         t0 = now()
         codex = await fl.async_codex()
         t1 = now()
         await _close_async(codex)
-        if i:
+        if i or not warm:
             samples.append(t1 - t0)
     return {"spawn_s": samples}
 
@@ -261,7 +343,7 @@ async def turns_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
     codex = await fl.async_codex()
     try:
         thread = await codex.thread_start(**fl.thread_kwargs())
-        _check_final(await thread.run(prompt(1)), 1)
+        await _awarm(thread, p)
         for _ in range(p["seq_turns"]):
             t0 = now()
             result = await thread.run(prompt(1))
@@ -286,7 +368,7 @@ async def stream_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
     codex = await fl.async_codex()
     try:
         thread = await codex.thread_start(**fl.thread_kwargs())
-        _check_final(await thread.run(prompt(1)), 1)
+        await _awarm(thread, p)
         c0, t0 = cpu(), now()
         handle = await thread.turn(prompt(n))
         notes, deltas = await asyncio.wait_for(_stream_async(handle), STEP_TIMEOUT)
@@ -305,7 +387,7 @@ async def concurrent_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
     codex = await fl.async_codex()
     try:
         threads = [await codex.thread_start(**fl.thread_kwargs()) for _ in range(n_turns)]
-        _check_final(await threads[0].run(prompt(1)), 1)
+        await _awarm(threads[0], p)
 
         async def one(thread: Any) -> int:
             return (await _stream_async(await thread.turn(prompt(n))))[1]
@@ -378,7 +460,7 @@ async def interrupt_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
     watched: list[_Watched] = []
     try:
         threads = [await codex.thread_start(**fl.thread_kwargs()) for _ in range(n_streams)]
-        _check_final(await threads[0].run(prompt(1)), 1)
+        await _awarm(threads[0], p)
         handles = await asyncio.gather(*(t.turn(long) for t in threads))
         watched = [_Watched(h) for h in handles]
         if not await _wait_until(lambda: all(w.deltas >= 5 for w in watched), 30.0):
@@ -409,7 +491,7 @@ async def silent_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
 
     try:
         fast = await codex.thread_start(**fl.thread_kwargs())
-        _check_final(await fast.run(prompt(1)), 1)
+        await _awarm(fast, p)
         threads = [await codex.thread_start(**fl.thread_kwargs()) for _ in range(n_silent)]
         handles = await asyncio.gather(*(t.turn(PROMPT_HANG) for t in threads))
         watched = [_Watched(h) for h in handles]
@@ -446,7 +528,113 @@ async def silent_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def _bounded(factories: list[Callable[[], Any]], limit: int) -> list[Any]:
+    """Await many coroutines, at most `limit` at a time, in order."""
+    gate = asyncio.Semaphore(limit)
+
+    async def one(factory: Callable[[], Any]) -> Any:
+        async with gate:
+            return await factory()
+
+    return await asyncio.gather(*(one(f) for f in factories))
+
+
+def _overloaded(exc: BaseException) -> bool:
+    return getattr(exc, "code", None) == -32001 or "-32001" in str(exc)
+
+
+async def _start_retrying(thread: Any, text: str) -> Any:
+    """`thread.turn(text)`, retried while the app-server answers "overloaded" (-32001),
+    which it does when a thousand `turn/start` arrive at once."""
+    delay = 0.01
+    while True:
+        try:
+            return await thread.turn(text)
+        except Exception as exc:
+            if not _overloaded(exc):
+                raise
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.5)
+
+
+async def many_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
+    n_turns, n, cap = p["many_turns"], p["many_deltas"], p["starved_cap_s"]
+    codex = await fl.async_codex()
+    capped = False
+    try:
+        kwargs = fl.thread_kwargs()
+        threads = await _bounded([lambda: codex.thread_start(**kwargs)] * n_turns, 32)
+        await _awarm(threads[0], p)
+
+        async def one(thread: Any) -> int:
+            return (await _stream_async(await _start_retrying(thread, prompt(n))))[1]
+
+        probe = StallProbe().start()
+        t0 = now()
+        try:
+            counts = await asyncio.wait_for(asyncio.gather(*(one(t) for t in threads)), cap)
+        except asyncio.TimeoutError:
+            capped, counts = True, []
+        wall = now() - t0 if not capped else cap
+        stall, busy = probe.stop(), probe.longest_busy
+    finally:
+        if not capped:
+            await _close_async(codex)
+    return {
+        "wall_s": [wall],
+        "rss_mb": [rss_mb()],
+        "stall_s": [stall],
+        "busy_s": [busy],
+        "delivered": [not capped and all(c == n for c in counts)],
+        "wall_capped": [True] if capped else [],
+    }
+
+
+async def memory_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
+    """Marginal client memory (Python allocations, tracemalloc) of idle subscribed turns
+    (each streamed by a task of its own, as a program would) and of a streamed turn."""
+    import tracemalloc
+
+    base, idle, n = p["memory_base_turns"], p["memory_idle_turns"], p["memory_stream_deltas"]
+    codex = await fl.async_codex()
+    watched: list[_Watched] = []
+    try:
+        kwargs = fl.thread_kwargs()
+        threads = [await codex.thread_start(**kwargs) for _ in range(base + idle + 1)]
+        streamed = threads.pop()
+        await _awarm(streamed, p)
+        tracemalloc.start()
+
+        async def start_idle(group: list[Any]) -> None:
+            for t in group:
+                watched.append(_Watched(await t.turn(PROMPT_HANG)))
+            if not await _wait_until(lambda: all(w.started for w in watched), 30.0):
+                raise AssertionError("the idle turns did not start")
+
+        await start_idle(threads[:base])  # absorbs one-time costs
+        b0 = traced_bytes()
+        await start_idle(threads[base:])
+        b1 = traced_bytes()
+        tracemalloc.reset_peak()
+        b2 = traced_bytes()
+        handle = await streamed.turn(prompt(n))
+        notes, deltas = await asyncio.wait_for(_stream_async(handle), STEP_TIMEOUT)
+        peak = tracemalloc.get_traced_memory()[1]
+        b3 = traced_bytes()
+        tracemalloc.stop()
+    finally:
+        await _interrupt_all(watched)
+        await _close_async(codex)
+    return {
+        "idle_turn_bytes": [(b1 - b0) / idle],
+        "stream_kept_per_1k": [(b3 - b2) / notes * 1000],
+        "stream_peak_per_1k": [(peak - b2) / notes * 1000],
+        "delivered": [deltas == n],
+    }
+
+
 SYNC_SCENARIOS = {
+    "first_turn_sync": first_turn_sync,
     "spawn_sync": spawn_sync,
     "turns_sync": turns_sync,
     "stream_sync": stream_sync,
@@ -454,6 +642,9 @@ SYNC_SCENARIOS = {
     "silent_sync": silent_sync,
 }
 ASYNC_SCENARIOS = {
+    "first_turn_async": first_turn_async,
+    "many_async": many_async,
+    "memory_async": memory_async,
     "spawn_async": spawn_async,
     "turns_async": turns_async,
     "stream_async": stream_async,
@@ -465,6 +656,8 @@ ASYNC_SCENARIOS = {
 
 def run(client: str, scenario: str, launch: dict[str, Any], params: dict[str, Any]) -> Any:
     flavor = FLAVORS[client](launch)
+    if not scenario.startswith("first_turn"):
+        flavor.load()  # the import is measured on its own (and in first_turn_*)
     if scenario in SYNC_SCENARIOS:
         return SYNC_SCENARIOS[scenario](flavor, params)
     return run_coroutine(ASYNC_SCENARIOS[scenario](flavor, params))

@@ -78,6 +78,9 @@ SUBSTITUTIONS = [
     (r"\bAsyncIterable\b", "Iterable"),
     (r"\bAsyncGenerator\b", "Generator"),
     (r"\basync_retry_on_overload\b", "retry_on_overload"),
+    # typing waits for the background warm-up on the loop only; sync code validates directly
+    (r"from \.\._warmup import WARMUP, avalidate", "from .._protocol.models import validate_as"),
+    (r"\bavalidate\(", "validate_as("),
     (r"\bStopAsyncIteration\b", "StopIteration"),
     (r"\b__aenter__\b", "__enter__"),
     (r"\b__aexit__\b", "__exit__"),

@@ -46,6 +46,7 @@ from .._protocol.server_requests import error_reply, timeout_reply
 from .._protocol.wire import decode, encode
 from .._transport.base import AsyncTransport
 from .._transport.connect import async_transport_for
+from .._warmup import WARMUP
 from ..generated.client_methods import AsyncClientMethods
 from .handlers import answer
 from .queues import TIMED_OUT, AsyncQueue, AsyncSlot
@@ -113,6 +114,7 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
         return await asyncio.shield(self._start_task)
 
     async def _start(self) -> dict[str, Any]:
+        WARMUP.start()  # types what a turn needs while the app-server starts
         loop = asyncio.get_running_loop()
         self._loop = loop
         self._global = AsyncQueue(loop, self.config.global_queue_size, name="global")
@@ -279,6 +281,8 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
     ) -> Any:
         wire = build_params(params, fields, params_model)
         result = await self.request(method, wire, timeout=timeout)
+        if not WARMUP.done:
+            await WARMUP.wait()
         return validate_as(response_model, result)
 
     # -- notifications --------------------------------------------------------------------

@@ -20,13 +20,13 @@ from .._protocol.guards import (
 )
 from .._protocol.handlers import HandlersLike, ToolsLike, dynamic_tools_param
 from .._protocol.inputs import Input, RunInput, input_to_wire
-from .._protocol.models import validate_as
 from .._protocol.notifications import Notification
 from .._protocol.params import fork_params, turn_start_params, wire_params
 from .._protocol.run_result import RunResult, TurnCollector
 from .._protocol.structured_output import attach_parsed
 from .._protocol.tools import as_tools
 from .._transport.base import AsyncTransport
+from .._warmup import WARMUP, avalidate
 from .backend import ensure_started, run_turn, start_on_construction
 from .client import AsyncAppServerClient
 
@@ -228,7 +228,7 @@ class AsyncCodex:
             use_state_db_only=use_state_db_only,
             **protocol_fields,
         )
-        return validate_as("ThreadListResponse", await self._request("thread/list", params))  # type: ignore[no-any-return]
+        return await avalidate("ThreadListResponse", await self._request("thread/list", params))  # type: ignore[no-any-return]
 
     async def thread_resume(
         self,
@@ -323,7 +323,7 @@ class AsyncCodex:
     async def thread_archive(self, thread_id: str) -> ThreadArchiveResponse:
         """Archive a thread."""
         result = await self._request("thread/archive", {"threadId": thread_id})
-        return validate_as("ThreadArchiveResponse", result)  # type: ignore[no-any-return]
+        return await avalidate("ThreadArchiveResponse", result)  # type: ignore[no-any-return]
 
     async def thread_unarchive(self, thread_id: str) -> AsyncThread:
         """Unarchive a thread."""
@@ -332,7 +332,7 @@ class AsyncCodex:
     async def models(self, *, include_hidden: bool = False) -> ModelListResponse:
         """The models the runtime offers."""
         result = await self._request("model/list", {"includeHidden": include_hidden})
-        return validate_as("ModelListResponse", result)  # type: ignore[no-any-return]
+        return await avalidate("ModelListResponse", result)  # type: ignore[no-any-return]
 
     def _thread(self, result: Any) -> AsyncThread:
         return AsyncThread(self.client, result["thread"]["id"], result)
@@ -768,22 +768,27 @@ class AsyncThread:
             ),
             interrupt_on_cancel,  # unasync: async-only
         )
+        # unasync: begin async-only
+        if not WARMUP.done:  # type after the warm-up, never on the loop beside it
+            await WARMUP.wait()
+        # unasync: end
         return attach_parsed(handle.collector.result(), output_schema)
 
     async def read(self, *, include_turns: bool = False) -> ThreadReadResponse:
         """The thread's stored state (with its turns if asked)."""
         params = {"threadId": self.id, "includeTurns": include_turns}
-        return validate_as("ThreadReadResponse", await self.client.request("thread/read", params))  # type: ignore[no-any-return]
+        result = await self.client.request("thread/read", params)
+        return await avalidate("ThreadReadResponse", result)  # type: ignore[no-any-return]
 
     async def set_name(self, name: str) -> ThreadSetNameResponse:
         """Name the thread."""
         result = await self.client.request("thread/name/set", {"threadId": self.id, "name": name})
-        return validate_as("ThreadSetNameResponse", result)  # type: ignore[no-any-return]
+        return await avalidate("ThreadSetNameResponse", result)  # type: ignore[no-any-return]
 
     async def compact(self) -> ThreadCompactStartResponse:
         """Start compacting the thread's history."""
         result = await self.client.request("thread/compact/start", {"threadId": self.id})
-        return validate_as("ThreadCompactStartResponse", result)  # type: ignore[no-any-return]
+        return await avalidate("ThreadCompactStartResponse", result)  # type: ignore[no-any-return]
 
     # -- protocol helpers -----------------------------------------------------------------
 
@@ -924,13 +929,13 @@ class AsyncTurnHandle:
             "input": input_to_wire(input),
             "expectedTurnId": self.id,
         }
-        return validate_as("TurnSteerResponse", await self.client.request("turn/steer", params))  # type: ignore[no-any-return]
+        return await avalidate("TurnSteerResponse", await self.client.request("turn/steer", params))  # type: ignore[no-any-return]
 
     async def interrupt(self) -> TurnInterruptResponse:
         """Ask the server to stop the turn; `turn/completed` (interrupted) follows."""
         params = {"threadId": self.thread_id, "turnId": self.id}
         result = await self.client.request("turn/interrupt", params)
-        return validate_as("TurnInterruptResponse", result)  # type: ignore[no-any-return]
+        return await avalidate("TurnInterruptResponse", result)  # type: ignore[no-any-return]
 
     async def stream(self) -> AsyncIterator[Notification]:
         """This turn's notifications, in order, through `turn/completed`."""
@@ -944,6 +949,10 @@ class AsyncTurnHandle:
         """Wait for the turn to complete; the completed `Turn` (with the collected items)."""
         async for _ in self.stream():
             pass
+        # unasync: begin async-only
+        if not WARMUP.done:
+            await WARMUP.wait()
+        # unasync: end
         return self.collector.turn()
 
 

@@ -170,7 +170,10 @@ class MessageRouter:
 
     def turn_sink(self, turn_id: str) -> Sink | None:
         """The sink of a subscribed turn, or of a finished one still retained."""
-        return self._turns.get(turn_id) or self._finished.get(turn_id)
+        # Not `or`: a sink may be falsy (an empty queue has len() 0), and replacing the
+        # subscribed queue with a new one would cost an allocation per turn.
+        sink = self._turns.get(turn_id)
+        return sink if sink is not None else self._finished.get(turn_id)
 
     @property
     def subscribed_turns(self) -> int:

@@ -40,17 +40,18 @@ from .._protocol.reconnect import (
 )
 from .._protocol.router import (
     TURN_COMPLETED,
-    Dropped,
     MessageRouter,
     Sink,
 )
 from .._protocol.server_requests import error_reply, timeout_reply
-from .._protocol.wire import decode, encode
+from .._protocol.wire import encode
 from .._transport.base import Transport
 from .._transport.connect import sync_transport_for
+from .._warmup import WARMUP
 from ..generated.client_methods import SyncClientMethods
 from .handlers import answer
 from .queues import Queue, Slot
+from .reader import decode_batch, deliver, route_batch
 from .reconnect import SyncReconnect
 
 if TYPE_CHECKING:
@@ -126,6 +127,7 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
                     raise ClientNotStartedError("the client's start() has not finished yet")
                 return self.initialize_result
             self._started = True
+        WARMUP.start()  # types what a turn needs while the app-server starts
         try:
             self._transport.start()
             self._reader = threading.Thread(
@@ -434,32 +436,22 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
     def _pump(self) -> CodexError:
         """Read and route until the connection ends; the error that explains the end."""
         error: CodexError
+        read_line = self._transport.read_line
+        # A transport that hands over every line that has arrived at once (stdio) saves a
+        # readline() per message, and the router lock is taken once per batch.
+        read_lines = getattr(self._transport, "read_lines", None)
         try:
             while True:
-                line = self._transport.read_line()
-                if not line:
-                    break
-                try:
-                    message = decode(line)
-                except Exception:  # ValueError, or RecursionError from the stdlib parser
-                    logger.warning("skipping a line that is not JSON: %.200r", line)
-                    continue
-                if wire_logger.isEnabledFor(logging.DEBUG):
-                    trace_wire("recv", message)
-                try:
-                    with self._lock:
-                        routed = self._router.route(message)
-                except Exception:  # one odd message must never kill the reader
-                    logger.exception("skipping a message that could not be routed: %.200r", line)
-                    continue
-                if isinstance(routed, Dropped):
-                    logger.warning("dropped a message: %s: %.200r", routed.reason, line)
-                    continue
-                for sink, item in routed:
-                    try:
-                        sink.put_nowait(item)
-                    except Exception:
-                        logger.exception("delivering %r failed", item)
+                if read_lines is not None:
+                    lines = read_lines()
+                    if not lines:
+                        break
+                else:
+                    line = read_line()
+                    if not line:
+                        break
+                    lines = [line]
+                deliver(route_batch(self._router, self._lock, decode_batch(lines)))
             error = self._transport.closed_error("the app-server closed its output")
         except MessageTooLargeError as exc:
             error = exc

@@ -755,7 +755,8 @@ class Thread:
     def read(self, *, include_turns: bool = False) -> ThreadReadResponse:
         """The thread's stored state (with its turns if asked)."""
         params = {"threadId": self.id, "includeTurns": include_turns}
-        return validate_as("ThreadReadResponse", self.client.request("thread/read", params))  # type: ignore[no-any-return]
+        result = self.client.request("thread/read", params)
+        return validate_as("ThreadReadResponse", result)  # type: ignore[no-any-return]
 
     def set_name(self, name: str) -> ThreadSetNameResponse:
         """Name the thread."""

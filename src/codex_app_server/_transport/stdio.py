@@ -21,6 +21,7 @@ from .._config import AppServerConfig
 from .._constants import EXIT_STATUS_WAIT, READ_CHUNK_BYTES, STDERR_LINE_LIMIT, STDERR_TAIL_LINES
 from .._logging import redact_text
 from .._protocol.errors import MessageTooLargeError, TransportClosedError, TransportError
+from .lines import LineSplitter
 
 stderr_logger = logging.getLogger("codex_app_server.stderr")
 
@@ -60,6 +61,8 @@ class StdioTransport:
         self._exited = threading.Event()
         self._closing = False
         self._closed = False
+        self._lines = LineSplitter(config.max_line_bytes)
+        self._eof = False
 
     @property
     def pid(self) -> int | None:
@@ -145,6 +148,34 @@ class StdioTransport:
                 f"the app-server sent a line longer than max_line_bytes={limit}"
             )
         return line
+
+    def read_lines(self) -> list[bytes]:
+        """Every complete line that has arrived (at least one, blocking if need be), without
+        their newlines; [] at end of stream. A last line with no newline is returned at EOF.
+
+        The reader's hot path (see `LineSplitter`): one `read1` of the buffered pipe per
+        chunk. Do not mix with `read_line()`. Lines longer than `max_line_bytes` raise
+        `MessageTooLargeError`, as `read_line()` does. Like `read_line()`, it blocks holding
+        the pipe's buffer lock, so the pipe is closed only once the reader is done (see
+        `release`).
+        """
+        stdout = self._stdout
+        if stdout is None or self._eof:
+            return []
+        # Popen's stdout is a BufferedReader; anything else is read with read().
+        read1 = getattr(stdout, "read1", stdout.read)
+        feed = self._lines.feed
+        while True:
+            try:
+                chunk = read1(READ_CHUNK_BYTES)
+            except (ValueError, OSError):
+                chunk = b""
+            if not chunk:
+                self._eof = True
+                return self._lines.finish()
+            lines = feed(chunk)
+            if lines is not None:
+                return lines
 
     def closed_error(self, reason: str) -> TransportClosedError:
         # Give a dying process a moment to be reaped and its last stderr lines to arrive,
@@ -259,8 +290,7 @@ class AsyncStdioTransport:
         self._exited: asyncio.Future[None] | None = None
         self._closed = False
         self._close_task: asyncio.Task[None] | None = None
-        self._partial: list[bytes] = []  # chunks of a line `read_lines` has not seen end
-        self._partial_size = 0
+        self._lines = LineSplitter(config.max_line_bytes)
         self._eof = False
 
     @property
@@ -343,44 +373,22 @@ class AsyncStdioTransport:
         """Every complete line that has arrived (at least one, waiting if need be), without
         their newlines; [] at end of stream. A last line with no newline is returned at EOF.
 
-        The reader's hot path: one read and one split per chunk instead of a `readline()`
-        per message. Do not mix with `read_line()`. Lines longer than `max_line_bytes`
-        raise `MessageTooLargeError`, as `read_line()` does.
+        The reader's hot path (see `LineSplitter`): one read and one split per chunk
+        instead of a `readline()` per message. Do not mix with `read_line()`. Lines longer
+        than `max_line_bytes` raise `MessageTooLargeError`, as `read_line()` does.
         """
         proc = self._proc
         if proc is None or proc.stdout is None or self._eof:
             return []
-        read, limit, partial = proc.stdout.read, self._config.max_line_bytes, self._partial
+        read, feed = proc.stdout.read, self._lines.feed
         while True:
             chunk = await read(READ_CHUNK_BYTES)
             if not chunk:
                 self._eof = True
-                tail = b"".join(partial)
-                partial.clear()
-                return [tail] if tail else []
-            if b"\n" not in chunk:  # the middle of a long line: keep it, copy it once
-                partial.append(chunk)
-                self._partial_size += len(chunk)
-                if self._partial_size > limit:
-                    raise self._too_large()
-                continue
-            if partial:
-                partial.append(chunk)
-                chunk = b"".join(partial)
-                partial.clear()
-            lines = chunk.split(b"\n")
-            rest = lines.pop()
-            self._partial_size = len(rest)
-            if rest:
-                partial.append(rest)
-            if len(chunk) > limit and (self._partial_size > limit or max(map(len, lines)) > limit):
-                raise self._too_large()
-            return lines
-
-    def _too_large(self) -> MessageTooLargeError:
-        return MessageTooLargeError(
-            f"the app-server sent a line longer than max_line_bytes={self._config.max_line_bytes}"
-        )
+                return self._lines.finish()
+            lines = feed(chunk)
+            if lines is not None:
+                return lines
 
     def closed_error(self, reason: str) -> TransportClosedError:
         return TransportClosedError(

@@ -1,0 +1,69 @@
+"""The sync reader's batch steps: decode lines, route them under one lock, deliver.
+
+The reader thread reads every line that has arrived at once (`StdioTransport.read_lines`),
+then routes the whole batch with one acquisition of the router lock and delivers outside
+it, in order, so a consumer thread wakes once per batch rather than once per message.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from .._logging import trace_wire, wire_logger
+from .._protocol.router import Delivery, Dropped, MessageRouter
+from .._protocol.wire import decode
+
+logger = logging.getLogger("codex_app_server")
+
+
+def decode_batch(lines: list[bytes]) -> list[Any]:
+    """The JSON messages of `lines`, in order (a line that is not JSON is logged, skipped)."""
+    messages = []
+    tracing = wire_logger.isEnabledFor(logging.DEBUG)
+    for line in lines:
+        if not line:
+            continue
+        try:
+            message = decode(line)
+        except Exception:  # ValueError, or RecursionError from the stdlib parser
+            logger.warning("skipping a line that is not JSON: %.200r", line)
+            continue
+        if tracing:
+            trace_wire("recv", message)
+        messages.append(message)
+    return messages
+
+
+def route_batch(router: MessageRouter, lock: threading.Lock, messages: list[Any]) -> list[Delivery]:
+    """Where each message goes, in order; the router lock is held once for the batch."""
+    deliveries: list[Delivery] = []
+    dropped: list[Dropped] = []
+    failed: list[tuple[Any, BaseException]] = []
+    route = router.route
+    with lock:  # routed in order, all at once: delivered in order after
+        for message in messages:
+            try:
+                routed = route(message)
+            except Exception as exc:  # one odd message must never kill the reader
+                failed.append((message, exc))
+                continue
+            if isinstance(routed, Dropped):
+                dropped.append(routed)
+            else:
+                deliveries += routed
+    for message, error in failed:
+        logger.error("skipping a message that could not be routed: %.200r", message, exc_info=error)
+    for drop in dropped:
+        logger.warning("dropped a message: %s: %.200r", drop.reason, drop.message)
+    return deliveries
+
+
+def deliver(deliveries: list[Delivery]) -> None:
+    """Hand each item to its sink (outside the router lock); a failing sink is logged."""
+    for sink, item in deliveries:
+        try:
+            sink.put_nowait(item)
+        except Exception:
+            logger.exception("delivering %r failed", item)

@@ -1,0 +1,82 @@
+"""The process-wide background warm-up of the models a turn uses (see `_protocol.warmup`).
+
+The first client to start launches one daemon thread that runs `warm_models()` while the
+app-server spawns and initializes (about 100 ms during which the process only waits).
+Async code awaits `WARMUP.wait()` before it types anything, so the loop never blocks on an
+import or a validator build that the thread is doing (or would do on the loop instead);
+sync code needs no wait (the import lock serializes it). Started at most once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from typing import Any
+
+from ._protocol.warmup import warm_models
+
+
+class Warmup:
+    """One background run of `warm_models()`, awaitable from any event loop."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._started = False
+        self.done = False
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+
+    def start(self) -> None:
+        """Launch the warm-up thread (once per process)."""
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+        thread = threading.Thread(target=self._run, name="codex-app-server-warmup", daemon=True)
+        try:
+            thread.start()
+        except RuntimeError:  # no new threads (interpreter shutting down): type on first use
+            self._finish()
+
+    def _run(self) -> None:
+        try:
+            warm_models()
+        finally:
+            self._finish()
+
+    def _finish(self) -> None:
+        with self._lock:
+            self.done = True
+            waiters, self._waiters = self._waiters, []
+        for loop, future in waiters:
+            with contextlib.suppress(RuntimeError):  # that loop is closed
+                loop.call_soon_threadsafe(_resolve, future)
+
+    async def wait(self) -> None:
+        """Return once the warm-up is over (at once if it is, or was never started)."""
+        if self.done or not self._started:
+            return
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        with self._lock:
+            if self.done:
+                return
+            self._waiters.append((loop, future))
+        await asyncio.shield(future)
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+WARMUP = Warmup()
+
+
+async def avalidate(model_name: str | None, data: Any) -> Any:
+    """`validate_as` for async code: after the warm-up, so the loop never waits on it."""
+    from ._protocol.models import validate_as
+
+    if not WARMUP.done:
+        await WARMUP.wait()
+    return validate_as(model_name, data)

@@ -1,0 +1,74 @@
+"""The hot-path helpers: chunked line splitting, the model warm-up, subscribed turn sinks."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from codex_app_server._protocol.errors import MessageTooLargeError
+from codex_app_server._protocol.router import MessageRouter
+from codex_app_server._transport.lines import LineSplitter
+from codex_app_server._warmup import Warmup
+
+
+class EmptyQueue:
+    """A sink that is falsy when empty, as the async turn queue is."""
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+
+    def put_nowait(self, item: Any) -> None:
+        self.items.append(item)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def test_lines_split_across_chunks_are_joined_once() -> None:
+    splitter = LineSplitter(100)
+    assert splitter.feed(b'{"a":') is None
+    assert splitter.feed(b"1}\n{") == [b'{"a":1}']
+    assert splitter.feed(b'"b":2}\n\n{"c"') == [b'{"b":2}', b""]
+    assert splitter.finish() == [b'{"c"']
+    assert splitter.finish() == []
+
+
+def test_a_line_over_the_limit_raises_as_soon_as_known() -> None:
+    splitter = LineSplitter(8)
+    assert splitter.feed(b"12345") is None
+    with pytest.raises(MessageTooLargeError):
+        splitter.feed(b"67890")
+    with pytest.raises(MessageTooLargeError):
+        LineSplitter(8).feed(b"ok\n0123456789\n")
+
+
+def test_an_empty_subscribed_queue_is_returned_not_replaced() -> None:
+    router = MessageRouter(EmptyQueue(), EmptyQueue())
+    sink = EmptyQueue()
+    router.subscribe_turn("t1", sink)
+    assert router.turn_sink("t1") is sink
+
+
+def test_warmup_wait_returns_once_the_thread_is_done() -> None:
+    warmup = Warmup()
+
+    async def main() -> None:
+        await asyncio.wait_for(warmup.wait(), 1.0)  # never started: at once
+        warmup.start()
+        await asyncio.wait_for(warmup.wait(), 60.0)
+        assert warmup.done
+
+    asyncio.run(main())
+    warmup.start()  # once per process: a second start does nothing
+    assert warmup.done
+
+
+def test_warm_models_builds_what_a_turn_types() -> None:
+    from codex_app_server._protocol.models import model_class
+    from codex_app_server._protocol.warmup import warm_models
+
+    warm_models()
+    assert model_class("Turn").__pydantic_complete__
+    assert model_class("TurnInterruptResponse").__pydantic_complete__
