@@ -136,21 +136,22 @@ class _SyncBatch(Iterator[TaskResult]):
     _END = object()
 
     def __init__(self, tasks: Iterable[Task | Mapping[str, Any]], options: dict[str, Any]) -> None:
+        self._finished = True
+        materialised = list(tasks)
+        _tasks(materialised)  # bad tasks raise here, in the caller's thread
         self._queue: queue.Queue[Any] = queue.Queue()
         self._loop = asyncio.new_event_loop()
         self._main: asyncio.Task[None] | None = None
         ready = threading.Event()
-        materialised = list(tasks)
-        _tasks(materialised)  # bad tasks raise here, in the caller's thread
         self._thread = threading.Thread(
             target=self._serve,
             args=(materialised, options, ready),
             daemon=True,
             name="codex-batch",
         )
+        self._finished = False
         self._thread.start()
         ready.wait()
-        self._finished = False
 
     def _serve(self, tasks: list[Any], options: dict[str, Any], ready: threading.Event) -> None:
         asyncio.set_event_loop(self._loop)

@@ -12,6 +12,8 @@ import contextlib
 import time
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from codex_app_server import (
     ClientClosedError,
     ServerBusyError,
@@ -79,6 +81,14 @@ async def run_task(
         result = await asyncio.wait_for(
             thread.run(task.turn_input, output_schema=task.output_schema), limit
         )
+        if isinstance(task.output_schema, dict) and result.final_response is not None:
+            try:  # the SDK validates model classes; a JSON schema's answer is decoded here
+                result.parsed = orjson.loads(result.final_response)
+            except orjson.JSONDecodeError as exc:
+                fields = _result_fields(result)
+                fields.pop("_status")
+                fields.pop("parsed")
+                return finish("failed", error=f"structured output: not JSON: {exc}", **fields)
         return _from_run(result, finish)
     except _LOST as exc:
         lost = True

@@ -81,6 +81,13 @@ class PoolServer:
         return self._up and not self.failed and not self.codex.client.closed
 
     @property
+    def pid(self) -> int | None:
+        """The app-server's process id (None when not known, e.g. a remote server)."""
+        transport = getattr(self.codex.client, "_transport", None)
+        pid = getattr(transport, "pid", None)
+        return pid if isinstance(pid, int) else None
+
+    @property
     def load(self) -> tuple[int, int]:
         """Ordering key for placement: running turns, then threads placed."""
         return (self.active_turns, len(self.threads))

@@ -97,8 +97,9 @@ class TaskResult:
         id: the task's id.
         status: "completed", "failed", "interrupted" or "timed_out".
         final_response: the turn's final answer text (None if none).
-        parsed: with an `output_schema`, the validated answer (JSON data; a pydantic
-            instance when the schema was a model class and the result was not reloaded).
+        parsed: with an `output_schema`, the answer: decoded JSON for a JSON-schema dict
+            (the model API enforces the schema), a validated instance for a pydantic model
+            class (JSON data again once written to and read back from a results file).
         usage: the turn's token usage as JSON (None if the server reported none).
         error: why the task did not complete (None when it did).
         thread_id / turn_id: where it ran (the thread is archived unless kept).
