@@ -146,10 +146,7 @@ def recovery(n: int, tag: str, config: Any, backend: str) -> dict[str, Any]:
     ):
         results.append(result)
         if len(results) == n // 5:
-            if backend == "ray":
-                pid = _actor_pid()
-            else:
-                pid = app_server_pids()[0]
+            pid = _actor_pid() if backend == "ray" else app_server_pids()[0]
             os.kill(pid, signal.SIGKILL)
             killed_at = time.time()
         if killed_at is not None and first_retry is None and result.attempts > 1:
@@ -181,14 +178,13 @@ def memory(n: int, config: Any, keep_threads: bool = False) -> dict[str, Any]:
     from codex_app_server.batch import run_batch
 
     samples: list[tuple[float, int, list[int]]] = []
-    done = 0
     last = 0.0
     t0 = time.monotonic()
-    for result in run_batch(
+    batch = run_batch(
         tasks(n, "m"), config=config, workers=2, concurrency=8, keep_threads=keep_threads
-    ):
+    )
+    for done, result in enumerate(batch, 1):
         assert result.ok, result.error
-        done += 1
         now = time.monotonic()
         if now - last >= 1.0 or done == n:
             last = now
