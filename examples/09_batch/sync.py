@@ -11,6 +11,7 @@ with `resume=True`, and only the tasks without a row run. A failing task is a re
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,9 +35,9 @@ def main(config: AppServerConfig | None = None) -> None:
 
         # A first run, stopped after three results (as Ctrl-C would).
         batch = run_batch(tasks, config=config, workers=2, concurrency=2, results_path=results_path)
-        for _, result in zip(range(3), batch):
+        for result in itertools.islice(batch, 3):
             print(f"first run: {result.id} -> {result.final_response}")
-        batch.close()  # type: ignore[attr-defined]
+        batch.close()
 
         # The re-run skips what is done and runs the rest.
         for result in run_batch(

@@ -11,7 +11,7 @@ failing task is a result, never an exception. See docs/scale.md.
 
 from __future__ import annotations
 
-from ._scale.batch import Backend, arun_batch, run_batch
+from ._scale.batch import Backend, BatchRun, arun_batch, run_batch
 from ._scale.progress import BatchProgress
 from ._scale.results import read_results
 from ._scale.task import Task, TaskResult, TaskStatus
@@ -19,6 +19,7 @@ from ._scale.task import Task, TaskResult, TaskStatus
 __all__ = [
     "Backend",
     "BatchProgress",
+    "BatchRun",
     "Task",
     "TaskResult",
     "TaskStatus",

@@ -122,16 +122,19 @@ async def arun_batch(
             writer.close()
 
 
-def run_batch(tasks: Iterable[Task | Mapping[str, Any]], **options: Any) -> Iterator[TaskResult]:
+def run_batch(tasks: Iterable[Task | Mapping[str, Any]], **options: Any) -> BatchRun:
     """Run `tasks`, yielding a `TaskResult` for each as it finishes (the same options as
     `arun_batch`). The batch runs on an event loop in a background thread; stopping the
     iteration (break, Ctrl-C) stops the batch: turns in flight are interrupted, and rows
     already written stay, so a re-run with `resume=True` runs only the rest."""
-    return _SyncBatch(tasks, options)
+    return BatchRun(tasks, options)
 
 
-class _SyncBatch(Iterator[TaskResult]):
-    """The iterator behind `run_batch`: a queue fed by `arun_batch` in its own thread."""
+class BatchRun(Iterator[TaskResult]):
+    """The iterator `run_batch` returns: results as they finish; `close()` stops the batch.
+
+    Also a context manager (`with run_batch(...) as results:`) that closes it on exit.
+    Internally: a queue fed by `arun_batch` on an event loop in a background thread."""
 
     _END = object()
 
@@ -177,8 +180,14 @@ class _SyncBatch(Iterator[TaskResult]):
             self._loop.run_until_complete(self._loop.shutdown_asyncgens())
             self._loop.close()
 
-    def __iter__(self) -> _SyncBatch:
+    def __iter__(self) -> BatchRun:
         return self
+
+    def __enter__(self) -> BatchRun:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def __next__(self) -> TaskResult:
         if self._finished:

@@ -121,7 +121,7 @@ def cmd_batch(args: argparse.Namespace, console: Any = None) -> int:
             display.result(result)
     except KeyboardInterrupt:
         interrupted = True
-        results.close()  # type: ignore[attr-defined]
+        results.close()
     finally:
         display.stop()
     rows = read_results(out)
