@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from codex_app_server import AppServerConfig
+from codex_app_server.testing import ScriptedModel
 
 from .conftest import Echo, answer_for
 
@@ -67,3 +69,35 @@ def test_batch_cli_usage_errors(codex_config: AppServerConfig, tmp_path: Path) -
     bad.write_text('{"id": "a", "prompt": "x"}\nnot json\n')
     result = batch(codex_config, str(bad), "--out", str(tmp_path / "o.jsonl"))
     assert result.returncode == 2 and "bad.jsonl:2" in result.stderr
+
+
+def test_ctrl_c_stops_the_batch_and_resume_finishes_it(
+    scripted_model: ScriptedModel, codex_config: AppServerConfig, tmp_path: Path
+) -> None:
+    echo = Echo(delay=0.2)
+    scripted_model.respond_with(echo)
+    tasks = tmp_path / "tasks.jsonl"
+    ids = [f"k{i}" for i in range(30)]
+    tasks.write_text("".join(json.dumps({"id": i, "prompt": f"ctrl {i}"}) + "\n" for i in ids))
+    out = tmp_path / "results.jsonl"
+    env = {k: v for k, v in os.environ.items() if k != "CODEX_HOME"}
+    env.update(codex_config.env or {})
+    argv = [sys.executable, "-m", "codex_app_server", "batch", str(tasks), "--out", str(out)]
+    argv += ["-w", "1", "-c", "2", "--codex-home", os.fspath(codex_config.codex_home or "")]
+    proc = subprocess.Popen(argv, env=env, cwd=codex_config.cwd, stderr=subprocess.PIPE, text=True)
+    try:
+        scripted_model.wait_for_requests(6, timeout=60)  # some tasks done, some in flight
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, stderr
+    assert "batch stopped" in stderr
+    first = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+    assert 0 < len(first) < 30 and len(set(first)) == len(first)
+
+    resumed = batch(codex_config, str(tasks), "--out", str(out), "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(row["id"] for row in rows) == sorted(ids)  # each task exactly once
+    assert all(row["status"] == "completed" for row in rows)
