@@ -172,3 +172,20 @@ def test_bad_arguments_raise() -> None:
         run_batch([Task(id="a", prompt="x"), Task(id="a", prompt="y")])
     with pytest.raises(ValueError, match="exactly one"):
         Task(id="a")
+
+
+def test_a_server_gone_for_good_hands_its_tasks_to_the_others(
+    scripted_model: ScriptedModel, codex_config: AppServerConfig
+) -> None:
+    scripted_model.respond_with(Echo(delay=0.1))
+    tasks = [Task(id=f"g{i}", prompt=f"gone {i}") for i in range(30)]
+    results: list[TaskResult] = []
+    batch = run_batch(tasks, config=codex_config, workers=2, concurrency=4, max_restarts=0)
+    for result in batch:
+        results.append(result)
+        if len(results) == 5:
+            kill_one_app_server()
+    assert all(r.ok for r in results), [r.error for r in results if not r.ok]
+    assert Counter(r.id for r in results) == Counter(t.id for t in tasks)
+    late = results[12:]  # well after the kill: only the survivor works
+    assert len({r.worker for r in late}) == 1

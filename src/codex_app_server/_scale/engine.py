@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from .progress import BatchProgress, ProgressCounter
 from .results import ResultsWriter
-from .runner import WorkerBusy, WorkerLost
+from .runner import WorkerBusy, WorkerGone, WorkerLost
 from .task import Task, TaskResult, failed_result
 from .workers import BatchWorker
 
@@ -79,7 +79,7 @@ class Engine:
         self._live_slots = len(slots)
         self._report()
         try:
-            while self._remaining > 0:
+            for _ in range(self._remaining):  # every result emitted is yielded once
                 result = await self._out.get()
                 if result is None:
                     break
@@ -113,6 +113,10 @@ class Engine:
             result = await worker.run(
                 job.task, timeout=self._timeout, keep_thread=self._keep, attempt=job.attempts
             )
+        except WorkerGone:
+            job.attempts -= 1  # never started: it goes to another worker, no loss counted
+            self._queue.put_nowait(job)
+            return False
         except WorkerLost as exc:
             job.losses += 1
             logger.warning("task %s lost its worker %d: %s", job.task.id, worker.index, exc)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .ray_actor import BUSY, LOST, CodexActor
-from .runner import WorkerBusy, WorkerLost
+from .runner import WorkerBusy, WorkerGone, WorkerLost
 
 if TYPE_CHECKING:
     from codex_app_server import AppServerConfig
@@ -74,7 +74,7 @@ class RayWorker:
         ray = _ray()
         actor, generation = self.actor, self.generation
         if actor is None:
-            raise WorkerLost(f"Ray worker {self.index} is gone")
+            raise WorkerGone(f"Ray worker {self.index} is gone")
         try:
             out = await _await(actor.run.remote(task, timeout, keep_thread, attempt))
         except (ray.exceptions.RayActorError, ray.exceptions.RayTaskError) as exc:

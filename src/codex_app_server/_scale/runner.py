@@ -33,6 +33,10 @@ class WorkerLost(Exception):
     """The app-server running a task went away; the attempt produced no result."""
 
 
+class WorkerGone(WorkerLost):
+    """The worker is down for good; the task was not started (it loses nothing)."""
+
+
 class WorkerBusy(Exception):
     """The app-server answered -32001 (overloaded) before the task started."""
 

@@ -37,11 +37,11 @@ class LocalWorker:
     async def run(
         self, task: Task, *, timeout: float | None, keep_thread: bool, attempt: int
     ) -> TaskResult:
-        from .runner import WorkerLost
+        from .runner import WorkerGone, WorkerLost
 
         server = self.server
         if not await server.ensure_up():
-            raise WorkerLost(f"app-server {self.index} is down for good")
+            raise WorkerGone(f"app-server {self.index} is down for good")
         codex = server.codex
         async with server.turn_slot():
             try:
