@@ -140,6 +140,7 @@ def recovery(n: int, tag: str, config: Any, backend: str) -> dict[str, Any]:
 
     killed_at: float | None = None
     first_retry: float | None = None
+    last_retry: float | None = None
     results = []
     for result in run_batch(
         tasks(n, tag), config=config, workers=2, concurrency=4, backend=backend
@@ -149,8 +150,9 @@ def recovery(n: int, tag: str, config: Any, backend: str) -> dict[str, Any]:
             pid = _actor_pid() if backend == "ray" else app_server_pids()[0]
             os.kill(pid, signal.SIGKILL)
             killed_at = time.time()
-        if killed_at is not None and first_retry is None and result.attempts > 1:
-            first_retry = result.finished_at - killed_at
+        if killed_at is not None and result.attempts > 1:
+            last_retry = result.finished_at - killed_at
+            first_retry = last_retry if first_retry is None else first_retry
     counts = Counter(r.id for r in results)
     return {
         "all_completed_once": len(counts) == n
@@ -158,6 +160,7 @@ def recovery(n: int, tag: str, config: Any, backend: str) -> dict[str, Any]:
         and all(r.ok for r in results),
         "rerun_tasks": sum(1 for r in results if r.attempts > 1),
         "seconds_to_first_rerun_completed": first_retry,
+        "seconds_to_last_rerun_completed": last_retry,
     }
 
 
@@ -288,7 +291,8 @@ def render(r: dict[str, Any]) -> str:
             lines.append(
                 f"{key.replace('_', ' ')}: every task completed once: {rec['all_completed_once']}; "
                 f"{rec['rerun_tasks']} re-run; first re-run done "
-                f"{rec['seconds_to_first_rerun_completed']:.2f} s after the kill"
+                f"{rec['seconds_to_first_rerun_completed']:.2f} s after the kill, last "
+                f"{rec['seconds_to_last_rerun_completed']:.2f} s"
             )
     mem = r["memory"]
     lines += [

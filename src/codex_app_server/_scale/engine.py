@@ -14,6 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
+from .jobs import JobQueue
 from .progress import BatchProgress, ProgressCounter
 from .results import ResultsWriter
 from .runner import WorkerBusy, WorkerGone, WorkerLost
@@ -58,9 +59,8 @@ class Engine:
         self._writer = writer
         self._counter = counter
         self._progress = progress
-        self._queue: asyncio.Queue[_Job | None] = asyncio.Queue()
-        for task in tasks:
-            self._queue.put_nowait(_Job(task))
+        self._queue: JobQueue[_Job | None] = JobQueue()
+        self._queue.extend([_Job(task) for task in tasks])
         self._remaining = len(tasks)
         self._written: set[str] = set()
         self._out: asyncio.Queue[TaskResult | None] = asyncio.Queue()
@@ -115,7 +115,7 @@ class Engine:
             )
         except WorkerGone:
             job.attempts -= 1  # never started: it goes to another worker, no loss counted
-            self._queue.put_nowait(job)
+            self._queue.put_nowait(job, front=True)
             return False
         except WorkerLost as exc:
             job.losses += 1
@@ -130,7 +130,7 @@ class Engine:
                     )
                 )
             else:
-                self._queue.put_nowait(job)
+                self._queue.put_nowait(job, front=True)  # first in line for a live worker
             return await worker.recover()
         except WorkerBusy:
             job.attempts -= 1
@@ -165,7 +165,7 @@ class Engine:
                 self._queue.put_nowait(None)
 
     def _fail_queued(self, reason: str) -> None:
-        while not self._queue.empty():
+        while len(self._queue):
             job = self._queue.get_nowait()
             if job is not None:
                 self._emit(failed_result(job.task, reason, attempts=job.attempts))

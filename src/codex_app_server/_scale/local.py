@@ -26,7 +26,11 @@ class LocalWorkers:
         if isinstance(config, list) and len(config) != workers:
             workers = len(config)
         self.pool = AsyncCodexPool(
-            config, size=size, max_turns_per_server=concurrency, max_restarts=max_restarts
+            config,
+            size=size,
+            max_turns_per_server=concurrency,
+            max_restarts=max_restarts,
+            drain_notifications=True,
         )
         self.workers = [LocalWorker(server) for server in self.pool.servers]
 

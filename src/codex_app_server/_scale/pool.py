@@ -47,12 +47,15 @@ class AsyncCodexPool:
         max_restarts: int = 3,
         handlers: Any = None,
         tools: Any = None,
+        drain_notifications: bool = False,
     ) -> None:
         """`config`: one `AppServerConfig` started `size` times (default 2), or a list of
         configs, one server each (`size` must then be None or match). `max_turns_per_server`
         bounds the turns running at once on one server (None: no bound). `max_restarts`:
         restarts allowed per server before it is given up. `handlers` and `tools` are
-        passed to every server's `AsyncCodex`.
+        passed to every server's `AsyncCodex`. `drain_notifications`: read and drop the
+        notifications that belong to no turn (for long runs that never call
+        `next_notification()`).
         """
         configs = _configs(config, size)
         kwargs: dict[str, Any] = {}
@@ -62,7 +65,12 @@ class AsyncCodexPool:
             kwargs["tools"] = tools
         self.servers: list[PoolServer] = [
             PoolServer(
-                i, c, max_restarts=max_restarts, max_turns=max_turns_per_server, codex_kwargs=kwargs
+                i,
+                c,
+                max_restarts=max_restarts,
+                max_turns=max_turns_per_server,
+                codex_kwargs=kwargs,
+                drain_notifications=drain_notifications,
             )
             for i, c in enumerate(configs)
         ]

@@ -12,6 +12,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from .runner import WorkerBusy, WorkerLost, run_task
+from .server import drain_global
 
 if TYPE_CHECKING:
     from codex_app_server import AppServerConfig, AsyncCodex
@@ -34,6 +35,7 @@ class CodexActor:
         self._restarts = 0
         self._codex: AsyncCodex | None = None
         self._lock = asyncio.Lock()
+        self._drainer: asyncio.Future[None] | None = None
 
     async def start(self) -> int:
         """Start the app-server; the actor's process id."""
@@ -51,9 +53,12 @@ class CodexActor:
                 if self._restarts >= self._max_restarts:
                     raise RuntimeError(f"worker {self._index}: its app-server died too often")
                 self._restarts += 1
+                if self._drainer is not None:
+                    self._drainer.cancel()
                 await codex.close()
             codex = AsyncCodex(self._config)
             await codex.start()
+            self._drainer = asyncio.ensure_future(drain_global(codex))
             self._codex = codex
             return codex
 
@@ -82,5 +87,7 @@ class CodexActor:
         return app_server_pids(os.getpid())
 
     async def close(self) -> None:
+        if self._drainer is not None:
+            self._drainer.cancel()
         if self._codex is not None:
             await self._codex.close()

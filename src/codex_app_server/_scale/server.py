@@ -55,6 +55,7 @@ class PoolServer:
         max_restarts: int,
         max_turns: int | None,
         codex_kwargs: dict[str, Any],
+        drain_notifications: bool = False,
     ) -> None:
         self.index = index
         self.config = config
@@ -70,6 +71,8 @@ class PoolServer:
         self._lock = asyncio.Lock()
         self._tried = False
         self._up = False
+        self._drain = drain_notifications
+        self._drainer: asyncio.Future[None] | None = None
 
     def __repr__(self) -> str:
         state = "failed" if self.failed else ("up" if self.healthy else "down")
@@ -120,6 +123,8 @@ class PoolServer:
                 try:
                     await self.codex.start()
                     self._up = True
+                    if self._drain:
+                        self._drainer = asyncio.ensure_future(drain_global(self.codex))
                 except CodexError as exc:
                     logger.warning("app-server %d did not start: %s", self.index, exc)
                     self._up = False
@@ -147,5 +152,17 @@ class PoolServer:
         await self._close_quietly()
 
     async def _close_quietly(self) -> None:
+        if self._drainer is not None:
+            self._drainer.cancel()
+            self._drainer = None
         with contextlib.suppress(Exception):
             await self.codex.close()
+
+
+async def drain_global(codex: AsyncCodex) -> None:
+    """Read and drop the notifications that belong to no turn (`thread/started`,
+    `thread/status/changed`, ...): a batch never reads them, and a long run would fill the
+    client's global queue (and log about it)."""
+    with contextlib.suppress(Exception):
+        while True:
+            await codex.client.next_notification()
