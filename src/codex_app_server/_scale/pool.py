@@ -230,6 +230,8 @@ class AsyncPoolThread:
         return f"AsyncPoolThread(id={self.id!r}, server={self.server.index})"
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "thread":  # not set yet (copy, pickle)
+            raise AttributeError(name)
         return getattr(self.thread, name)
 
     @property
