@@ -95,9 +95,15 @@ def cmd_batch(args: argparse.Namespace, console: Any = None) -> int:
     if not args.resume and out.exists() and out.stat().st_size > 0:
         print(f"codex-py batch: {out} already has results: add --resume, or remove it", file=err)
         return EXIT_USAGE
-    config = AppServerConfig(
-        codex_bin=getattr(args, "codex_bin", None), codex_home=getattr(args, "codex_home", None)
-    )
+    fields: dict[str, Any] = {
+        "codex_bin": getattr(args, "codex_bin", None),
+        "codex_home": getattr(args, "codex_home", None),
+    }
+    if getattr(args, "url", None):  # one remote app-server per worker, all at that URL
+        fields["url"] = args.url
+        if getattr(args, "token_file", None):
+            fields["auth_token_file"] = args.token_file
+    config = AppServerConfig(**fields)
     display = _display(args.progress, err, len(tasks))
     started = time.monotonic()
     interrupted = False
