@@ -79,6 +79,9 @@ if TYPE_CHECKING:
     from ._protocol.presets import ApprovalMode, Sandbox
     from ._protocol.run_result import RunResult
     from ._protocol.tools import Tool, tool
+    from ._scale.pool import AsyncCodexPool, AsyncPoolThread, ServerLostError
+    from ._scale.server import PoolError, PoolServer
+    from ._scale.sync_pool import CodexPool, PoolThread
     from ._sync.account import LoginHandle
     from ._sync.client import AppServerClient
     from ._sync.codex import Codex, Thread, TurnHandle
@@ -161,6 +164,13 @@ _EXPORTS: dict[str, str] = {
     "RunInput": "._protocol.inputs",
     "ApprovalMode": "._protocol.presets",
     "Sandbox": "._protocol.presets",
+    "CodexPool": "._scale.sync_pool",
+    "PoolThread": "._scale.sync_pool",
+    "AsyncCodexPool": "._scale.pool",
+    "AsyncPoolThread": "._scale.pool",
+    "ServerLostError": "._scale.pool",
+    "PoolError": "._scale.server",
+    "PoolServer": "._scale.server",
 }
 _ALIASES = {"AppServerError": ("._protocol.errors", "CodexError")}
 
@@ -173,9 +183,11 @@ __all__ = [
     "AppServerProcess",
     "AsyncAppServerClient",
     "AsyncCodex",
+    "AsyncCodexPool",
     "AsyncCommandProcess",
     "AsyncFsWatch",
     "AsyncLoginHandle",
+    "AsyncPoolThread",
     "AsyncThread",
     "AsyncTurnHandle",
     "AuthenticationError",
@@ -184,6 +196,7 @@ __all__ = [
     "Codex",
     "CodexError",
     "CodexNotFoundError",
+    "CodexPool",
     "CommandOutput",
     "CommandProcess",
     "ConnectionGap",
@@ -211,14 +224,18 @@ __all__ = [
     "NotLoggedInError",
     "Notification",
     "ParseError",
+    "PoolError",
+    "PoolServer",
+    "PoolThread",
     "RequestTimeoutError",
     "RetryLimitExceededError",
     "RunInput",
     "RunResult",
     "Sandbox",
     "ServerBusyError",
-    "ServerRequest",
     "ServerInfo",
+    "ServerLostError",
+    "ServerRequest",
     "ServerRequestHandlers",
     "SkillInput",
     "StructuredOutputError",

@@ -18,8 +18,10 @@ ALLOWED_LAYERS = {
     "_transport": {"_protocol"},
     "_async": {"_protocol", "_transport"},
     "_sync": {"_protocol", "_transport"},
+    # Pools, batch runs, Ray: built on the public API (`from codex_app_server import ...`).
+    "_scale": set(),
 }
-LAYERS = {"_protocol", "_transport", "_async", "_sync", "_cli"}
+LAYERS = {"_protocol", "_transport", "_async", "_sync", "_cli", "_scale"}
 
 
 def _runtime_imports(path: Path) -> list[tuple[int, str]]:
