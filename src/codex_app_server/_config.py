@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._constants import (
+    DEFAULT_BUFFER_BUDGET_BYTES,
     DEFAULT_CLIENT_NAME,
     DEFAULT_CLIENT_TITLE,
     DEFAULT_GLOBAL_QUEUE_SIZE,
@@ -77,6 +78,10 @@ class AppServerConfig:
         reconnect_max_attempts: most connection attempts per drop (None: until the timeout).
         reconnect_initial_delay / reconnect_max_delay: exponential backoff between
             attempts, each delay jittered by +-50%.
+        buffer_budget_bytes: estimated memory, in bytes, that the client may hold for
+            readers that lag (every turn's queue and the global queue together); past
+            it the largest holders are shed: streaming deltas of turns (their results
+            stay exact), the oldest global notifications. 0: no budget.
     """
 
     codex_bin: str | os.PathLike[str] | None = None
@@ -106,6 +111,7 @@ class AppServerConfig:
     reconnect_initial_delay: float = DEFAULT_RECONNECT_INITIAL_DELAY
     reconnect_max_delay: float = DEFAULT_RECONNECT_MAX_DELAY
     on_runtime_error: Callable[[ErrorReported], Any] | None = field(default=None, repr=False)
+    buffer_budget_bytes: int = DEFAULT_BUFFER_BUDGET_BYTES
 
     def __post_init__(self) -> None:
         if self.url is not None:

@@ -21,6 +21,9 @@ DEFAULT_MAX_LINE_BYTES: int = 64 * 1024 * 1024
 #: Notifications kept on the global queue (those with no turn) before the oldest are dropped.
 DEFAULT_GLOBAL_QUEUE_SIZE: int = 10_000
 
+#: Estimated memory the client may hold for readers that lag (turn queues + global queue).
+DEFAULT_BUFFER_BUDGET_BYTES: int = 64 * 1024 * 1024
+
 #: Completed turns whose notifications were claimed but never read, kept for late readers.
 DEFAULT_FINISHED_TURN_RETENTION: int = 256
 

@@ -19,6 +19,7 @@ import functools
 import json
 import logging
 import re
+import time
 from typing import Any
 
 wire_logger = logging.getLogger("codex_app_server.wire")
@@ -136,3 +137,69 @@ def log_queue_overflow(name: str, maxsize: int, overflowed: int) -> None:
             maxsize,
             overflowed,
         )
+
+
+#: Wire faults of one kind logged in full per window; the rest are counted.
+FAULT_BURST = 10
+#: Seconds of one rate-limiting window for wire faults.
+FAULT_WINDOW = 10.0
+
+
+class FaultLog:
+    """Rate-limited WARNINGs for repeated wire faults (garbage lines, dropped messages).
+
+    Per kind: the first `FAULT_BURST` of each `FAULT_WINDOW` seconds are logged in full;
+    the others only counted, and the count is logged ("... 199,990 more suppressed") when
+    the next fault of that kind arrives after the window, or at `flush()` (the client's
+    close). Not thread-safe beyond the GIL: a lost count under a race is harmless.
+    """
+
+    def __init__(
+        self,
+        logger: logging.Logger | None = None,
+        *,
+        burst: int = FAULT_BURST,
+        window: float = FAULT_WINDOW,
+        clock: Any = None,
+    ) -> None:
+        self._logger = logger or logging.getLogger("codex_app_server")
+        self._burst = burst
+        self._window = window
+        self._clock = clock or time.monotonic
+        # kind -> [window start, logged in this window, suppressed in this window]
+        self._kinds: dict[str, list[Any]] = {}
+
+    def warning(self, kind: str, message: str, *args: Any) -> None:
+        """Log `message % args` as a WARNING unless this `kind` is over its rate."""
+        now = self._clock()
+        state = self._kinds.get(kind)
+        if state is None:
+            state = self._kinds[kind] = [now, 0, 0]
+        elif now - state[0] >= self._window:
+            self._report(kind, state)
+            state[0], state[1], state[2] = now, 0, 0
+        if state[1] < self._burst:
+            state[1] += 1
+            self._logger.warning(message, *args)
+        else:
+            state[2] += 1
+
+    def _report(self, kind: str, state: list[Any]) -> None:
+        if state[2]:
+            self._logger.warning(
+                "%s: %d more like this were suppressed in %.0fs",
+                kind,
+                state[2],
+                max(self._clock() - state[0], 0.0),
+            )
+
+    def flush(self) -> None:
+        """Log the counts still suppressed, and start afresh."""
+        for kind, state in self._kinds.items():
+            self._report(kind, state)
+        self._kinds.clear()
+
+    def suppressed(self, kind: str) -> int:
+        """Faults of `kind` counted but not logged in the current window."""
+        state = self._kinds.get(kind)
+        return state[2] if state else 0

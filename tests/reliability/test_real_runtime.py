@@ -171,3 +171,18 @@ async def test_async_sigstop_mid_turn_times_out_and_close_still_ends_it(
     print(f"\nasync close() of a SIGSTOPped app-server: {took:.2f}s, exit {returncode_of(codex)}")
     assert took < CLOSE_BOUND
     assert not process_is_alive(pid)
+
+
+@pytest.mark.parametrize("deadline", [0.001, 0.05])
+async def test_a_cancelled_start_of_the_real_app_server_kills_it(
+    scripted_model: ScriptedModel, tmp_path: Path, deadline: float
+) -> None:
+    codex = AsyncCodex(scripted_model.config(tmp_path))
+    t0 = time.monotonic()
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(codex.__aenter__(), deadline)
+    elapsed = time.monotonic() - t0
+    pid = codex.client._transport.pid  # type: ignore[attr-defined]
+    # By the time the cancellation returns, what the start spawned is gone.
+    assert pid is None or not process_is_alive(pid)
+    assert elapsed < deadline + CLOSE_BOUND

@@ -34,6 +34,7 @@ script can stand in for the codex binary)
                              reading stdin; blocks unless the client drains stderr.
 ``early-turn-events``        ``turn/start`` emits ``turn/started`` *before* its response.
 ``jsonrpc-field``            add ``"jsonrpc": "2.0"`` to everything written.
+``initialize-not-object``    answer ``initialize`` with a JSON string, not an object.
 
 Protocol methods
 ----------------
@@ -82,8 +83,13 @@ Control requests (always allowed, even before ``initialize``)
 ``fake/stall`` {}: from now on nothing reaches stdout (output is buffered, stdin is
     still read and handled); not answered.
 ``fake/unstall`` {}: write everything buffered since the stall, then answer {}.
-``fake/garbage`` {lines=[], rawBase64=None}: write each line + "\\n", then the
-    decoded bytes verbatim (may be invalid UTF-8 / lack a newline), then answer {}.
+``fake/garbage`` {lines=[], rawBase64=None, repeat=1}: write each line + "\\n" (all of
+    them ``repeat`` times), then the decoded bytes verbatim (may be invalid UTF-8 / lack a
+    newline), then answer {}.
+``fake/bigResponse`` {bytes}: answer with ``{"data": "xxx..."}``, the response line
+    exactly ``bytes`` long (without the newline).
+``fake/nullIdError`` {code=-32700, message="Parse error"}: answer with an error
+    response whose id is null (as a server that could not read the id does).
 ``fake/notify`` {method, params={}, count=1}: emit it count times, answer {}.
 ``fake/flood`` {threadId, turnId, count, itemId="item_flood", delta="x"}: emit
     count ``item/agentMessage/delta`` in big batched writes from a worker thread,
@@ -145,6 +151,7 @@ SCENARIOS = (
     "stderr-flood",
     "early-turn-events",
     "jsonrpc-field",
+    "initialize-not-object",
 )
 
 SCENARIO_ENV = "FAKE_APP_SERVER_SCENARIOS"  # comma-separated, merged with --scenario
@@ -434,6 +441,8 @@ class FakeServer:
             "fake/notify": self.fake_notify,
             "fake/flood": self.fake_flood,
             "fake/bigline": self.fake_bigline,
+            "fake/bigResponse": self.fake_big_response,
+            "fake/nullIdError": self.fake_null_id_error,
             "fake/serverRequest": self.fake_server_request,
             "fake/sigstop": self.fake_sigstop,
             "fake/spawnChild": self.fake_spawn_child,
@@ -612,6 +621,8 @@ class FakeServer:
         if self.initialized:
             raise RpcError(INVALID_REQUEST, "Already initialized")
         self.initialized = True
+        if "initialize-not-object" in self.scenarios:
+            return "initialized, but not an object"
         return dict(INITIALIZE_RESULT)
 
     def thread_response(self, thread: ThreadState, params: dict[str, Any]) -> dict[str, Any]:
@@ -836,6 +847,7 @@ class FakeServer:
         if not isinstance(lines, list):
             raise RpcError(INVALID_PARAMS, "lines must be a list of strings")
         data = b"".join(str(line).encode("utf-8", "surrogatepass") + b"\n" for line in lines)
+        data *= int(params.get("repeat", 1))
         raw = params.get("rawBase64")
         if raw:
             data += base64.b64decode(raw)
@@ -879,6 +891,18 @@ class FakeServer:
         line = self.out.encode(self.notification(method, payload))
         self.out.write(line)
         return {}
+
+    def fake_big_response(self, req_id: Any, params: dict[str, Any]) -> Any:
+        size = int(params.get("bytes", 0))
+        envelope = len(self.out.encode({"id": req_id, "result": {"data": ""}})) - 1
+        self.reply(req_id, {"data": "x" * max(0, size - envelope)})
+        return NO_REPLY
+
+    def fake_null_id_error(self, req_id: Any, params: dict[str, Any]) -> Any:
+        code = int(params.get("code", -32700))
+        message = str(params.get("message", "Parse error"))
+        self.out.send({"id": None, "error": {"code": code, "message": message}})
+        return NO_REPLY
 
     def fake_server_request(self, req_id: Any, params: dict[str, Any]) -> Any:
         method = self.require_str(params, "method")

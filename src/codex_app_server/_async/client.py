@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .._config import AppServerConfig
 from .._constants import EXIT_STATUS_WAIT, INTERRUPT_TIMEOUT_CAP
-from .._logging import trace_wire, wire_logger
+from .._logging import FaultLog, trace_wire, wire_logger
+from .._protocol.activity import RunningItems
+from .._protocol.budget import BufferBudget
 from .._protocol.errors import (
     ClientClosedError,
     ClientNotStartedError,
@@ -27,6 +29,7 @@ from .._protocol.errors import (
     TurnTimeoutError,
 )
 from .._protocol.handlers import HandlerRegistry, HandlersLike, ToolsLike
+from .._protocol.late_turns import late_turn_notes, second_reader_message
 from .._protocol.metadata import check_initialize_result, typed_metadata
 from .._protocol.models import validate_as
 from .._protocol.notifications import Notification, ServerRequest
@@ -40,13 +43,16 @@ from .._protocol.router import (
     TURN_COMPLETED,
     Dropped,
     MessageRouter,
+    NullIdError,
+    OversizedRequest,
     Sink,
 )
 from .._protocol.server_requests import error_reply, timeout_reply
-from .._protocol.wire import decode, encode
+from .._protocol.wire import OversizedLine, decode, encode
 from .._transport.base import AsyncTransport
 from .._transport.connect import async_transport_for
 from .._warmup import WARMUP
+from .._workers import HandlerPool
 from ..generated.client_methods import AsyncClientMethods
 from .handlers import answer
 from .queues import TIMED_OUT, AsyncQueue, AsyncSlot
@@ -91,10 +97,19 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
         self._router: MessageRouter | None = None
         self._reader: asyncio.Task[None] | None = None
         self._start_task: asyncio.Task[dict[str, Any]] | None = None
+        self._start_waiters = 0
+        self._budget: BufferBudget | None = None
+        self._streaming: set[str] = set()  # turns a stream_turn() is reading
+        self._serving: dict[str, int] = {}  # turn id -> its server requests being handled
         self._handler_tasks: set[asyncio.Task[None]] = set()
+        # Plain-function handlers run here: daemon threads (a hung one cannot keep the
+        # process alive nor hold up `asyncio.run`), one more whenever all are busy.
+        self._handler_pool: HandlerPool | None = None
         self._closing = False
         self._close_task: asyncio.Task[None] | None = None
         self._error: CodexError | None = None
+        #: Rate-limited log of wire faults (garbage lines, dropped messages), with counts.
+        self._faults = FaultLog(logger)
         self.initialize_result: dict[str, Any] | None = None
         self._metadata: InitializeResponse | None = None
         # Reconnect (remote transports): threads to resume; while reconnecting, new
@@ -111,13 +126,31 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
             raise ClientClosedError("the client is closed")
         if self._start_task is None:
             self._start_task = asyncio.get_running_loop().create_task(self._start())
-        return await asyncio.shield(self._start_task)
+        start_task = self._start_task
+        self._start_waiters += 1
+        try:
+            return await asyncio.shield(start_task)
+        except asyncio.CancelledError:
+            if self._start_waiters == 1 and not start_task.done():
+                # The last caller gave up (cancelled, or `wait_for` timed out): the start
+                # must not go on unseen, nor leave its app-server running. Cancelling it
+                # closes the client (`_start`); waiting here means the process is gone
+                # when the cancellation arrives.
+                start_task.cancel()
+                await asyncio.wait([start_task])
+                await self.close()
+            raise
+        finally:
+            self._start_waiters -= 1
 
     async def _start(self) -> dict[str, Any]:
         WARMUP.start()  # types what a turn needs while the app-server starts
         loop = asyncio.get_running_loop()
         self._loop = loop
-        self._global = AsyncQueue(loop, self.config.global_queue_size, name="global")
+        self._budget = BufferBudget(self.config.buffer_budget_bytes, self._faults.warning)
+        self._global = AsyncQueue(
+            loop, self.config.global_queue_size, name="global", budget=self._budget
+        )
         self._router = MessageRouter(self._global, _AsyncDispatch(self))
         try:
             await self._transport.start()
@@ -174,6 +207,9 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
                 task.cancel()
             if tasks:  # bounded: a handler that ignores cancellation is left behind
                 await asyncio.wait(tasks, timeout=self.config.shutdown_grace)
+            if self._handler_pool is not None:
+                self._handler_pool.shutdown(wait=False, cancel_futures=True)
+            self._faults.flush()
 
     async def __aenter__(self) -> AsyncAppServerClient:
         await self.start()
@@ -232,7 +268,11 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
                 await asyncio.wait_for(asyncio.shield(online), self.config.resolve_timeout(timeout))
             self._check_open()
         slot = AsyncSlot(loop)
-        turn_sink = AsyncQueue(loop) if method in _TURN_METHODS else None
+        turn_sink = (
+            AsyncQueue(loop, name=f"a turn ({method})", budget=self._budget)
+            if method in _TURN_METHODS
+            else None
+        )
         message = router.new_request(method, build_params(params), slot, turn_sink=turn_sink)
         request_id = message["id"]
         limit = self.config.resolve_timeout(timeout)
@@ -303,6 +343,17 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
         """How many global notifications were dropped because nobody read them."""
         return self._global.overflowed if self._global is not None else 0
 
+    @property
+    def buffer_budget(self) -> BufferBudget | None:
+        """The byte budget of what this client holds for lagging readers (once started):
+        `used`, `limit`, and `dropped` (notifications shed because it was full)."""
+        return self._budget
+
+    def dropped_for_turn(self, turn_id: str) -> int:
+        """How many streaming deltas of `turn_id` the buffer budget shed (0 if unknown)."""
+        sink = self._router.turn_sink(turn_id) if self._router is not None else None
+        return int(getattr(sink, "dropped", 0))
+
     def turn_queue(self, turn_id: str) -> AsyncQueue:
         """The queue `turn_id`'s notifications are routed to (subscribing if needed)."""
         router, loop = self._router, self._loop
@@ -311,7 +362,7 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
         sink = router.turn_sink(turn_id)
         if isinstance(sink, AsyncQueue):
             return sink
-        turn_queue = AsyncQueue(loop)
+        turn_queue = AsyncQueue(loop, name=f"turn {turn_id}", budget=self._budget)
         if self._error is not None:
             turn_queue.put_nowait(self._error)
         for buffered in router.subscribe_turn(turn_id, turn_queue):
@@ -338,26 +389,53 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
     ) -> AsyncIterator[Notification]:
         """Yield `turn_id`'s notifications up to and including `turn/completed`."""
         limit = inactivity_timeout or self.config.turn_inactivity_timeout
-        turn_queue = self.turn_queue(turn_id)
-        gaps = GapTracker()
-        while True:
-            delivered, item = turn_queue.get_nowait()
-            if not delivered:
-                delivered, item = await turn_queue.get(limit)
-            if not delivered:
-                await self._interrupt_quietly(thread_id, turn_id)
-                raise TurnTimeoutError(turn_id, limit or 0.0)
-            if isinstance(item, BaseException):
-                raise item
-            if not gaps.feed(item):
-                continue
-            if item.method == TURN_COMPLETED:
-                if gaps.gap and thread_id is not None:
-                    for recovered in await self._recover_items(gaps, thread_id, turn_id):
-                        yield recovered
+        if turn_id in self._streaming:
+            raise CodexError(second_reader_message(turn_id))
+        router = self._router
+        assert router is not None, "call start() first"
+        self._check_open()
+        if not router.knows_turn(turn_id):
+            # Finished so long ago that it went out of retention, or read to its end: no
+            # event will ever arrive for it again. Its result comes from `thread/read`.
+            for note in late_turn_notes(
+                turn_id, thread_id, await self._read_thread(thread_id, turn_id)
+            ):
+                yield note
+            return
+        self._streaming.add(turn_id)
+        try:
+            turn_queue = self.turn_queue(turn_id)
+            gaps = GapTracker()
+            running = RunningItems()
+            while True:
+                delivered, item = turn_queue.get_nowait()
+                if not delivered:
+                    delivered, item = await turn_queue.get(limit)
+                if not delivered:
+                    if running or self._serving.get(turn_id):
+                        continue  # the client or a command is working: not silence
+                    await self._interrupt_quietly(thread_id, turn_id)
+                    raise TurnTimeoutError(turn_id, limit or 0.0)
+                if isinstance(item, BaseException):
+                    raise item
+                if not gaps.feed(item):
+                    continue
+                running.feed(item)
+                if item.method == TURN_COMPLETED:
+                    router.turn_consumed(turn_id)
+                    if gaps.gap and thread_id is not None:
+                        for recovered in await self._recover_items(gaps, thread_id, turn_id):
+                            yield recovered
+                    yield item
+                    return
                 yield item
-                return
-            yield item
+        finally:
+            self._streaming.discard(turn_id)
+
+    async def _read_thread(self, thread_id: str | None, turn_id: str) -> Any:
+        if thread_id is None:
+            return None
+        return await self.request("thread/read", {"threadId": thread_id, "includeTurns": True})
 
     def release_turn(self, turn_id: str) -> None:
         """Stop routing `turn_id` to its queue."""
@@ -436,7 +514,13 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
             error = self._transport.closed_error("the app-server closed its output")
         except asyncio.CancelledError:
             if not self._closing:
+                # Cancelled by someone other than close(): typically `asyncio.run` ending
+                # with this client never closed. Nothing will close it now: end the
+                # app-server's process group at once, rather than leave it running.
                 self._fail(TransportError("the reader task was cancelled"))
+                abandon = getattr(self._transport, "abandon", None)
+                if abandon is not None:
+                    abandon()
             raise
         except MessageTooLargeError as exc:
             error = exc
@@ -448,27 +532,52 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
     def _deliver(self, lines: list[bytes], route: Callable[[Any], Any]) -> None:
         """Decode, route and deliver each line; one that fails is logged and skipped."""
         tracing = wire_logger.isEnabledFor(logging.DEBUG)
+        router = self._router
+        assert router is not None
         for line in lines:
             try:
                 message = decode(line)
             except Exception:  # ValueError, or RecursionError from the stdlib parser
-                logger.warning("skipping a line that is not JSON: %.200r", line)
-                continue
-            if tracing:
-                trace_wire("recv", message)
-            try:
-                routed = route(message)
-            except Exception:  # one odd message must never kill the reader
-                logger.exception("skipping a message that could not be routed: %.200r", line)
-                continue
+                if isinstance(line, OversizedLine):
+                    routed = router.route_oversized(
+                        line.head, line.size, self.config.max_line_bytes
+                    )
+                else:
+                    self._faults.warning(
+                        "not JSON", "skipping a line that is not JSON: %.200r", line
+                    )
+                    continue
+            else:
+                if tracing:
+                    trace_wire("recv", message)
+                try:
+                    routed = route(message)
+                except Exception:  # one odd message must never kill the reader
+                    logger.exception("skipping a message that could not be routed: %.200r", line)
+                    continue
             if isinstance(routed, Dropped):
-                logger.warning("dropped a message: %s: %.200r", routed.reason, line)
+                self._dropped(routed, line)
                 continue
             for sink, item in routed:
                 try:
                     sink.put_nowait(item)
                 except Exception:
                     logger.exception("delivering %r failed", item)
+
+    def _dropped(self, dropped: Dropped, line: bytes) -> None:
+        if isinstance(dropped, NullIdError):
+            logger.error("%s: %.500r", dropped.reason, line)
+        elif isinstance(dropped, OversizedRequest):
+            self._faults.warning("oversized", "%s; answering it with an error", dropped.reason)
+            assert self._loop is not None and dropped.error is not None
+            task = self._loop.create_task(
+                self._send_raw(error_reply(dropped.request_id, dropped.error))
+            )
+            self._handler_tasks.add(task)
+            task.add_done_callback(self._handler_tasks.discard)
+        else:
+            shown = line.head if isinstance(line, OversizedLine) else line
+            self._faults.warning("dropped", "dropped a message: %s: %.200r", dropped.reason, shown)
 
     def _fail(self, error: CodexError) -> None:
         if self._error is not None:
@@ -495,6 +604,19 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
         task.add_done_callback(self._handler_tasks.discard)
 
     async def _serve(self, request: ServerRequest) -> None:
+        # While a turn's server request is being handled, its inactivity timer is paused.
+        turn_id = request.turn_id
+        if turn_id is not None:
+            self._serving[turn_id] = self._serving.get(turn_id, 0) + 1
+        try:
+            await self._serve_once(request)
+        finally:
+            if turn_id is not None:
+                count = self._serving.pop(turn_id, 1) - 1
+                if count > 0:
+                    self._serving[turn_id] = count
+
+    async def _serve_once(self, request: ServerRequest) -> None:
         try:
             result = await asyncio.wait_for(
                 self._run_handler(request), self.config.server_request_timeout
@@ -520,7 +642,9 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
         await self._send_raw({"id": request.id, "result": build_params(result)})
 
     async def _run_handler(self, request: ServerRequest) -> Any:
-        return await answer(self.handlers, request, self.server_request_handler)
+        if self._handler_pool is None:
+            self._handler_pool = HandlerPool()
+        return await answer(self.handlers, request, self.server_request_handler, self._handler_pool)
 
     async def _send_raw(self, message: dict[str, Any]) -> None:
         if self._error is not None:

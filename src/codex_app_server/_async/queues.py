@@ -7,6 +7,7 @@ from collections import deque
 from typing import Any
 
 from .._logging import log_queue_overflow
+from .._protocol.budget import BufferBudget, is_droppable, note_size
 
 #: What a timed-out async waiter receives instead of an item.
 TIMED_OUT: Any = object()
@@ -43,31 +44,70 @@ class AsyncSlot:
 
 
 class AsyncQueue:
-    """A FIFO for one event loop: cheaper than asyncio.Queue, optionally bounded (drop oldest)."""
+    """A FIFO for one event loop: cheaper than asyncio.Queue, optionally bounded (drop oldest).
 
-    __slots__ = ("_items", "_loop", "_maxsize", "_name", "_waiter", "overflowed")
+    With a `budget`, what it holds counts against the client's `BufferBudget`, which may
+    shed its streaming deltas (its oldest items of any kind, for the global queue) when
+    the client holds too much for readers that lag; `dropped` counts them.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_budget",
+        "_drop_any",
+        "_items",
+        "_loop",
+        "_maxsize",
+        "_waiter",
+        "dropped",
+        "held_bytes",
+        "name",
+        "overflowed",
+    )
 
     def __init__(
-        self, loop: asyncio.AbstractEventLoop, maxsize: int = 0, name: str = "turn"
+        self,
+        loop: asyncio.AbstractEventLoop,
+        maxsize: int = 0,
+        name: str = "turn",
+        budget: BufferBudget | None = None,
     ) -> None:
         self._items: deque[Any] = deque()
         self._loop = loop
         self._maxsize = maxsize
-        self._name = name
+        self.name = name
         self._waiter: asyncio.Future[None] | None = None
         self.overflowed = 0
+        self.dropped = 0
+        self.held_bytes = 0
+        self._budget = budget
+        self._drop_any = name == "global"
+        if budget is not None:
+            budget.register(self)
 
     def put_nowait(self, item: Any) -> None:
         self._items.append(item)
+        budget = self._budget
+        if budget is not None:
+            size = note_size(item)
+            self.held_bytes += size
+            if budget.charge(size):
+                budget.shed()
         if self._maxsize and len(self._items) > self._maxsize:
-            self._items.popleft()
+            self._forget(self._items.popleft())
             self.overflowed += 1
-            log_queue_overflow(self._name, self._maxsize, self.overflowed)
+            log_queue_overflow(self.name, self._maxsize, self.overflowed)
         waiter = self._waiter
         if waiter is not None:
             self._waiter = None
             if not waiter.done():
                 waiter.set_result(None)
+
+    def _forget(self, item: Any) -> None:
+        if self._budget is not None:
+            size = note_size(item)
+            self.held_bytes -= size
+            self._budget.release(size)
 
     async def get(self, timeout: float | None = None) -> tuple[bool, Any]:
         """(True, item), or (False, None) after `timeout` seconds with nothing."""
@@ -85,12 +125,40 @@ class AsyncQueue:
                     timer.cancel()
                 if self._waiter is waiter:
                     self._waiter = None
-        return True, self._items.popleft()
+        item = self._items.popleft()
+        if self._budget is not None:
+            self._forget(item)
+        return True, item
 
     def get_nowait(self) -> tuple[bool, Any]:
         if self._items:
-            return True, self._items.popleft()
+            item = self._items.popleft()
+            if self._budget is not None:
+                self._forget(item)
+            return True, item
         return False, None
+
+    def shed(self, target: int) -> int:
+        """Drop droppable items, oldest first, until `target` bytes are freed."""
+        freed = 0
+        kept: deque[Any] = deque()
+        items = self._items
+        drop_any = self._drop_any
+        while items and freed < target:
+            item = items.popleft()
+            method = getattr(item, "method", None)
+            if method is not None and (drop_any or is_droppable(method)):
+                freed += note_size(item)
+                self.dropped += 1
+            else:
+                kept.append(item)
+        kept.extend(items)
+        self._items = kept
+        if freed:
+            self.held_bytes -= freed
+            assert self._budget is not None
+            self._budget.release(freed)
+        return freed
 
     def __len__(self) -> int:
         return len(self._items)

@@ -39,8 +39,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .._constants import DEFAULT_FINISHED_TURN_RETENTION
-from .errors import map_jsonrpc_error
+from .errors import MessageTooLargeError, map_jsonrpc_error
 from .notifications import Notification, ServerRequest, dig
+from .wire import oversized_target
 
 TURN_COMPLETED = "turn/completed"
 _TURN_STARTING_METHODS = frozenset({"turn/start", "review/start", "thread/queue/start"})
@@ -67,6 +68,19 @@ class Dropped:
 
     reason: str
     message: Any
+
+
+@dataclass(frozen=True)
+class NullIdError(Dropped):
+    """An error response with `id: null` that could not be matched to a request (log loudly)."""
+
+
+@dataclass(frozen=True)
+class OversizedRequest(Dropped):
+    """A server request too large to read: the driver answers `request_id` with `error`."""
+
+    request_id: Any = None
+    error: BaseException | None = None
 
 
 Delivery = tuple[Sink, Any]
@@ -169,11 +183,33 @@ class MessageRouter:
             self._remember_finished(turn_id, None)
 
     def turn_sink(self, turn_id: str) -> Sink | None:
-        """The sink of a subscribed turn, or of a finished one still retained."""
-        # Not `or`: a sink may be falsy (an empty queue has len() 0), and replacing the
-        # subscribed queue with a new one would cost an allocation per turn.
+        """The sink of a subscribed turn, or of a finished one still retained.
+
+        (Compared with None, never by truth: an empty queue defining `__len__` is falsy.)
+        """
         sink = self._turns.get(turn_id)
-        return sink if sink is not None else self._finished.get(turn_id)
+        if sink is None:
+            sink = self._finished.get(turn_id)
+        return sink
+
+    def knows_turn(self, turn_id: str) -> bool:
+        """True if `turn_id` is subscribed, buffered, or finished and still retained.
+
+        False for a turn that finished so long ago that it went out of retention, one whose
+        events were read to the end or released, or one this connection never saw:
+        subscribing to it would wait for events that are over.
+        """
+        return (
+            turn_id in self._turns
+            or turn_id in self._buffers
+            or self._finished.get(turn_id) is not None
+        )
+
+    def turn_consumed(self, turn_id: str) -> None:
+        """A reader got `turn_id`'s `turn/completed`: its queue holds nothing more to read,
+        so a later reader is told the turn is over (`knows_turn` False) instead of waiting."""
+        if self._finished.get(turn_id) is not None:
+            self._finished[turn_id] = None
 
     @property
     def subscribed_turns(self) -> int:
@@ -312,6 +348,8 @@ class MessageRouter:
 
     def _route_response(self, message: dict[str, Any]) -> list[Delivery] | Dropped:
         request_id = message["id"]
+        if request_id is None and "error" in message:
+            return self._route_null_id_error(message)
         if not isinstance(request_id, (int, str)) or isinstance(request_id, bool):
             # We only send integer ids; anything else (a list would not even hash) is noise.
             return Dropped(f"response to unknown request id {request_id!r}", message)
@@ -337,6 +375,21 @@ class MessageRouter:
                         self._detach(turn_id)
         self._claim_settled(pending)
         return deliveries
+
+    def _route_null_id_error(self, message: dict[str, Any]) -> list[Delivery] | Dropped:
+        # JSON-RPC: `"id": null` when the server could not read the request's id. With one
+        # request in flight it can only be that one: fail it now rather than at its timeout.
+        # With several, nobody can tell which: the driver logs it loudly (`NullIdError`).
+        if len(self._pending) == 1:
+            request_id = next(iter(self._pending))
+            pending = self._pending.pop(request_id)
+            self._claim_settled(pending)
+            return [(pending.sink, map_jsonrpc_error(message["error"]))]
+        return NullIdError(
+            f"an error response with id null while {len(self._pending)} requests were in "
+            "flight (which one failed cannot be known)",
+            message,
+        )
 
     def _route_notification(self, note: Notification) -> list[Delivery]:
         if note.method in self._keyed or note.method in self._retain:
@@ -397,6 +450,52 @@ class MessageRouter:
     def active_turns(self) -> list[tuple[str, Sink]]:
         """The subscribed turns that have not completed, with their sinks."""
         return list(self._turns.items())
+
+    def route_oversized(self, head: bytes, size: int, limit: int) -> list[Delivery] | Dropped:
+        """Say whom a skipped line over `limit` bytes cost (see `wire.oversized_target`).
+
+        A response fails its request with `MessageTooLargeError`; a turn's notification
+        fails that turn's stream; a server request is to be answered with an error
+        (`OversizedRequest`); anything else is dropped. The connection goes on.
+        """
+        error = MessageTooLargeError(
+            f"the app-server sent a message of {size} bytes, over max_line_bytes={limit}; "
+            "it was skipped"
+        )
+        target = oversized_target(head)
+        if target is not None:
+            kind, key = target
+            if kind == "request":
+                return OversizedRequest(str(error), head[:200], key, error)
+            deliveries = (
+                self.fail_request(key, error) if kind == "response" else self.fail_turn(key, error)
+            )
+            if deliveries:
+                return deliveries
+            return Dropped(f"{error} (for {kind} {key!r}, which nobody waits for)", head[:200])
+        return Dropped(f"{error} (it names no request or turn)", head[:200])
+
+    def fail_request(self, request_id: Any, error: BaseException) -> list[Delivery]:
+        """Fail one pending request (its response could not be read); [] if unknown."""
+        if not isinstance(request_id, (int, str)) or isinstance(request_id, bool):
+            return []
+        pending = self._pending.pop(request_id, None)
+        if pending is None and isinstance(request_id, str) and request_id.isdigit():
+            pending = self._pending.pop(int(request_id), None)
+        if pending is None:
+            return []
+        self._claim_settled(pending)
+        return [(pending.sink, error)]
+
+    def fail_turn(self, turn_id: str, error: BaseException) -> list[Delivery]:
+        """Fail one subscribed turn's stream (one of its notifications could not be read)
+        and detach it; [] if nobody streams it (its buffer, if any, is dropped)."""
+        sink = self._turns.get(turn_id)
+        if sink is None:
+            self._pop_buffer(turn_id)
+            return []
+        self._detach(turn_id)
+        return [(sink, error)]
 
     def fail_all(self, error: BaseException) -> list[Delivery]:
         """The connection is gone: wake every waiter and stream with `error`."""

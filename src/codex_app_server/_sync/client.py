@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import queue
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .._config import AppServerConfig
-from .._constants import CLOSE_WAIT_SLACK, INTERRUPT_TIMEOUT_CAP, SERVER_REQUEST_WORKERS
-from .._logging import trace_wire, wire_logger
+from .._constants import CLOSE_WAIT_SLACK, INTERRUPT_TIMEOUT_CAP
+from .._logging import FaultLog, trace_wire, wire_logger
+from .._protocol.activity import RunningItems
+from .._protocol.budget import BufferBudget
 from .._protocol.errors import (
     ClientClosedError,
     ClientNotStartedError,
@@ -29,6 +30,7 @@ from .._protocol.errors import (
     TurnTimeoutError,
 )
 from .._protocol.handlers import HandlerRegistry, HandlersLike, ToolsLike
+from .._protocol.late_turns import late_turn_notes, second_reader_message
 from .._protocol.metadata import check_initialize_result, typed_metadata
 from .._protocol.models import validate_as
 from .._protocol.notifications import Notification, ServerRequest
@@ -40,7 +42,10 @@ from .._protocol.reconnect import (
 )
 from .._protocol.router import (
     TURN_COMPLETED,
+    Dropped,
     MessageRouter,
+    NullIdError,
+    OversizedRequest,
     Sink,
 )
 from .._protocol.server_requests import error_reply, timeout_reply
@@ -48,6 +53,7 @@ from .._protocol.wire import encode
 from .._transport.base import Transport
 from .._transport.connect import sync_transport_for
 from .._warmup import WARMUP
+from .._workers import HandlerPool
 from ..generated.client_methods import SyncClientMethods
 from .handlers import answer
 from .queues import Queue, Slot
@@ -95,15 +101,22 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
         self.handlers = HandlerRegistry(handlers, tools, lock=threading.Lock())
         self._lock = threading.Lock()
         self._state_lock = threading.Lock()
-        self._global = Queue(self.config.global_queue_size)
+        self._faults = FaultLog(logger)
+        self._budget = BufferBudget(
+            self.config.buffer_budget_bytes, self._faults.warning, lock=threading.Lock()
+        )
+        self._global = Queue(self.config.global_queue_size, name="global", budget=self._budget)
         self._router = MessageRouter(self._global, _Dispatch(self))
         self._reader: threading.Thread | None = None
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: HandlerPool | None = None
         # Timers that decline server requests whose handlers run too long; cancelled on close.
         self._reply_timers: set[threading.Timer] = set()
         self._started = False
         self._closing = False
-        self._close_done = threading.Event()
+        self._close_done = threading.Event()  # a close ran to its end
+        self._close_running = False
+        self._streaming: set[str] = set()  # turns a stream_turn() is reading
+        self._serving: dict[str, int] = {}  # turn id -> its server requests being handled
         self._error: CodexError | None = None
         self.initialize_result: dict[str, Any] | None = None
         self._metadata: InitializeResponse | None = None
@@ -163,28 +176,42 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
         Safe from any thread: a concurrent (or later) caller returns once the first close
         is done, so after `close()` returns the app-server and the SDK's threads are gone.
         """
-        with self._state_lock:
-            closer = not self._closing
-            self._closing = True
         self._stop.set()
         self._online.set()  # release requests waiting for a reconnect (they see the close)
         reader = self._reader
         current = threading.current_thread()
-        if not closer:
-            if reader is not current:  # the reader may be the closer: never wait on it
-                grace = self.config.shutdown_grace
-                self._close_done.wait(3 * grace + CLOSE_WAIT_SLACK)
-                if reader is not None:
-                    reader.join(grace)
-            return
+        grace = self.config.shutdown_grace
+        deadline = time.monotonic() + 3 * grace + CLOSE_WAIT_SLACK
+        while True:
+            with self._state_lock:
+                self._closing = True
+                if self._close_done.is_set():
+                    return
+                closer = not self._close_running
+                if closer:
+                    self._close_running = True
+                    break
+            if reader is current:  # the reader may be the closer: never wait on it
+                return
+            # Another caller closes; if it is interrupted (Ctrl-C), take over.
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            self._close_done.wait(min(remaining, 0.05))
+        done = False
         try:
             self._fail(ClientClosedError("the client was closed"))
             self._transport.close()
+            self._release(reader, current)
+            self._faults.flush()
+            done = True
         finally:
-            try:
-                self._release(reader, current)
-            finally:
-                self._close_done.set()
+            with self._state_lock:
+                self._close_running = False
+                if done:
+                    # Only a close that ran to the end counts: after a Ctrl-C in its grace
+                    # waits, the next close() does the rest of the job.
+                    self._close_done.set()
 
     def _release(self, reader: threading.Thread | None, current: threading.Thread) -> None:
         """After the transport is closed: join the SDK's threads, bounded; close the pipes."""
@@ -199,11 +226,9 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
             timer.cancel()
         executor = self._executor
         if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
-            # Idle workers exit at once; one running a handler that hangs is left behind.
-            for worker in list(getattr(executor, "_threads", ())):
-                if worker is not current:
-                    worker.join(timeout=0.1)
+            # Idle workers exit at once; one running a handler that hangs is left behind
+            # (a daemon thread: it does not keep the process alive).
+            executor.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> AppServerClient:
         self.start()
@@ -258,8 +283,10 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
             self._online.wait(self.config.resolve_timeout(timeout))
             self._check_open()
         slot = Slot()
-        turn_sink: queue.SimpleQueue[Any] | None = (
-            queue.SimpleQueue() if method in _TURN_METHODS else None
+        turn_sink = (
+            Queue(name=f"a turn ({method})", budget=self._budget)
+            if method in _TURN_METHODS
+            else None
         )
         wire_params = build_params(params)
         with self._lock:
@@ -332,13 +359,25 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
         """How many global notifications were dropped because nobody read them."""
         return self._global.overflowed
 
-    def turn_queue(self, turn_id: str) -> queue.SimpleQueue[Any]:
+    @property
+    def buffer_budget(self) -> BufferBudget:
+        """The byte budget of what this client holds for lagging readers: `used`,
+        `limit`, and `dropped` (notifications shed because it was full)."""
+        return self._budget
+
+    def dropped_for_turn(self, turn_id: str) -> int:
+        """How many streaming deltas of `turn_id` the buffer budget shed (0 if unknown)."""
+        with self._lock:
+            sink = self._router.turn_sink(turn_id)
+        return int(getattr(sink, "dropped", 0))
+
+    def turn_queue(self, turn_id: str) -> Queue:
         """The queue `turn_id`'s notifications are routed to (subscribing if needed)."""
         with self._lock:
             sink = self._router.turn_sink(turn_id)
-            if isinstance(sink, queue.SimpleQueue):
+            if isinstance(sink, Queue):
                 return sink
-            turn_queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+            turn_queue = Queue(name=f"turn {turn_id}", budget=self._budget)
             if self._error is not None:
                 turn_queue.put(self._error)
             for buffered in self._router.subscribe_turn(turn_id, turn_queue):
@@ -347,10 +386,9 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
 
     def next_turn_notification(self, turn_id: str, timeout: float | None = None) -> Notification:
         """The next notification of `turn_id`; raises `TurnTimeoutError` after `timeout`."""
-        try:
-            item = self.turn_queue(turn_id).get(timeout=timeout)
-        except queue.Empty:
-            raise TurnTimeoutError(turn_id, timeout or 0.0) from None
+        delivered, item = self.turn_queue(turn_id).get(timeout)
+        if not delivered:
+            raise TurnTimeoutError(turn_id, timeout or 0.0)
         if isinstance(item, BaseException):
             raise item
         return item  # type: ignore[no-any-return]
@@ -368,24 +406,50 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
         notification, the turn is interrupted and `TurnTimeoutError` is raised.
         """
         limit = inactivity_timeout or self.config.turn_inactivity_timeout
-        turn_queue = self.turn_queue(turn_id)
-        gaps = GapTracker()
-        while True:
-            try:
-                item = turn_queue.get(timeout=limit)
-            except queue.Empty:
-                self._interrupt_quietly(thread_id, turn_id)
-                raise TurnTimeoutError(turn_id, limit or 0.0) from None
-            if isinstance(item, BaseException):
-                raise item
-            if not gaps.feed(item):
-                continue
-            if item.method == TURN_COMPLETED:
-                if gaps.gap and thread_id is not None:
-                    yield from self._recover_items(gaps, thread_id, turn_id)
+        self._check_open()
+        with self._lock:
+            if turn_id in self._streaming:
+                raise CodexError(second_reader_message(turn_id))
+            known = self._router.knows_turn(turn_id)
+            if known:
+                self._streaming.add(turn_id)
+        if not known:
+            # Finished so long ago that it went out of retention, or read to its end: no
+            # event will ever arrive for it again. Its result comes from `thread/read`.
+            yield from late_turn_notes(turn_id, thread_id, self._read_thread(thread_id))
+            return
+        try:
+            turn_queue = self.turn_queue(turn_id)
+            gaps = GapTracker()
+            running = RunningItems()
+            while True:
+                delivered, item = turn_queue.get(limit)
+                if not delivered:
+                    if running or self._serving.get(turn_id):
+                        continue  # the client or a command is working: not silence
+                    self._interrupt_quietly(thread_id, turn_id)
+                    raise TurnTimeoutError(turn_id, limit or 0.0)
+                if isinstance(item, BaseException):
+                    raise item
+                if not gaps.feed(item):
+                    continue
+                running.feed(item)
+                if item.method == TURN_COMPLETED:
+                    with self._lock:
+                        self._router.turn_consumed(turn_id)
+                    if gaps.gap and thread_id is not None:
+                        yield from self._recover_items(gaps, thread_id, turn_id)
+                    yield item
+                    return
                 yield item
-                return
-            yield item
+        finally:
+            with self._lock:
+                self._streaming.discard(turn_id)
+
+    def _read_thread(self, thread_id: str | None) -> Any:
+        if thread_id is None:
+            return None
+        return self.request("thread/read", {"threadId": thread_id, "includeTurns": True})
 
     def release_turn(self, turn_id: str) -> None:
         """Stop routing `turn_id` to its queue (its later notifications go to the global queue)."""
@@ -451,7 +515,15 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
                     if not line:
                         break
                     lines = [line]
-                deliver(route_batch(self._router, self._lock, decode_batch(lines)))
+                deliver(
+                    route_batch(
+                        self._router,
+                        self._lock,
+                        decode_batch(lines, self._faults),
+                        self.config.max_line_bytes,
+                        self._dropped,
+                    )
+                )
             error = self._transport.closed_error("the app-server closed its output")
         except MessageTooLargeError as exc:
             error = exc
@@ -459,6 +531,28 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
             logger.exception("the reader failed")
             error = TransportError(f"the reader failed: {exc!r}")
         return error
+
+    def _dropped(self, dropped: Dropped) -> None:
+        if isinstance(dropped, NullIdError):
+            logger.error("%s: %.500r", dropped.reason, dropped.message)
+        elif isinstance(dropped, OversizedRequest):
+            self._faults.warning("oversized", "%s; answering it with an error", dropped.reason)
+            assert dropped.error is not None
+            reply = error_reply(dropped.request_id, dropped.error)
+            # Not from the reader: a write may block on a full pipe.
+            with contextlib.suppress(RuntimeError):
+                self._handler_pool().submit(self._send_raw, reply)
+        else:
+            self._faults.warning(
+                "dropped", "dropped a message: %s: %.200r", dropped.reason, dropped.message
+            )
+
+    def _handler_pool(self) -> HandlerPool:
+        if self._executor is None:
+            # Daemon workers, one more whenever all are busy: a hung handler cannot keep
+            # the process alive, and re-entrant handlers cannot starve each other.
+            self._executor = HandlerPool()
+        return self._executor
 
     def _fail(self, error: CodexError) -> None:
         with self._lock:
@@ -478,21 +572,31 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
 
     # -- server requests ------------------------------------------------------------------
 
+    def _waiting_on_client(self, turn_id: str | None, change: int) -> None:
+        # Server requests of a turn being handled: its inactivity timer is paused meanwhile.
+        if turn_id is None:
+            return
+        with self._lock:
+            count = self._serving.get(turn_id, 0) + change
+            if count > 0:
+                self._serving[turn_id] = count
+            else:
+                self._serving.pop(turn_id, None)
+
     def _dispatch_server_request(self, request: ServerRequest) -> None:
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(
-                max_workers=SERVER_REQUEST_WORKERS, thread_name_prefix="codex-server-request"
-            )
+        executor = self._handler_pool()
+        self._waiting_on_client(request.turn_id, +1)
         reply = _ReplyOnce(self, request)
         timer = threading.Timer(self.config.server_request_timeout, reply.time_out)
         timer.daemon = True
         self._reply_timers.add(timer)
         timer.start()
         try:
-            self._executor.submit(self._serve, request, reply, timer)
+            executor.submit(self._serve, request, reply, timer)
         except RuntimeError:  # executor shut down: the client is closing
             timer.cancel()
             self._reply_timers.discard(timer)
+            self._waiting_on_client(request.turn_id, -1)
 
     def _serve(self, request: ServerRequest, reply: _ReplyOnce, timer: threading.Timer) -> None:
         try:
@@ -576,7 +680,8 @@ class _ReplyOnce:
             if self._done:
                 return False
             self._done = True
-            return True
+        self._client._waiting_on_client(self._request.turn_id, -1)
+        return True
 
     def send_result(self, result: Any) -> None:
         if self._claim():

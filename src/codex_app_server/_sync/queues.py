@@ -8,6 +8,7 @@ from collections import deque
 from typing import Any
 
 from .._logging import log_queue_overflow
+from .._protocol.budget import BufferBudget, is_droppable, note_size
 
 
 class Slot:
@@ -32,24 +33,56 @@ class Slot:
 
 
 class Queue:
-    """A thread-safe FIFO, optionally bounded: past `maxsize` (0: unbounded) it drops its
-    oldest item and counts what it dropped. The blocking twin of `AsyncQueue`."""
+    """A FIFO that drops its oldest item past `maxsize` and counts what it dropped.
 
-    def __init__(self, maxsize: int = 0, name: str = "global") -> None:
+    The global queue (`name="global"`, any notification may be shed when the budget is
+    full) and every turn's queue (`maxsize=0`, only streaming deltas may be shed). With a
+    `budget`, what it holds counts against the client's `BufferBudget`; `dropped` counts
+    what the budget shed. The blocking twin of `AsyncQueue`.
+    """
+
+    def __init__(
+        self, maxsize: int = 0, name: str = "global", budget: BufferBudget | None = None
+    ) -> None:
         self._items: deque[Any] = deque()
         self._maxsize = maxsize
-        self._name = name
+        self.name = name
         self._cond = threading.Condition(threading.Lock())
         self.overflowed = 0
+        self.dropped = 0
+        self.held_bytes = 0
+        self._budget = budget
+        self._drop_any = name == "global"
+        if budget is not None:
+            budget.register(self)
 
     def put_nowait(self, item: Any) -> None:
+        budget = self._budget
+        size = note_size(item) if budget is not None else 0
         with self._cond:
             self._items.append(item)
+            self.held_bytes += size
             if self._maxsize and len(self._items) > self._maxsize:
-                self._items.popleft()
+                old = self._items.popleft()
                 self.overflowed += 1
-                log_queue_overflow(self._name, self._maxsize, self.overflowed)
+                if budget is not None:
+                    freed = note_size(old)
+                    self.held_bytes -= freed
+                    size -= freed
+                log_queue_overflow(self.name, self._maxsize, self.overflowed)
             self._cond.notify()
+        if budget is not None and budget.charge(size):
+            budget.shed()
+
+    put = put_nowait
+
+    def _take(self) -> Any:
+        item = self._items.popleft()
+        if self._budget is not None:
+            size = note_size(item)
+            self.held_bytes -= size
+            self._budget.release(size)
+        return item
 
     def get(self, timeout: float | None = None) -> tuple[bool, Any]:
         """(True, item), or (False, None) after `timeout` seconds with nothing."""
@@ -64,7 +97,35 @@ class Queue:
                     if remaining <= 0:
                         return False, None
                     self._cond.wait(remaining)
-            return True, self._items.popleft()
+            return True, self._take()
+
+    def shed(self, target: int) -> int:
+        """Drop droppable items, oldest first, until `target` bytes are freed."""
+        freed = 0
+        with self._cond:
+            kept: deque[Any] = deque()
+            items = self._items
+            drop_any = self._drop_any
+            while items and freed < target:
+                item = items.popleft()
+                method = getattr(item, "method", None)
+                if method is not None and (drop_any or is_droppable(method)):
+                    freed += note_size(item)
+                    self.dropped += 1
+                else:
+                    kept.append(item)
+            kept.extend(items)
+            self._items = kept
+            self.held_bytes -= freed
+        if freed and self._budget is not None:
+            self._budget.release(freed)
+        return freed
+
+    def qsize(self) -> int:
+        return len(self._items)
+
+    def empty(self) -> bool:
+        return not self._items
 
     def get_nowait(self) -> tuple[bool, Any]:
         with self._cond:

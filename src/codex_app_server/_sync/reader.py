@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
-from .._logging import trace_wire, wire_logger
+from .._logging import FaultLog, trace_wire, wire_logger
 from .._protocol.router import Delivery, Dropped, MessageRouter
-from .._protocol.wire import decode
+from .._protocol.wire import OversizedLine, decode
 
 logger = logging.getLogger("codex_app_server")
 
 
-def decode_batch(lines: list[bytes]) -> list[Any]:
-    """The JSON messages of `lines`, in order (a line that is not JSON is logged, skipped)."""
+def decode_batch(lines: list[bytes], faults: FaultLog | None = None) -> list[Any]:
+    """The JSON messages of `lines`, in order (a line that is not JSON is logged,
+    rate-limited by `faults`, and skipped; an `OversizedLine` is passed on as is)."""
     messages = []
     tracing = wire_logger.isEnabledFor(logging.DEBUG)
     for line in lines:
@@ -28,7 +30,12 @@ def decode_batch(lines: list[bytes]) -> list[Any]:
         try:
             message = decode(line)
         except Exception:  # ValueError, or RecursionError from the stdlib parser
-            logger.warning("skipping a line that is not JSON: %.200r", line)
+            if isinstance(line, OversizedLine):
+                messages.append(line)
+            elif faults is not None:
+                faults.warning("not JSON", "skipping a line that is not JSON: %.200r", line)
+            else:
+                logger.warning("skipping a line that is not JSON: %.200r", line)
             continue
         if tracing:
             trace_wire("recv", message)
@@ -36,8 +43,17 @@ def decode_batch(lines: list[bytes]) -> list[Any]:
     return messages
 
 
-def route_batch(router: MessageRouter, lock: threading.Lock, messages: list[Any]) -> list[Delivery]:
-    """Where each message goes, in order; the router lock is held once for the batch."""
+def route_batch(
+    router: MessageRouter,
+    lock: threading.Lock,
+    messages: list[Any],
+    max_line_bytes: int = 0,
+    on_dropped: Callable[[Dropped], None] | None = None,
+) -> list[Delivery]:
+    """Where each message goes, in order; the router lock is held once for the batch.
+
+    An `OversizedLine` costs only the request or turn it was for (`route_oversized`);
+    what is dropped goes to `on_dropped` (default: logged)."""
     deliveries: list[Delivery] = []
     dropped: list[Dropped] = []
     failed: list[tuple[Any, BaseException]] = []
@@ -45,7 +61,10 @@ def route_batch(router: MessageRouter, lock: threading.Lock, messages: list[Any]
     with lock:  # routed in order, all at once: delivered in order after
         for message in messages:
             try:
-                routed = route(message)
+                if isinstance(message, OversizedLine):
+                    routed = router.route_oversized(message.head, message.size, max_line_bytes)
+                else:
+                    routed = route(message)
             except Exception as exc:  # one odd message must never kill the reader
                 failed.append((message, exc))
                 continue
@@ -56,7 +75,10 @@ def route_batch(router: MessageRouter, lock: threading.Lock, messages: list[Any]
     for message, error in failed:
         logger.error("skipping a message that could not be routed: %.200r", message, exc_info=error)
     for drop in dropped:
-        logger.warning("dropped a message: %s: %.200r", drop.reason, drop.message)
+        if on_dropped is not None:
+            on_dropped(drop)
+        else:
+            logger.warning("dropped a message: %s: %.200r", drop.reason, drop.message)
     return deliveries
 
 

@@ -6,6 +6,7 @@ own, so that closing ends every process the app-server started (shells, MCP serv
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import logging
 import os
@@ -13,6 +14,7 @@ import signal
 import subprocess
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable
 from typing import IO
@@ -21,7 +23,11 @@ from .._config import AppServerConfig
 from .._constants import EXIT_STATUS_WAIT, READ_CHUNK_BYTES, STDERR_LINE_LIMIT, STDERR_TAIL_LINES
 from .._logging import redact_text
 from .._protocol.errors import MessageTooLargeError, TransportClosedError, TransportError
+from .._protocol.wire import OversizedLine
 from .lines import LineSplitter
+
+#: Bytes read at a time while skipping the rest of an oversized line.
+_SKIP_CHUNK = 1024 * 1024
 
 stderr_logger = logging.getLogger("codex_app_server.stderr")
 
@@ -43,6 +49,26 @@ class _StderrTail:
 def _kill_group(pid: int, sig: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
+
+
+# Transports whose app-server may still run: at interpreter exit each is abandoned (its
+# process group SIGKILLed), so that a client nobody closed leaves no orphan behind.
+_LIVE: weakref.WeakSet[StdioTransport | AsyncStdioTransport] = weakref.WeakSet()
+_atexit_registered = False
+
+
+def _track(transport: StdioTransport | AsyncStdioTransport) -> None:
+    global _atexit_registered
+    _LIVE.add(transport)
+    if not _atexit_registered:
+        _atexit_registered = True
+        atexit.register(_abandon_all)
+
+
+def _abandon_all() -> None:
+    for transport in list(_LIVE):
+        with contextlib.suppress(Exception):
+            transport.abandon()
 
 
 class StdioTransport:
@@ -88,6 +114,7 @@ class StdioTransport:
         except OSError as exc:
             raise TransportError(f"could not start the app-server {argv[0]!r}: {exc}") from exc
         self._proc = proc
+        _track(self)
         self._stdin = proc.stdin
         assert proc.stdout is not None
         self._stdout = proc.stdout
@@ -123,6 +150,15 @@ class StdioTransport:
             _kill_group(proc.pid, signal.SIGKILL)
         self._exited.set()
 
+    def abandon(self) -> None:
+        """SIGKILL the app-server's process group now, unless it was reaped (no waiting).
+
+        For an owner that can no longer close properly: interpreter exit, a dead loop.
+        """
+        proc = self._proc
+        if proc is not None and not self._exited.is_set() and proc.returncode is None:
+            _kill_group(proc.pid, signal.SIGKILL)
+
     def write_line(self, data: bytes) -> None:
         stdin = self._stdin
         if stdin is None or self._closing:
@@ -144,9 +180,7 @@ class StdioTransport:
         except (ValueError, OSError):
             return b""
         if len(line) > limit and not line.endswith(b"\n"):
-            raise MessageTooLargeError(
-                f"the app-server sent a line longer than max_line_bytes={limit}"
-            )
+            return self._skip_rest(stdout, line)
         return line
 
     def read_lines(self) -> list[bytes]:
@@ -177,6 +211,24 @@ class StdioTransport:
             if lines is not None:
                 return lines
 
+    @staticmethod
+    def _skip_rest(stdout: IO[bytes], start: bytes) -> OversizedLine:
+        # Over the limit: drop the rest of the line in bounded reads and hand over only its
+        # head, so that it costs the one request or turn it was for, not the connection.
+        size = len(start)
+        head = start[:4096]
+        del start
+        while True:
+            try:
+                rest = stdout.readline(_SKIP_CHUNK)
+            except (ValueError, OSError):
+                break
+            size += len(rest)
+            if not rest or rest.endswith(b"\n"):
+                size -= 1 if rest.endswith(b"\n") else 0
+                break
+        return OversizedLine(head, size)
+
     def closed_error(self, reason: str) -> TransportClosedError:
         # Give a dying process a moment to be reaped and its last stderr lines to arrive,
         # bounded so that waiters learn of the death promptly.
@@ -198,11 +250,11 @@ class StdioTransport:
             if self._closed:
                 return
             self._closing = True
-            try:
-                if self._proc is not None:
-                    self._terminate(self._proc)
-            finally:
-                self._closed = True
+            if self._proc is not None:
+                # Interrupted (Ctrl-C in a grace wait), it is not done: the next close()
+                # takes it up again instead of returning early.
+                self._terminate(self._proc)
+            self._closed = True
 
     def _terminate(self, proc: subprocess.Popen[bytes]) -> None:
         grace = self._config.shutdown_grace
@@ -321,6 +373,7 @@ class AsyncStdioTransport:
         except OSError as exc:
             raise TransportError(f"could not start the app-server {argv[0]!r}: {exc}") from exc
         self._proc = asyncio.subprocess.Process(transport, protocol, loop)
+        _track(self)
         if self._exited.done():  # it exited before we knew its pid
             _kill_group(self._proc.pid, signal.SIGKILL)
         self._stderr_task = loop.create_task(self._drain_stderr())
@@ -347,6 +400,24 @@ class AsyncStdioTransport:
                 return
             self._stderr.feed(raw)
 
+    def abandon(self) -> None:
+        """SIGKILL the app-server's process group now, unless it was reaped (no waiting).
+
+        For an owner that can no longer close properly: its loop is ending (`asyncio.run`
+        cancelled the reader of a client nobody closed), or the interpreter is exiting.
+        """
+        proc = self._proc
+        if (
+            proc is not None
+            and proc.returncode is None
+            and not (self._exited is not None and self._exited.done())
+        ):
+            _kill_group(proc.pid, signal.SIGKILL)
+        if proc is not None:
+            # Release the pipes while the loop still runs (a closed loop: nothing to do).
+            with contextlib.suppress(Exception):
+                proc._transport.close()  # type: ignore[attr-defined]
+
     async def write_line(self, data: bytes) -> None:
         proc = self._proc
         if proc is None or proc.stdin is None or self._closed:
@@ -355,6 +426,10 @@ class AsyncStdioTransport:
             proc.stdin.write(data)
             await proc.stdin.drain()
         except (BrokenPipeError, ConnectionResetError, RuntimeError) as exc:
+            # The pipe broke because the process is dying: wait (bounded) for its exit
+            # status and last stderr lines, so the error says why whichever side noticed
+            # first (a failed write often beats the reader to the EOF).
+            await self.wait_exit(EXIT_STATUS_WAIT)
             raise self.closed_error(f"writing to the app-server failed ({exc})") from exc
 
     async def read_line(self) -> bytes:
@@ -417,6 +492,15 @@ class AsyncStdioTransport:
 
     async def _close(self) -> None:
         """Close stdin, wait; SIGTERM the group, wait; SIGKILL it. Bounded (3 x grace)."""
+        try:
+            await self._close_steps()
+        except asyncio.CancelledError:
+            # Only the loop's end cancels this shielded task (`asyncio.run` cancelling what
+            # is left): no time for the graceful steps, but no orphan either.
+            self.abandon()
+            raise
+
+    async def _close_steps(self) -> None:
         self._closed = True
         proc = self._proc
         if proc is None:
