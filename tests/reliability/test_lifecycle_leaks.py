@@ -51,7 +51,7 @@ def fake_children() -> set[int]:
 
 
 @requires_proc
-@pytest.mark.parametrize("deadline", [0.001, 0.05, 0.2])
+@pytest.mark.parametrize("deadline", [0.001, 0.02])
 def test_a_cancelled_start_kills_what_it_spawned(deadline: float) -> None:
     before = fake_children()
 
