@@ -156,6 +156,15 @@ class MessageRouter:
         self._claim_settled(pending)
         return True
 
+    def redirect_request(self, request_id: int | str, sink: Sink) -> bool:
+        """Deliver a pending request's response to `sink` instead (its caller gave up but
+        the response still matters, e.g. to interrupt a turn being started)."""
+        pending = self._pending.get(request_id)
+        if pending is None:
+            return False
+        pending.sink = sink
+        return True
+
     def _claim_settled(self, pending: _Pending) -> None:
         if pending.turn_sink is None:
             return
@@ -365,6 +374,12 @@ class MessageRouter:
         deliveries: list[Delivery] = [(pending.sink, result)]
         if pending.turn_sink is not None and pending.method in _TURN_STARTING_METHODS:
             turn_id = dig(result, ("turn", "id"))
+            if turn_id is not None and turn_id in self._turns:
+                # The server folded this input into a turn already running on the thread
+                # (it answers with that turn's id): keep its one subscription. Replacing it
+                # would leave the first reader waiting forever; a second concurrent reader
+                # of the same turn gets a clear error from the client instead.
+                turn_id = None
             if turn_id is not None:
                 if turn_id in self._held_completed:
                     self._held_completed.remove(turn_id)

@@ -308,7 +308,14 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
             delivered, item = slot.get(self.config.resolve_timeout(timeout))
         except BaseException:  # KeyboardInterrupt: leave no waiter behind
             with self._lock:
-                self._router.discard_request(request_id)
+                if turn_sink is not None and wire_params is not None:
+                    # Ctrl-C while `turn/start` is in flight: the turn will start anyway;
+                    # interrupt it as soon as its id is known, instead of losing it.
+                    self._router.redirect_request(
+                        request_id, _InterruptOnStart(self, wire_params.get("threadId"))
+                    )
+                else:
+                    self._router.discard_request(request_id)
             raise
         if not delivered:
             with self._lock:
@@ -664,6 +671,24 @@ class _Dispatch:
 
     def put_nowait(self, request: ServerRequest) -> None:
         self._client._dispatch_server_request(request)
+
+
+class _InterruptOnStart:
+    """The waiter of a turn start whose caller was interrupted: interrupts the turn."""
+
+    def __init__(self, client: AppServerClient, thread_id: Any) -> None:
+        self._client = client
+        self._thread_id = thread_id
+
+    def put_nowait(self, result: Any) -> None:
+        turn_id = result.get("turn", {}).get("id") if isinstance(result, dict) else None
+        if not isinstance(turn_id, str) or not isinstance(self._thread_id, str):
+            return
+        # From the reader thread: send the interrupt from a worker (it waits for an answer).
+        with contextlib.suppress(RuntimeError):
+            self._client._handler_pool().submit(
+                self._client._interrupt_quietly, self._thread_id, turn_id
+            )
 
 
 class _ReplyOnce:
