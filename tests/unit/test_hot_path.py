@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import pytest
-
-from codex_app_server._protocol.errors import MessageTooLargeError
 from codex_app_server._protocol.router import MessageRouter
+from codex_app_server._protocol.wire import OversizedLine
 from codex_app_server._transport.lines import LineSplitter
 from codex_app_server._warmup import Warmup
 
@@ -35,13 +33,16 @@ def test_lines_split_across_chunks_are_joined_once() -> None:
     assert splitter.finish() == []
 
 
-def test_a_line_over_the_limit_raises_as_soon_as_known() -> None:
+def test_a_line_over_the_limit_is_skipped_and_handed_over_as_oversized() -> None:
     splitter = LineSplitter(8)
     assert splitter.feed(b"12345") is None
-    with pytest.raises(MessageTooLargeError):
-        splitter.feed(b"67890")
-    with pytest.raises(MessageTooLargeError):
-        LineSplitter(8).feed(b"ok\n0123456789\n")
+    assert splitter.feed(b"67890") is None  # over the limit: skipping, nothing held
+    assert splitter.feed(b"abc") is None
+    (big, ok) = splitter.feed(b'def\n{"x":1}\n') or []
+    assert isinstance(big, OversizedLine) and big.size == 16 and big.head == b"1234567890"
+    assert ok == b'{"x":1}'
+    lines = LineSplitter(8).feed(b"ok\n0123456789\n")
+    assert lines is not None and lines[0] == b"ok" and isinstance(lines[1], OversizedLine)
 
 
 def test_an_empty_subscribed_queue_is_returned_not_replaced() -> None:
