@@ -45,9 +45,11 @@ if TYPE_CHECKING:
         MethodNotFoundError,
         NotLoggedInError,
         ParseError,
+        PoolError,
         RequestTimeoutError,
         RetryLimitExceededError,
         ServerBusyError,
+        ServerLostError,
         StructuredOutputError,
         TransportClosedError,
         TransportError,
@@ -79,8 +81,8 @@ if TYPE_CHECKING:
     from ._protocol.presets import ApprovalMode, Sandbox
     from ._protocol.run_result import RunResult
     from ._protocol.tools import Tool, tool
-    from ._scale.pool import AsyncCodexPool, AsyncPoolThread, ServerLostError
-    from ._scale.server import PoolError, PoolServer
+    from ._scale.pool import AsyncCodexPool, AsyncPoolThread
+    from ._scale.server import PoolServer
     from ._scale.sync_pool import CodexPool, PoolThread
     from ._sync.account import LoginHandle
     from ._sync.client import AppServerClient
@@ -168,8 +170,8 @@ _EXPORTS: dict[str, str] = {
     "PoolThread": "._scale.sync_pool",
     "AsyncCodexPool": "._scale.pool",
     "AsyncPoolThread": "._scale.pool",
-    "ServerLostError": "._scale.pool",
-    "PoolError": "._scale.server",
+    "ServerLostError": "._protocol.errors",
+    "PoolError": "._protocol.errors",
     "PoolServer": "._scale.server",
 }
 _ALIASES = {"AppServerError": ("._protocol.errors", "CodexError")}

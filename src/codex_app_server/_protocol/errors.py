@@ -15,6 +15,8 @@
     ├── TurnTimeoutError            a turn went silent too long; it was interrupted
     ├── TurnFailedError             a turn ended "failed" (run() only; also RuntimeError)
     ├── NotLoggedInError            the provider needs a login and there is none (before a turn)
+    ├── PoolError                   a pool cannot go on (no server left, thread unrecoverable)
+    │   └── ServerLostError         the server running a turn died; the thread lives on
     ├── InvalidMetadataError        `initialize` answered without the metadata a client needs
     ├── StructuredOutputError       the final message does not match the output schema
     ├── LoginError                  a ChatGPT login failed or was cancelled
@@ -239,6 +241,14 @@ class NotLoggedInError(CodexError):
     """The app-server has no login and its model provider needs one: a turn would only
     retry ("Reconnecting... 5/5") and wait. Raised before the turn starts; the message says
     how to log in from Python and from the command line."""
+
+
+class PoolError(CodexError):
+    """The pool cannot go on: no app-server is left, or a thread cannot be recovered."""
+
+
+class ServerLostError(PoolError):
+    """The app-server running a turn died; the turn is lost, the thread is not."""
 
 
 class InvalidMetadataError(CodexError):

@@ -14,16 +14,19 @@ import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from codex_app_server import AppServerConfig, ClientClosedError, ServerBusyError, TransportError
+from codex_app_server import (
+    AppServerConfig,
+    ClientClosedError,
+    PoolError,
+    ServerBusyError,
+    ServerLostError,
+    TransportError,
+)
 
-from .server import PoolError, PoolServer
+from .server import PoolServer
 
 if TYPE_CHECKING:
     from codex_app_server import AsyncCodex, AsyncThread, RunResult
-
-
-class ServerLostError(PoolError):
-    """The app-server running a turn died; the turn is lost, the thread is not."""
 
 
 _LOST = (TransportError, ClientClosedError)

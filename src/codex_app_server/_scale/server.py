@@ -9,13 +9,11 @@ import os
 from collections.abc import AsyncIterator
 from typing import Any
 
-from codex_app_server import AppServerConfig, AsyncCodex, CodexError
+from codex_app_server import AppServerConfig, AsyncCodex, CodexError, PoolError
+
+__all__ = ["PoolError", "PoolServer", "home_key"]
 
 logger = logging.getLogger("codex_app_server.pool")
-
-
-class PoolError(CodexError):
-    """The pool cannot go on: no app-server is left, or a thread cannot be recovered."""
 
 
 def home_key(config: AppServerConfig) -> str | None:
