@@ -38,7 +38,9 @@ class AnnotationSimplifier(ast.NodeTransformer):
         root = self.roots.get(node.id)
         if root is None:
             return node
-        expanded: ast.AST = AnnotationSimplifier().visit(copy.deepcopy(root))
+        expanded = AnnotationSimplifier().visit(copy.deepcopy(root))
+        if not isinstance(expanded, ast.expr):
+            raise GenerationError(f"{node.id}: the root annotation is not an expression")
         return ast.BinOp(left=node, op=ast.BitOr(), right=expanded)
 
     CONSTRAINED: ClassVar[dict[str, str]] = {

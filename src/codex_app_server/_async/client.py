@@ -41,6 +41,7 @@ from .._protocol.wire import decode, encode
 from .._transport.base import AsyncTransport
 from .._transport.stdio import AsyncStdioTransport
 from ..generated.client_methods import AsyncClientMethods
+from ..generated.methods import TURN_STARTING_METHODS
 from .handlers import answer_async
 from .queues import TIMED_OUT, AsyncQueue, AsyncSlot
 
@@ -55,8 +56,6 @@ M = TypeVar("M", bound="BaseModel")
 #: An async-client server-request handler: sync or async callable taking the request and
 #: returning the result; a plain function runs in a worker thread so it cannot block the loop.
 AsyncServerRequestHandler = Callable[[ServerRequest], Any]
-
-_TURN_METHODS = frozenset({"turn/start", "review/start", "thread/queue/start"})
 
 
 class AsyncAppServerClient(AsyncClientMethods):
@@ -212,7 +211,7 @@ class AsyncAppServerClient(AsyncClientMethods):
         if router is None or loop is None:
             raise CodexError("the client is not started: await client.start() or use `async with`")
         slot = AsyncSlot(loop)
-        turn_sink = AsyncQueue(loop) if method in _TURN_METHODS else None
+        turn_sink = AsyncQueue(loop) if method in TURN_STARTING_METHODS else None
         message = router.new_request(method, build_params(params), slot, turn_sink=turn_sink)
         request_id = message["id"]
         limit = self.config.resolve_timeout(timeout)

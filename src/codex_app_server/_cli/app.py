@@ -31,6 +31,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
 from .._version import __version__
+from ..generated.methods import TURN_COMPLETED
 
 if TYPE_CHECKING:
     from .._config import AppServerConfig
@@ -403,7 +404,7 @@ class TurnPrinter:
         "turn/plan/updated": _plan,
         "error": _error,
         "thread/tokenUsage/updated": _usage,
-        "turn/completed": _completed,
+        TURN_COMPLETED: _completed,
     }
 
 
@@ -449,7 +450,7 @@ class JsonPrinter:
 
     def handle(self, note: Notification) -> None:
         self.console.json_line({"method": note.method, "params": note.params})
-        if note.method == "turn/completed":
+        if note.method == TURN_COMPLETED:
             self.status = str((note.params.get("turn") or {}).get("status") or "completed")
 
     def finish(self, elapsed: float, thread_id: str | None = None) -> int:

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..generated.methods import TURN_COMPLETED
 from .errors import TurnFailedError
 from .models import model_class, validate_thread_item
 
@@ -67,7 +68,7 @@ class TurnCollector:
             error = params.get("error")
             if isinstance(error, dict) and not params.get("willRetry"):
                 self.error_message = str(error.get("message") or "") or None
-        elif method == "turn/completed":
+        elif method == TURN_COMPLETED:
             turn = params.get("turn")
             if isinstance(turn, dict):
                 self.raw_turn = turn

@@ -42,6 +42,7 @@ from .._protocol.wire import decode, encode
 from .._transport.base import SyncTransport
 from .._transport.stdio import StdioTransport
 from ..generated.client_methods import SyncClientMethods
+from ..generated.methods import TURN_STARTING_METHODS
 from .handlers import answer_sync
 from .queues import SyncBoundedQueue, SyncSlot
 
@@ -56,8 +57,6 @@ M = TypeVar("M", bound="BaseModel")
 #: A low-level server-request handler: gets the request, returns the result dict or model,
 #: or raises (a `JsonRpcError` is sent as is; anything else as an internal error).
 ServerRequestHandler = Callable[[ServerRequest], Any]
-
-_TURN_METHODS = frozenset({"turn/start", "review/start", "thread/queue/start"})
 
 
 class AppServerClient(SyncClientMethods):
@@ -236,7 +235,7 @@ class AppServerClient(SyncClientMethods):
         self._check_open()
         slot = SyncSlot()
         turn_sink: queue.SimpleQueue[Any] | None = (
-            queue.SimpleQueue() if method in _TURN_METHODS else None
+            queue.SimpleQueue() if method in TURN_STARTING_METHODS else None
         )
         wire_params = build_params(params)
         with self._lock:
