@@ -80,10 +80,11 @@ def test_models_across_modules_validate_in_a_fresh_process() -> None:
         "    {'type': 'userMessage', 'id': 'j', 'content': [{'type': 'text', 'text': 'q'}]}]}}\n"
         "note = TurnCompletedNotification.model_validate(raw)\n"
         "items = note.turn.items\n"
-        "print(json.dumps({'types': [type(i.root).__name__ for i in items],\n"
-        "                  'text': items[0].root.text,\n"
-        "                  'input': type(items[1].root.content[0].root).__name__,\n"
-        "                  'dump': note.model_dump(by_alias=True, exclude_unset=True, mode='json') == raw}))\n"
+        "types = [type(i.root).__name__ for i in items]\n"
+        "kind = type(items[1].root.content[0].root).__name__\n"
+        "dump = note.model_dump(by_alias=True, exclude_unset=True, mode='json')\n"
+        "print(json.dumps({'types': types, 'text': items[0].root.text, 'input': kind,\n"
+        "                  'dump': dump == raw}))\n"
     )
     assert fresh(code) == {
         "types": ["AgentMessageThreadItem", "UserMessageThreadItem"],

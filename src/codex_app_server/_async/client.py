@@ -31,7 +31,6 @@ from .._protocol.models import validate_as
 from .._protocol.notifications import Notification, ServerRequest
 from .._protocol.params import build_params
 from .._protocol.router import (
-    TURN_COMPLETED,
     Dropped,
     MessageRouter,
     Sink,
@@ -41,7 +40,7 @@ from .._protocol.wire import decode, encode
 from .._transport.base import AsyncTransport
 from .._transport.stdio import AsyncStdioTransport
 from ..generated.client_methods import AsyncClientMethods
-from ..generated.methods import TURN_STARTING_METHODS
+from ..generated.methods import TURN_COMPLETED, TURN_STARTING_METHODS
 from .handlers import answer_async
 from .queues import TIMED_OUT, AsyncQueue, AsyncSlot
 

@@ -32,7 +32,6 @@ from .._protocol.models import validate_as
 from .._protocol.notifications import Notification, ServerRequest
 from .._protocol.params import build_params
 from .._protocol.router import (
-    TURN_COMPLETED,
     Dropped,
     MessageRouter,
     Sink,
@@ -42,7 +41,7 @@ from .._protocol.wire import decode, encode
 from .._transport.base import SyncTransport
 from .._transport.stdio import StdioTransport
 from ..generated.client_methods import SyncClientMethods
-from ..generated.methods import TURN_STARTING_METHODS
+from ..generated.methods import TURN_COMPLETED, TURN_STARTING_METHODS
 from .handlers import answer_sync
 from .queues import SyncBoundedQueue, SyncSlot
 
