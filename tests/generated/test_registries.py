@@ -32,9 +32,17 @@ from codex_app_server.generated.protocol_registry import (
 )
 
 
+def union_type(obj: Any) -> Any:
+    """The union type of a generated RootModel union or type alias."""
+    if isinstance(obj, type) and issubclass(obj, pydantic.RootModel):
+        obj.model_rebuild()
+        return obj.model_fields["root"].annotation
+    return obj.__value__
+
+
 def union_variants(alias: Any) -> list[type[pydantic.BaseModel]]:
-    """The classes of a generated discriminated union type alias."""
-    value = alias.__value__
+    """The classes of a generated union: a RootModel (its ``root``) or a type alias."""
+    value = union_type(alias)
     if typing.get_origin(value) is typing.Annotated:
         value = typing.get_args(value)[0]
     variants = list(typing.get_args(value))
@@ -316,7 +324,7 @@ def test_models_round_trip_camel_case() -> None:
     assert notification.thread_id == "thr_1"
     assert notification.turn.status is v2_all.TurnStatus.completed
     assert notification.turn.status == "completed"
-    item = notification.turn.items[0]
+    item = notification.turn.items[0].root
     assert isinstance(item, v2_all.AgentMessageThreadItem)
     dumped = notification.model_dump(mode="json", by_alias=True, exclude_none=True)
     assert dumped["threadId"] == "thr_1"
@@ -334,12 +342,28 @@ def test_models_round_trip_camel_case() -> None:
 
 
 def test_thread_item_is_a_discriminated_union() -> None:
-    adapter = pydantic.TypeAdapter(v2_all.ThreadItem)
-    item = adapter.validate_python({"type": "userMessage", "id": "i", "content": []})
-    assert isinstance(item, v2_all.UserMessageThreadItem)
+    item = v2_all.ThreadItem.model_validate({"type": "userMessage", "id": "i", "content": []})
+    assert isinstance(item, pydantic.RootModel)
+    assert isinstance(item.root, v2_all.UserMessageThreadItem)
+    assert item.type == item.root.type == "userMessage"  # attributes read through to the branch
+    assert item.model_dump(by_alias=True, exclude_none=True) == {
+        "type": "userMessage",
+        "id": "i",
+        "content": [],
+    }
     with pytest.raises(pydantic.ValidationError) as info:
-        adapter.validate_python({"type": "noSuchItem", "id": "i"})
+        v2_all.ThreadItem.model_validate({"type": "noSuchItem", "id": "i"})
     assert "union_tag_invalid" in str(info.value)
+
+
+def test_unions_of_models_are_root_models() -> None:
+    """The seed's shape: ``ThreadItem``, ``UserInput``, ... are RootModels (``.root``)."""
+    for name in ("ThreadItem", "UserInput", "ThreadStatus", "SandboxPolicy", "AskForApproval"):
+        assert issubclass(getattr(v2_all, name), pydantic.RootModel), name
+    user = v2_all.UserInput.model_validate({"type": "text", "text": "hi"})
+    assert isinstance(user.root, v2_all.TextUserInput)
+    with pytest.raises(AttributeError):
+        _ = user.no_such_field
 
 
 def test_registries_do_not_import_pydantic() -> None:

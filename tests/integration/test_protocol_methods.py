@@ -1138,7 +1138,7 @@ def test_account_basics(env: Env) -> None:
     client = env.client
     assert client.account_read().account is None
     api_key = client.account_login_start({"type": "apiKey", "apiKey": "sk-test"})
-    assert type(api_key).__name__ == "ApiKeyLoginAccountResponse"
+    assert type(api_key.root).__name__ == "ApiKeyLoginAccountResponse"
     browser = client.account_login_start({"type": "chatgpt"})
     assert browser.auth_url.startswith("https://auth.openai.com/")  # type: ignore[union-attr]
     cancelled = client.account_login_cancel(login_id=browser.login_id)  # type: ignore[union-attr]

@@ -97,7 +97,7 @@ def test_run_collects_final_response(codex: Codex) -> None:
     result = thread.run("hello there world")
     assert result.final_response == "hello there world"
     assert result.turn is not None and result.turn.status.value == "completed"
-    assert [type(i).__name__ for i in result.items] == ["AgentMessageThreadItem"]
+    assert [type(i.root).__name__ for i in result.items] == ["AgentMessageThreadItem"]
 
 
 def test_early_notifications_are_replayed_to_the_handle(

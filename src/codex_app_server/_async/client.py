@@ -40,7 +40,6 @@ from .._protocol.reconnect import (
     lost_error,
 )
 from .._protocol.router import (
-    TURN_COMPLETED,
     Dropped,
     MessageRouter,
     NullIdError,
@@ -54,6 +53,7 @@ from .._transport.connect import async_transport_for
 from .._warmup import WARMUP
 from .._workers import HandlerPool
 from ..generated.client_methods import AsyncClientMethods
+from ..generated.methods import TURN_COMPLETED, TURN_STARTING_METHODS
 from .handlers import answer
 from .queues import TIMED_OUT, AsyncQueue, AsyncSlot
 from .reconnect import AsyncReconnect
@@ -69,8 +69,6 @@ M = TypeVar("M", bound="BaseModel")
 #: An async-client server-request handler: sync or async callable taking the request and
 #: returning the result; a plain function runs in a worker thread so it cannot block the loop.
 AsyncServerRequestHandler = Callable[[ServerRequest], Any]
-
-_TURN_METHODS = frozenset({"turn/start", "review/start", "thread/queue/start"})
 
 
 class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
@@ -270,7 +268,7 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
         slot = AsyncSlot(loop)
         turn_sink = (
             AsyncQueue(loop, name=f"a turn ({method})", budget=self._budget)
-            if method in _TURN_METHODS
+            if method in TURN_STARTING_METHODS
             else None
         )
         message = router.new_request(method, build_params(params), slot, turn_sink=turn_sink)

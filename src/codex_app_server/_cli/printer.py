@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .._protocol.router import TURN_COMPLETED
+from ..generated.methods import TURN_COMPLETED
 from .codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from .items import command_status, command_text, format_usage, item_summary, short, tool_name
 from .style import Console

@@ -199,7 +199,7 @@ def user_shell_item(item: Any) -> Any:
     raw = item.params.get("item")
     if not isinstance(raw, dict) or raw.get("type") != "commandExecution":
         return None
-    return validate_thread_item(raw) if raw.get("source") == "userShell" else None
+    return validate_thread_item(raw).root if raw.get("source") == "userShell" else None
 
 
 def busy(thread_id: str) -> CodexError:

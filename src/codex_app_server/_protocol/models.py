@@ -43,8 +43,8 @@ def to_wire(value: Any) -> Any:
 def validate_as(model_name: str | None, data: Any) -> Any:
     """Validate `data` into the named model; return it unchanged when there is none.
 
-    The name may also be a generated union type alias (e.g. `LoginAccountResponse`),
-    validated through a `pydantic.TypeAdapter`.
+    Unions of models are RootModels (`.root` is the branch); the name may also be one of
+    the few remaining type aliases (e.g. `RequestId`), validated through a `TypeAdapter`.
     """
     if model_name is None:
         return data
@@ -62,15 +62,6 @@ def _type_adapter(name: str) -> Any:
     return TypeAdapter(model_class(name))
 
 
-@cache
-def _thread_item_adapter() -> Any:
-    from pydantic import TypeAdapter
-
-    from ..generated.v2_all import ThreadItem
-
-    return TypeAdapter(ThreadItem)
-
-
 def validate_thread_item(data: Any) -> Any:
-    """Validate one raw thread item into the generated `ThreadItem` type."""
-    return _thread_item_adapter().validate_python(data)
+    """Validate one raw thread item into the generated `ThreadItem` (a RootModel: `.root`)."""
+    return model_class("ThreadItem").model_validate(data)

@@ -39,12 +39,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .._constants import DEFAULT_FINISHED_TURN_RETENTION
+from ..generated.methods import TURN_COMPLETED, TURN_STARTING_METHODS
 from .errors import MessageTooLargeError, map_jsonrpc_error
 from .notifications import Notification, ServerRequest, dig
 from .wire import oversized_target
 
-TURN_COMPLETED = "turn/completed"
-_TURN_STARTING_METHODS = frozenset({"turn/start", "review/start", "thread/queue/start"})
 #: Turns with buffered notifications and no subscriber, kept at most (oldest dropped).
 MAX_UNCLAIMED_TURNS = 1024
 #: Notifications buffered for unclaimed turns, in all, at most (the oldest are dropped).
@@ -372,7 +371,7 @@ class MessageRouter:
             return [(pending.sink, map_jsonrpc_error(message["error"]))]
         result = message.get("result")
         deliveries: list[Delivery] = [(pending.sink, result)]
-        if pending.turn_sink is not None and pending.method in _TURN_STARTING_METHODS:
+        if pending.turn_sink is not None and pending.method in TURN_STARTING_METHODS:
             turn_id = dig(result, ("turn", "id"))
             if turn_id is not None and turn_id in self._turns:
                 # The server folded this input into a turn already running on the thread

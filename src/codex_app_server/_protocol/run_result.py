@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .._logging import redact_text
+from ..generated.methods import TURN_COMPLETED
 from .errors import TurnFailedError
 from .events import ErrorReported, event_from
 from .models import model_class, validate_thread_item
@@ -88,7 +89,7 @@ class TurnCollector:
             if isinstance(error, dict) and not params.get("willRetry"):
                 self.error_message = str(error.get("message") or "") or None
             self._runtime_error(note)
-        elif method == "turn/completed":
+        elif method == TURN_COMPLETED:
             turn = params.get("turn")
             if isinstance(turn, dict):
                 self.raw_turn = turn

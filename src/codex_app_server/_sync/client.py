@@ -41,7 +41,6 @@ from .._protocol.reconnect import (
     lost_error,
 )
 from .._protocol.router import (
-    TURN_COMPLETED,
     Dropped,
     MessageRouter,
     NullIdError,
@@ -55,6 +54,7 @@ from .._transport.connect import sync_transport_for
 from .._warmup import WARMUP
 from .._workers import HandlerPool
 from ..generated.client_methods import SyncClientMethods
+from ..generated.methods import TURN_COMPLETED, TURN_STARTING_METHODS
 from .handlers import answer
 from .queues import Queue, Slot
 from .reader import decode_batch, deliver, route_batch
@@ -71,8 +71,6 @@ M = TypeVar("M", bound="BaseModel")
 #: A low-level server-request handler: gets the request, returns the result dict or model,
 #: or raises (a `JsonRpcError` is sent as is; anything else as an internal error).
 ServerRequestHandler = Callable[[ServerRequest], Any]
-
-_TURN_METHODS = frozenset({"turn/start", "review/start", "thread/queue/start"})
 
 
 class AppServerClient(SyncReconnect, SyncClientMethods):
@@ -285,7 +283,7 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
         slot = Slot()
         turn_sink = (
             Queue(name=f"a turn ({method})", budget=self._budget)
-            if method in _TURN_METHODS
+            if method in TURN_STARTING_METHODS
             else None
         )
         wire_params = build_params(params)

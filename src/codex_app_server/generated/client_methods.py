@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from .v2_all import (
         AbsolutePathBuf,
         AddCreditsNudgeCreditType,
+        AdditionalToolsResponseItem,
+        AgentMessageResponseItem,
         ApprovalsReviewer,
         AppsInstalledParams,
         AppsInstalledResponse,
@@ -27,6 +29,9 @@ if TYPE_CHECKING:
         AppsReadParams,
         AppsReadResponse,
         AskForApproval,
+        AskForApprovalValue,
+        AudioUserInput,
+        BaseBranchReviewTarget,
         BedrockCheckGovCloudRequirementsParams,
         BedrockCheckGovCloudRequirementsResponse,
         BedrockDiscoverParams,
@@ -48,17 +53,27 @@ if TYPE_CHECKING:
         CommandExecTerminateResponse,
         CommandExecWriteParams,
         CommandExecWriteResponse,
+        CommitReviewTarget,
+        CompactionResponseItem,
+        CompactionTriggerResponseItem,
         ConfigBatchWriteParams,
         ConfigEdit,
         ConfigReadParams,
         ConfigReadResponse,
         ConfigRequirementsReadResponse,
+        ConfigurationUpdateResponseItem,
         ConfigValueWriteParams,
         ConfigWriteResponse,
         ConsumeAccountRateLimitResetCreditParams,
         ConsumeAccountRateLimitResetCreditResponse,
+        ContextCompactionResponseItem,
         ConversationTextRole,
+        CustomMultiAgentMode,
+        CustomReviewTarget,
+        CustomToolCallOutputResponseItem,
+        CustomToolCallResponseItem,
         CyberAccessProgram,
+        DangerFullAccessSandboxPolicy,
         DynamicToolSpec,
         EnvironmentAddParams,
         EnvironmentAddResponse,
@@ -67,6 +82,7 @@ if TYPE_CHECKING:
         EnvironmentSkillsParams,
         EnvironmentStatusParams,
         EnvironmentStatusResponse,
+        ExistingCallThreadRealtimeStartTransport,
         ExperimentalFeatureEnablementSetParams,
         ExperimentalFeatureEnablementSetResponse,
         ExperimentalFeatureListParams,
@@ -80,6 +96,7 @@ if TYPE_CHECKING:
         ExternalAgentConfigImportParams,
         ExternalAgentConfigImportResponse,
         ExternalAgentConfigMigrationItem,
+        ExternalSandboxSandboxPolicy,
         FeedbackUploadParams,
         FeedbackUploadResponse,
         FsCopyParams,
@@ -100,6 +117,9 @@ if TYPE_CHECKING:
         FsWatchResponse,
         FsWriteFileParams,
         FsWriteFileResponse,
+        FunctionCallOutputResponseItem,
+        FunctionCallResponseItem,
+        FunctionDynamicToolSpec,
         FuzzyFileSearchParams,
         FuzzyFileSearchResponse,
         FuzzyFileSearchSessionStartParams,
@@ -118,10 +138,16 @@ if TYPE_CHECKING:
         GetAccountTokenUsageParams,
         GetAccountTokenUsageResponse,
         GetWorkspaceMessagesResponse,
+        GranularAskForApproval,
         HooksListParams,
         HooksListResponse,
+        ImageGenerationCallResponseItem,
+        ImageUserInput,
         ListMcpServerStatusParams,
         ListMcpServerStatusResponse,
+        LocalAudioUserInput,
+        LocalImageUserInput,
+        LocalShellCallResponseItem,
         LoginAccountParams,
         LoginAccountResponse,
         LogoutAccountResponse,
@@ -148,7 +174,9 @@ if TYPE_CHECKING:
         MemoryResetResponse,
         MemoryStatusParams,
         MemoryStatusResponse,
+        MentionUserInput,
         MergeStrategy,
+        MessageResponseItem,
         MockExperimentalMethodParams,
         MockExperimentalMethodResponse,
         ModelListParams,
@@ -156,6 +184,9 @@ if TYPE_CHECKING:
         ModelProviderCapabilitiesReadParams,
         ModelProviderCapabilitiesReadResponse,
         MultiAgentMode,
+        MultiAgentModeValue,
+        NamespaceDynamicToolSpec,
+        OtherResponseItem,
         PermissionProfileListParams,
         PermissionProfileListResponse,
         Personality,
@@ -215,10 +246,13 @@ if TYPE_CHECKING:
         ProjectSortKey,
         ProjectUpdateParams,
         ProjectUpdateResponse,
+        ReadOnlySandboxPolicy,
+        ReadThreadReadStateOperation,
         RealtimeConversationVersion,
         RealtimeOutputModality,
         RealtimeVoice,
         ReasoningEffort,
+        ReasoningResponseItem,
         ReasoningSummary,
         RemoteControlClientsListOrder,
         RemoteControlClientsListParams,
@@ -254,7 +288,9 @@ if TYPE_CHECKING:
         SkillsExtraRootsSetResponse,
         SkillsListParams,
         SkillsListResponse,
+        SkillUserInput,
         SortDirection,
+        TextUserInput,
         ThreadApproveGuardianDeniedActionParams,
         ThreadApproveGuardianDeniedActionResponse,
         ThreadArchiveParams,
@@ -385,6 +421,8 @@ if TYPE_CHECKING:
         ThreadUnarchiveResponse,
         ThreadUnsubscribeParams,
         ThreadUnsubscribeResponse,
+        ToolSearchCallResponseItem,
+        ToolSearchOutputResponseItem,
         TurnEnvironmentParams,
         TurnInterruptParams,
         TurnInterruptResponse,
@@ -396,6 +434,8 @@ if TYPE_CHECKING:
         TurnSteerParams,
         TurnSteerResponse,
         TurnToolOutput,
+        UncommittedChangesReviewTarget,
+        UnreadThreadReadStateOperation,
         UserInput,
         UserVerificationCancelParams,
         UserVerificationCancelResponse,
@@ -407,10 +447,14 @@ if TYPE_CHECKING:
         UserVerificationStatusResponse,
         UserVerificationVerifyParams,
         UserVerificationVerifyResponse,
+        WebrtcThreadRealtimeStartTransport,
+        WebSearchCallResponseItem,
+        WebsocketThreadRealtimeStartTransport,
         WindowsSandboxReadinessResponse,
         WindowsSandboxSetupMode,
         WindowsSandboxSetupStartParams,
         WindowsSandboxSetupStartResponse,
+        WorkspaceWriteSandboxPolicy,
     )
 
 
@@ -912,7 +956,14 @@ class SyncClientMethods:
         output_bytes_cap: int | None = None,
         permission_profile: str | None = None,
         process_id: str | None = None,
-        sandbox_policy: SandboxPolicy | None = None,
+        sandbox_policy: SandboxPolicy
+        | (
+            DangerFullAccessSandboxPolicy
+            | ReadOnlySandboxPolicy
+            | ExternalSandboxSandboxPolicy
+            | WorkspaceWriteSandboxPolicy
+        )
+        | None = None,
         size: CommandExecTerminalSize | None = None,
         stream_stdin: bool | None = None,
         stream_stdout_stderr: bool | None = None,
@@ -3433,7 +3484,14 @@ class SyncClientMethods:
         /,
         *,
         timeout: float | None = None,
-        target: ReviewTarget | None = None,
+        target: ReviewTarget
+        | (
+            UncommittedChangesReviewTarget
+            | BaseBranchReviewTarget
+            | CommitReviewTarget
+            | CustomReviewTarget
+        )
+        | None = None,
         thread_id: str | None = None,
         delivery: ReviewDelivery | None = None,
     ) -> ReviewStartResponse:
@@ -3960,7 +4018,9 @@ class SyncClientMethods:
         *,
         timeout: float | None = None,
         thread_id: str | None = None,
-        approval_policy: AskForApproval | None = None,
+        approval_policy: AskForApproval
+        | (AskForApprovalValue | GranularAskForApproval)
+        | None = None,
         approvals_reviewer: ApprovalsReviewer | None = None,
         base_instructions: str | None = None,
         before_turn_id: str | None = None,
@@ -4540,7 +4600,19 @@ class SyncClientMethods:
         *,
         timeout: float | None = None,
         client_user_message_id: str | None = None,
-        input: list[UserInput] | None = None,
+        input: list[
+            UserInput
+            | (
+                TextUserInput
+                | ImageUserInput
+                | LocalImageUserInput
+                | AudioUserInput
+                | LocalAudioUserInput
+                | SkillUserInput
+                | MentionUserInput
+            )
+        ]
+        | None = None,
         thread_id: str | None = None,
     ) -> ThreadQueueAddResponse:
         """Send ``thread/queue/add``.
@@ -4692,7 +4764,19 @@ class SyncClientMethods:
         /,
         *,
         timeout: float | None = None,
-        input: list[UserInput] | None = None,
+        input: list[
+            UserInput
+            | (
+                TextUserInput
+                | ImageUserInput
+                | LocalImageUserInput
+                | AudioUserInput
+                | LocalAudioUserInput
+                | SkillUserInput
+                | MentionUserInput
+            )
+        ]
+        | None = None,
         queued_submission_id: str | None = None,
         thread_id: str | None = None,
     ) -> ThreadQueueUpdateResponse:
@@ -4757,7 +4841,9 @@ class SyncClientMethods:
         *,
         timeout: float | None = None,
         expected_revision: str | None = None,
-        operation: ThreadReadStateOperation | None = None,
+        operation: ThreadReadStateOperation
+        | (ReadThreadReadStateOperation | UnreadThreadReadStateOperation)
+        | None = None,
         thread_id: str | None = None,
     ) -> ThreadReadStateUpdateResponse:
         """Send ``thread/readState/update``.
@@ -4929,7 +5015,13 @@ class SyncClientMethods:
         realtime_end_instructions: str | None = None,
         realtime_session_id: str | None = None,
         realtime_start_instructions: str | None = None,
-        transport: ThreadRealtimeStartTransport | None = None,
+        transport: ThreadRealtimeStartTransport
+        | (
+            WebsocketThreadRealtimeStartTransport
+            | WebrtcThreadRealtimeStartTransport
+            | ExistingCallThreadRealtimeStartTransport
+        )
+        | None = None,
         version: RealtimeConversationVersion | None = None,
         voice: RealtimeVoice | None = None,
     ) -> ThreadRealtimeStartResponse:
@@ -5048,14 +5140,39 @@ class SyncClientMethods:
         *,
         timeout: float | None = None,
         thread_id: str | None = None,
-        approval_policy: AskForApproval | None = None,
+        approval_policy: AskForApproval
+        | (AskForApprovalValue | GranularAskForApproval)
+        | None = None,
         approvals_reviewer: ApprovalsReviewer | None = None,
         base_instructions: str | None = None,
         config: dict[str, Any] | None = None,
         cwd: str | None = None,
         developer_instructions: str | None = None,
         exclude_turns: bool | None = None,
-        history: list[ResponseItem] | None = None,
+        history: list[
+            ResponseItem
+            | (
+                AdditionalToolsResponseItem
+                | MessageResponseItem
+                | AgentMessageResponseItem
+                | ReasoningResponseItem
+                | LocalShellCallResponseItem
+                | FunctionCallResponseItem
+                | ToolSearchCallResponseItem
+                | FunctionCallOutputResponseItem
+                | CustomToolCallResponseItem
+                | CustomToolCallOutputResponseItem
+                | ToolSearchOutputResponseItem
+                | WebSearchCallResponseItem
+                | ImageGenerationCallResponseItem
+                | CompactionResponseItem
+                | ConfigurationUpdateResponseItem
+                | CompactionTriggerResponseItem
+                | ContextCompactionResponseItem
+                | OtherResponseItem
+            )
+        ]
+        | None = None,
         initial_turns_page: ThreadResumeInitialTurnsPageParams | None = None,
         model: str | None = None,
         model_provider: str | None = None,
@@ -5305,17 +5422,28 @@ class SyncClientMethods:
         *,
         timeout: float | None = None,
         thread_id: str | None = None,
-        approval_policy: AskForApproval | None = None,
+        approval_policy: AskForApproval
+        | (AskForApprovalValue | GranularAskForApproval)
+        | None = None,
         approvals_reviewer: ApprovalsReviewer | None = None,
         collaboration_mode: CollaborationMode | None = None,
         cwd: str | None = None,
         disabled_plugin_ids: list[str] | None = None,
         effort: ReasoningEffort | None = None,
         model: str | None = None,
-        multi_agent_mode: MultiAgentMode | None = None,
+        multi_agent_mode: MultiAgentMode
+        | (MultiAgentModeValue | CustomMultiAgentMode)
+        | None = None,
         permissions: str | None = None,
         personality: Personality | None = None,
-        sandbox_policy: SandboxPolicy | None = None,
+        sandbox_policy: SandboxPolicy
+        | (
+            DangerFullAccessSandboxPolicy
+            | ReadOnlySandboxPolicy
+            | ExternalSandboxSandboxPolicy
+            | WorkspaceWriteSandboxPolicy
+        )
+        | None = None,
         service_tier: str | None = None,
         summary: ReasoningSummary | None = None,
     ) -> ThreadSettingsUpdateResponse:
@@ -5414,14 +5542,17 @@ class SyncClientMethods:
         *,
         timeout: float | None = None,
         allow_provider_model_fallback: bool | None = None,
-        approval_policy: AskForApproval | None = None,
+        approval_policy: AskForApproval
+        | (AskForApprovalValue | GranularAskForApproval)
+        | None = None,
         approvals_reviewer: ApprovalsReviewer | None = None,
         base_instructions: str | None = None,
         config: dict[str, Any] | None = None,
         cwd: str | None = None,
         daybreak_enabled: bool | None = None,
         developer_instructions: str | None = None,
-        dynamic_tools: list[DynamicToolSpec] | None = None,
+        dynamic_tools: list[DynamicToolSpec | (FunctionDynamicToolSpec | NamespaceDynamicToolSpec)]
+        | None = None,
         environments: list[TurnEnvironmentParams] | None = None,
         ephemeral: bool | None = None,
         experimental_raw_events: bool | None = None,
@@ -5429,7 +5560,9 @@ class SyncClientMethods:
         mock_experimental_field: str | None = None,
         model: str | None = None,
         model_provider: str | None = None,
-        multi_agent_mode: MultiAgentMode | None = None,
+        multi_agent_mode: MultiAgentMode
+        | (MultiAgentModeValue | CustomMultiAgentMode)
+        | None = None,
         permissions: str | None = None,
         personality: Personality | None = None,
         project_id: str | None = None,
@@ -5851,10 +5984,24 @@ class SyncClientMethods:
         /,
         *,
         timeout: float | None = None,
-        input: list[UserInput] | None = None,
+        input: list[
+            UserInput
+            | (
+                TextUserInput
+                | ImageUserInput
+                | LocalImageUserInput
+                | AudioUserInput
+                | LocalAudioUserInput
+                | SkillUserInput
+                | MentionUserInput
+            )
+        ]
+        | None = None,
         thread_id: str | None = None,
         additional_context: dict[str, Any] | None = None,
-        approval_policy: AskForApproval | None = None,
+        approval_policy: AskForApproval
+        | (AskForApprovalValue | GranularAskForApproval)
+        | None = None,
         approvals_reviewer: ApprovalsReviewer | None = None,
         client_user_message_id: str | None = None,
         collaboration_mode: CollaborationMode | None = None,
@@ -5864,7 +6011,9 @@ class SyncClientMethods:
         effort: ReasoningEffort | None = None,
         environments: list[TurnEnvironmentParams] | None = None,
         model: str | None = None,
-        multi_agent_mode: MultiAgentMode | None = None,
+        multi_agent_mode: MultiAgentMode
+        | (MultiAgentModeValue | CustomMultiAgentMode)
+        | None = None,
         output_schema: Any | None = None,
         parent_turn_id: str | None = None,
         permissions: str | None = None,
@@ -5872,7 +6021,14 @@ class SyncClientMethods:
         responsesapi_client_metadata: dict[str, Any] | None = None,
         root_turn_id: str | None = None,
         runtime_workspace_roots: list[AbsolutePathBuf] | None = None,
-        sandbox_policy: SandboxPolicy | None = None,
+        sandbox_policy: SandboxPolicy
+        | (
+            DangerFullAccessSandboxPolicy
+            | ReadOnlySandboxPolicy
+            | ExternalSandboxSandboxPolicy
+            | WorkspaceWriteSandboxPolicy
+        )
+        | None = None,
         service_tier: str | None = None,
         service_tier_for_turn: str | None = None,
         summary: ReasoningSummary | None = None,
@@ -5973,7 +6129,19 @@ class SyncClientMethods:
         *,
         timeout: float | None = None,
         expected_turn_id: str | None = None,
-        input: list[UserInput] | None = None,
+        input: list[
+            UserInput
+            | (
+                TextUserInput
+                | ImageUserInput
+                | LocalImageUserInput
+                | AudioUserInput
+                | LocalAudioUserInput
+                | SkillUserInput
+                | MentionUserInput
+            )
+        ]
+        | None = None,
         thread_id: str | None = None,
         additional_context: dict[str, Any] | None = None,
         client_user_message_id: str | None = None,
@@ -6690,7 +6858,14 @@ class AsyncClientMethods:
         output_bytes_cap: int | None = None,
         permission_profile: str | None = None,
         process_id: str | None = None,
-        sandbox_policy: SandboxPolicy | None = None,
+        sandbox_policy: SandboxPolicy
+        | (
+            DangerFullAccessSandboxPolicy
+            | ReadOnlySandboxPolicy
+            | ExternalSandboxSandboxPolicy
+            | WorkspaceWriteSandboxPolicy
+        )
+        | None = None,
         size: CommandExecTerminalSize | None = None,
         stream_stdin: bool | None = None,
         stream_stdout_stderr: bool | None = None,
@@ -9213,7 +9388,14 @@ class AsyncClientMethods:
         /,
         *,
         timeout: float | None = None,
-        target: ReviewTarget | None = None,
+        target: ReviewTarget
+        | (
+            UncommittedChangesReviewTarget
+            | BaseBranchReviewTarget
+            | CommitReviewTarget
+            | CustomReviewTarget
+        )
+        | None = None,
         thread_id: str | None = None,
         delivery: ReviewDelivery | None = None,
     ) -> ReviewStartResponse:
@@ -9740,7 +9922,9 @@ class AsyncClientMethods:
         *,
         timeout: float | None = None,
         thread_id: str | None = None,
-        approval_policy: AskForApproval | None = None,
+        approval_policy: AskForApproval
+        | (AskForApprovalValue | GranularAskForApproval)
+        | None = None,
         approvals_reviewer: ApprovalsReviewer | None = None,
         base_instructions: str | None = None,
         before_turn_id: str | None = None,
@@ -10320,7 +10504,19 @@ class AsyncClientMethods:
         *,
         timeout: float | None = None,
         client_user_message_id: str | None = None,
-        input: list[UserInput] | None = None,
+        input: list[
+            UserInput
+            | (
+                TextUserInput
+                | ImageUserInput
+                | LocalImageUserInput
+                | AudioUserInput
+                | LocalAudioUserInput
+                | SkillUserInput
+                | MentionUserInput
+            )
+        ]
+        | None = None,
         thread_id: str | None = None,
     ) -> ThreadQueueAddResponse:
         """Send ``thread/queue/add``.
@@ -10472,7 +10668,19 @@ class AsyncClientMethods:
         /,
         *,
         timeout: float | None = None,
-        input: list[UserInput] | None = None,
+        input: list[
+            UserInput
+            | (
+                TextUserInput
+                | ImageUserInput
+                | LocalImageUserInput
+                | AudioUserInput
+                | LocalAudioUserInput
+                | SkillUserInput
+                | MentionUserInput
+            )
+        ]
+        | None = None,
         queued_submission_id: str | None = None,
         thread_id: str | None = None,
     ) -> ThreadQueueUpdateResponse:
@@ -10537,7 +10745,9 @@ class AsyncClientMethods:
         *,
         timeout: float | None = None,
         expected_revision: str | None = None,
-        operation: ThreadReadStateOperation | None = None,
+        operation: ThreadReadStateOperation
+        | (ReadThreadReadStateOperation | UnreadThreadReadStateOperation)
+        | None = None,
         thread_id: str | None = None,
     ) -> ThreadReadStateUpdateResponse:
         """Send ``thread/readState/update``.
@@ -10709,7 +10919,13 @@ class AsyncClientMethods:
         realtime_end_instructions: str | None = None,
         realtime_session_id: str | None = None,
         realtime_start_instructions: str | None = None,
-        transport: ThreadRealtimeStartTransport | None = None,
+        transport: ThreadRealtimeStartTransport
+        | (
+            WebsocketThreadRealtimeStartTransport
+            | WebrtcThreadRealtimeStartTransport
+            | ExistingCallThreadRealtimeStartTransport
+        )
+        | None = None,
         version: RealtimeConversationVersion | None = None,
         voice: RealtimeVoice | None = None,
     ) -> ThreadRealtimeStartResponse:
@@ -10828,14 +11044,39 @@ class AsyncClientMethods:
         *,
         timeout: float | None = None,
         thread_id: str | None = None,
-        approval_policy: AskForApproval | None = None,
+        approval_policy: AskForApproval
+        | (AskForApprovalValue | GranularAskForApproval)
+        | None = None,
         approvals_reviewer: ApprovalsReviewer | None = None,
         base_instructions: str | None = None,
         config: dict[str, Any] | None = None,
         cwd: str | None = None,
         developer_instructions: str | None = None,
         exclude_turns: bool | None = None,
-        history: list[ResponseItem] | None = None,
+        history: list[
+            ResponseItem
+            | (
+                AdditionalToolsResponseItem
+                | MessageResponseItem
+                | AgentMessageResponseItem
+                | ReasoningResponseItem
+                | LocalShellCallResponseItem
+                | FunctionCallResponseItem
+                | ToolSearchCallResponseItem
+                | FunctionCallOutputResponseItem
+                | CustomToolCallResponseItem
+                | CustomToolCallOutputResponseItem
+                | ToolSearchOutputResponseItem
+                | WebSearchCallResponseItem
+                | ImageGenerationCallResponseItem
+                | CompactionResponseItem
+                | ConfigurationUpdateResponseItem
+                | CompactionTriggerResponseItem
+                | ContextCompactionResponseItem
+                | OtherResponseItem
+            )
+        ]
+        | None = None,
         initial_turns_page: ThreadResumeInitialTurnsPageParams | None = None,
         model: str | None = None,
         model_provider: str | None = None,
@@ -11085,17 +11326,28 @@ class AsyncClientMethods:
         *,
         timeout: float | None = None,
         thread_id: str | None = None,
-        approval_policy: AskForApproval | None = None,
+        approval_policy: AskForApproval
+        | (AskForApprovalValue | GranularAskForApproval)
+        | None = None,
         approvals_reviewer: ApprovalsReviewer | None = None,
         collaboration_mode: CollaborationMode | None = None,
         cwd: str | None = None,
         disabled_plugin_ids: list[str] | None = None,
         effort: ReasoningEffort | None = None,
         model: str | None = None,
-        multi_agent_mode: MultiAgentMode | None = None,
+        multi_agent_mode: MultiAgentMode
+        | (MultiAgentModeValue | CustomMultiAgentMode)
+        | None = None,
         permissions: str | None = None,
         personality: Personality | None = None,
-        sandbox_policy: SandboxPolicy | None = None,
+        sandbox_policy: SandboxPolicy
+        | (
+            DangerFullAccessSandboxPolicy
+            | ReadOnlySandboxPolicy
+            | ExternalSandboxSandboxPolicy
+            | WorkspaceWriteSandboxPolicy
+        )
+        | None = None,
         service_tier: str | None = None,
         summary: ReasoningSummary | None = None,
     ) -> ThreadSettingsUpdateResponse:
@@ -11194,14 +11446,17 @@ class AsyncClientMethods:
         *,
         timeout: float | None = None,
         allow_provider_model_fallback: bool | None = None,
-        approval_policy: AskForApproval | None = None,
+        approval_policy: AskForApproval
+        | (AskForApprovalValue | GranularAskForApproval)
+        | None = None,
         approvals_reviewer: ApprovalsReviewer | None = None,
         base_instructions: str | None = None,
         config: dict[str, Any] | None = None,
         cwd: str | None = None,
         daybreak_enabled: bool | None = None,
         developer_instructions: str | None = None,
-        dynamic_tools: list[DynamicToolSpec] | None = None,
+        dynamic_tools: list[DynamicToolSpec | (FunctionDynamicToolSpec | NamespaceDynamicToolSpec)]
+        | None = None,
         environments: list[TurnEnvironmentParams] | None = None,
         ephemeral: bool | None = None,
         experimental_raw_events: bool | None = None,
@@ -11209,7 +11464,9 @@ class AsyncClientMethods:
         mock_experimental_field: str | None = None,
         model: str | None = None,
         model_provider: str | None = None,
-        multi_agent_mode: MultiAgentMode | None = None,
+        multi_agent_mode: MultiAgentMode
+        | (MultiAgentModeValue | CustomMultiAgentMode)
+        | None = None,
         permissions: str | None = None,
         personality: Personality | None = None,
         project_id: str | None = None,
@@ -11631,10 +11888,24 @@ class AsyncClientMethods:
         /,
         *,
         timeout: float | None = None,
-        input: list[UserInput] | None = None,
+        input: list[
+            UserInput
+            | (
+                TextUserInput
+                | ImageUserInput
+                | LocalImageUserInput
+                | AudioUserInput
+                | LocalAudioUserInput
+                | SkillUserInput
+                | MentionUserInput
+            )
+        ]
+        | None = None,
         thread_id: str | None = None,
         additional_context: dict[str, Any] | None = None,
-        approval_policy: AskForApproval | None = None,
+        approval_policy: AskForApproval
+        | (AskForApprovalValue | GranularAskForApproval)
+        | None = None,
         approvals_reviewer: ApprovalsReviewer | None = None,
         client_user_message_id: str | None = None,
         collaboration_mode: CollaborationMode | None = None,
@@ -11644,7 +11915,9 @@ class AsyncClientMethods:
         effort: ReasoningEffort | None = None,
         environments: list[TurnEnvironmentParams] | None = None,
         model: str | None = None,
-        multi_agent_mode: MultiAgentMode | None = None,
+        multi_agent_mode: MultiAgentMode
+        | (MultiAgentModeValue | CustomMultiAgentMode)
+        | None = None,
         output_schema: Any | None = None,
         parent_turn_id: str | None = None,
         permissions: str | None = None,
@@ -11652,7 +11925,14 @@ class AsyncClientMethods:
         responsesapi_client_metadata: dict[str, Any] | None = None,
         root_turn_id: str | None = None,
         runtime_workspace_roots: list[AbsolutePathBuf] | None = None,
-        sandbox_policy: SandboxPolicy | None = None,
+        sandbox_policy: SandboxPolicy
+        | (
+            DangerFullAccessSandboxPolicy
+            | ReadOnlySandboxPolicy
+            | ExternalSandboxSandboxPolicy
+            | WorkspaceWriteSandboxPolicy
+        )
+        | None = None,
         service_tier: str | None = None,
         service_tier_for_turn: str | None = None,
         summary: ReasoningSummary | None = None,
@@ -11753,7 +12033,19 @@ class AsyncClientMethods:
         *,
         timeout: float | None = None,
         expected_turn_id: str | None = None,
-        input: list[UserInput] | None = None,
+        input: list[
+            UserInput
+            | (
+                TextUserInput
+                | ImageUserInput
+                | LocalImageUserInput
+                | AudioUserInput
+                | LocalAudioUserInput
+                | SkillUserInput
+                | MentionUserInput
+            )
+        ]
+        | None = None,
         thread_id: str | None = None,
         additional_context: dict[str, Any] | None = None,
         client_user_message_id: str | None = None,
