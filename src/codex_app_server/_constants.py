@@ -67,3 +67,7 @@ DEFAULT_CLIENT_TITLE: str = "Codex App Server Python SDK"
 
 #: The JSON-RPC error code the app-server uses for "Server overloaded; retry later."
 SERVER_OVERLOADED_CODE: int = -32001
+
+#: Seconds an exiting process waits for the background model warm-up to finish (a daemon
+#: thread inside a C extension during interpreter finalization can abort the process).
+WARMUP_EXIT_WAIT: float = 5.0

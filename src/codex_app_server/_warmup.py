@@ -10,10 +10,12 @@ sync code needs no wait (the import lock serializes it). Started at most once.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import threading
 from typing import Any
 
+from ._constants import WARMUP_EXIT_WAIT
 from ._protocol.warmup import warm_models
 
 
@@ -37,6 +39,11 @@ class Warmup:
             thread.start()
         except RuntimeError:  # no new threads (interpreter shutting down): type on first use
             self._finish()
+            return
+        # A daemon thread still importing or building validators while the interpreter
+        # finalizes can abort the process (SIGABRT in a C extension; seen with a CLI call
+        # that exits at once): let it finish first, boundedly.
+        atexit.register(thread.join, WARMUP_EXIT_WAIT)
 
     def _run(self) -> None:
         try:

@@ -73,3 +73,15 @@ def test_warm_models_builds_what_a_turn_types() -> None:
     warm_models()
     assert model_class("Turn").__pydantic_complete__
     assert model_class("TurnInterruptResponse").__pydantic_complete__
+
+
+def test_a_process_that_exits_during_the_warm_up_exits_cleanly() -> None:
+    """Regression: a CLI call that exited while the warm-up thread was still importing the
+    models aborted (exit -6) in interpreter finalization; the exit now waits for it."""
+    import subprocess
+    import sys
+
+    code = "from codex_app_server._warmup import WARMUP; WARMUP.start(); print('bye')"
+    for _ in range(5):
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert done.returncode == 0 and done.stdout.strip() == "bye", done
