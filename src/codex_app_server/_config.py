@@ -21,6 +21,7 @@ from ._constants import (
     DEFAULT_SERVER_REQUEST_TIMEOUT,
     DEFAULT_SHUTDOWN_GRACE,
     DEFAULT_STARTUP_TIMEOUT,
+    DEFAULT_TURN_INACTIVITY_TIMEOUT,
 )
 from ._protocol.toml import toml_value
 from ._transport.runtime import resolve_codex_bin
@@ -50,8 +51,10 @@ class AppServerConfig:
         experimental_api: ask for the experimental API (`capabilities.experimentalApi`).
         request_timeout: seconds a request waits for its response (None: forever).
         startup_timeout: seconds spawning plus `initialize` may take.
-        turn_inactivity_timeout: if set, a turn that sends nothing for this many seconds
-            is interrupted and `TurnTimeoutError` is raised to its reader.
+        turn_inactivity_timeout: a turn that makes no progress for this many seconds (no
+            notification, no server request waiting on the client, no command or tool
+            running) is interrupted and `TurnTimeoutError` is raised to its reader. Default
+            600 (longer than the runtime's own 300 s stream idle timeout); None: never.
         server_request_timeout: seconds a server-request handler may take before the
             request is declined.
         shutdown_grace: seconds `close()` waits at each step (EOF, SIGTERM, SIGKILL).
@@ -96,7 +99,7 @@ class AppServerConfig:
     experimental_api: bool = True
     request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT
     startup_timeout: float = DEFAULT_STARTUP_TIMEOUT
-    turn_inactivity_timeout: float | None = None
+    turn_inactivity_timeout: float | None = DEFAULT_TURN_INACTIVITY_TIMEOUT
     server_request_timeout: float = DEFAULT_SERVER_REQUEST_TIMEOUT
     shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES

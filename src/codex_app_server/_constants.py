@@ -71,3 +71,9 @@ SERVER_OVERLOADED_CODE: int = -32001
 #: Seconds an exiting process waits for the background model warm-up to finish (a daemon
 #: thread inside a C extension during interpreter finalization can abort the process).
 WARMUP_EXIT_WAIT: float = 5.0
+
+#: Seconds a turn may make no progress at all (no notification, no server request waiting on
+#: the client, no command or tool running) before it is interrupted with `TurnTimeoutError`.
+#: Longer than the runtime's own stream idle timeout (300 s), so it only ends turns that
+#: would otherwise wait forever (a model endpoint that stopped answering after its retries).
+DEFAULT_TURN_INACTIVITY_TIMEOUT: float = 600.0

@@ -34,7 +34,9 @@ def test_defaults_are_finite_and_sensible() -> None:
     config = AppServerConfig()
     assert config.request_timeout == DEFAULT_REQUEST_TIMEOUT == 120.0
     assert config.startup_timeout == DEFAULT_STARTUP_TIMEOUT == 60.0
-    assert config.turn_inactivity_timeout is None  # turns may legitimately think for long
+    # A turn with no progress at all for 10 minutes is stuck: the runtime's own stream idle
+    # timeout is 300 s, and commands, tools and pending approvals pause the timer.
+    assert config.turn_inactivity_timeout == 600.0
     assert issubclass(RequestTimeoutError, CodexError)
     assert issubclass(RequestTimeoutError, TimeoutError)
     assert issubclass(TurnTimeoutError, CodexError)
