@@ -30,12 +30,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CommandOutputDelta",
-    "ConnectionResumed",
     "ErrorReported",
     "Event",
     "ItemCompleted",
     "ItemStarted",
     "RawEvent",
+    "Reconnected",
     "ReasoningDelta",
     "TextDelta",
     "TokenUsage",
@@ -175,7 +175,7 @@ class TurnCompleted(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class ConnectionResumed(Event):
+class Reconnected(Event):
     """The connection to a remote app-server dropped and came back mid-turn (an SDK marker,
     not a server notification): events the server sent in the gap are lost, except the
     items, which are recovered from `thread/read` before `TurnCompleted`."""
@@ -248,7 +248,7 @@ def _completed(note: Notification, usage: dict[str, Any] | None) -> Event:
 def _resumed(note: Notification) -> Event:
     params = note.params
     seconds = params.get("gapSeconds")
-    return ConnectionResumed(
+    return Reconnected(
         note.thread_id,
         note.turn_id,
         str(params.get("url") or ""),

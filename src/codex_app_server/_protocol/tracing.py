@@ -18,7 +18,7 @@ Spans (names and attributes):
   `codex.approval` (`codex.approval.method`, `codex.approval.decision`), parented on the
   item it approves when that item's span is open.
 * `<method>` (CLIENT) per JSON-RPC request: `rpc.system="jsonrpc"`, `rpc.method`,
-  `rpc.jsonrpc.request_id`; status ERROR with the exception recorded when it fails.
+  status ERROR with the exception recorded when it fails.
 """
 
 from __future__ import annotations
@@ -31,7 +31,16 @@ from .._version import __version__
 if TYPE_CHECKING:
     from .notifications import Notification, ServerRequest
 
-__all__ = ["TRACER_NAME", "TurnTrace", "TurnTraces", "end_span", "request_span", "tracer"]
+__all__ = [
+    "TRACER_NAME",
+    "TurnTrace",
+    "TurnTraces",
+    "attached",
+    "end_span",
+    "request_span",
+    "tracer",
+    "use_span",
+]
 
 TRACER_NAME = "codex_app_server"
 
@@ -61,7 +70,7 @@ def tracer(provider: Any = None) -> Any:
     return found[1]
 
 
-def request_span(method: str, request_id: Any, provider: Any = None) -> Any:
+def request_span(method: str, provider: Any = None) -> Any:
     """A started CLIENT span for one JSON-RPC request (child of the current context), or
     None when tracing is off. End it with `end_span`."""
     active = tracer(provider)
@@ -75,7 +84,6 @@ def request_span(method: str, request_id: Any, provider: Any = None) -> Any:
         attributes={
             "rpc.system": "jsonrpc",
             "rpc.method": method,
-            "rpc.jsonrpc.request_id": str(request_id),
         },
     )
 
@@ -274,3 +282,23 @@ def approval_decision(reply: Any) -> str | None:
     if isinstance(decision, dict) and decision:
         return str(next(iter(decision)))
     return None
+
+
+def attached(turn: TurnTrace | None) -> Any:
+    """A context manager making `turn`'s span current (a no-op for None)."""
+    if turn is None:
+        from contextlib import nullcontext
+
+        return nullcontext()
+    from opentelemetry.trace import use_span
+
+    return use_span(turn.span, end_on_exit=False)
+
+
+def use_span(span: Any) -> Any:
+    """Make `span` current for a block, leaving its ending and status to the caller."""
+    from opentelemetry import trace
+
+    return trace.use_span(
+        span, end_on_exit=False, record_exception=False, set_status_on_exception=False
+    )
