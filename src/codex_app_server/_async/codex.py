@@ -20,7 +20,7 @@ from .._protocol.guards import (
     supported_efforts,
 )
 from .._protocol.handlers import HandlersLike, ToolsLike, dynamic_tools_param
-from .._protocol.hooks import TurnEnd
+from .._protocol.hooks import Hooks, TurnEnd, hook_handlers
 from .._protocol.inputs import Input, RunInput, input_to_wire
 from .._protocol.limits import LimitTracker, RunLimitExceeded, RunLimits
 from .._protocol.notifications import Notification
@@ -164,6 +164,8 @@ class AsyncCodex:
         session_start_source: Any = None,
         handlers: HandlersLike = None,
         tools: ToolsLike = None,
+        hooks: Hooks | None = None,
+        limits: RunLimits | None = None,
         **protocol_fields: Any,
     ) -> AsyncThread:
         """Start a new thread.
@@ -176,9 +178,17 @@ class AsyncCodex:
         as `dynamicTools` with the client-wide ones. `approvals_reviewer="user"` with an
         `approval_policy` that asks (`"untrusted"`, `"on-request"`) routes approvals to
         the handlers.
+
+        `hooks.before_tool` sees every command and file change before it runs (see
+        `Hooks`): the thread then asks for approvals (`approval_policy="untrusted"`,
+        `approvals_reviewer="user"` unless given). `limits` bound every run of the thread.
         """
         thread_tools = as_tools(tools)
         check_protocol_fields("thread_start", "ThreadStartParams", protocol_fields)
+        if hooks is not None and hooks.before_tool is not None:
+            handlers = hook_handlers(hooks, handlers)
+            approval_policy = approval_policy or "untrusted"
+            approvals_reviewer = approvals_reviewer or "user"
         params = wire_params(
             approval_policy=approval_policy,
             approvals_reviewer=approvals_reviewer,
@@ -201,6 +211,7 @@ class AsyncCodex:
             params["dynamicTools"] = dynamic_tools
         thread = self._thread(await self._request("thread/start", params))
         self.client.handlers.set_thread(thread.id, handlers, thread_tools.values())
+        thread.limits = limits
         return thread
 
     async def thread_list(

@@ -248,3 +248,59 @@ def follow_up(value: Any) -> Input | None:
 
 def _s(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def hook_handlers(hooks: Hooks, base: Any) -> Any:
+    """`ServerRequestHandlers` that put commands, file changes and dynamic tool calls to
+    `hooks.before_tool` first: allow accepts, deny declines (a tool call fails with the
+    message), ask leaves it to `base` (the thread's handlers) or the client-wide ones.
+    A hook that raises denies (logged)."""
+    import inspect
+    from dataclasses import replace
+
+    from .handlers import ServerRequestHandlers
+    from .models import to_wire
+
+    before = hooks.before_tool
+    base = ServerRequestHandlers.coerce(base) or ServerRequestHandlers()
+    if before is None:
+        return base
+
+    def make(method: str, fallback: Any) -> Any:
+        def use_of(params: Any) -> ToolUse:
+            raw = to_wire(params) if hasattr(params, "model_dump") else dict(params or {})
+            found = tool_use(method, raw, params)
+            assert found is not None
+            return found
+
+        def settle(decision: HookDecision, params: Any) -> Any:
+            if decision.action == "ask":
+                return fallback(params) if fallback is not None else None
+            return decision_reply(method, decision)
+
+        if inspect.iscoroutinefunction(before):
+
+            async def async_handler(params: Any) -> Any:
+                try:
+                    decision = as_decision(await before(use_of(params)))
+                except Exception as exc:
+                    decision = failed_before(exc, method)
+                result = settle(decision, params)
+                return await result if inspect.isawaitable(result) else result
+
+            return async_handler
+
+        def handler(params: Any) -> Any:
+            try:
+                decision = as_decision(before(use_of(params)))
+            except Exception as exc:
+                decision = failed_before(exc, method)
+            return settle(decision, params)
+
+        return handler
+
+    return replace(
+        base,
+        command_approval=make(COMMAND_APPROVAL, base.command_approval),
+        file_change_approval=make(FILE_CHANGE_APPROVAL, base.file_change_approval),
+    )
