@@ -52,6 +52,16 @@ _ITEM_SPANS = {
     "dynamicToolCall": "codex.tool_call",
 }
 _tracers: dict[int, Any] = {}
+_ENV: list[bool] = []
+
+
+def _env_provider() -> bool:
+    """Whether the environment names a tracer provider (read once)."""
+    if not _ENV:
+        import os
+
+        _ENV.append("OTEL_PYTHON_TRACER_PROVIDER" in os.environ)
+    return _ENV[0]
 
 
 def tracer(provider: Any = None) -> Any:
@@ -60,6 +70,8 @@ def tracer(provider: Any = None) -> Any:
         trace = sys.modules.get("opentelemetry.trace")
         if trace is None:  # never imported: tracing cannot have been configured
             return None
+        if getattr(trace, "_TRACER_PROVIDER", True) is None and not _env_provider():
+            return None  # the fast "not configured" answer (get_tracer_provider reads env)
         provider = trace.get_tracer_provider()
         if isinstance(provider, (trace.ProxyTracerProvider, trace.NoOpTracerProvider)):
             return None
