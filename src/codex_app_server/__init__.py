@@ -48,6 +48,7 @@ if TYPE_CHECKING:
         PoolError,
         RequestTimeoutError,
         RetryLimitExceededError,
+        RunLimitExceeded,
         ServerBusyError,
         ServerLostError,
         StructuredOutputError,
@@ -95,7 +96,7 @@ if TYPE_CHECKING:
         SkillInput,
         TextInput,
     )
-    from ._protocol.limits import RunLimitExceeded, RunLimits
+    from ._protocol.limits import RunLimits
     from ._protocol.metadata_models import InitializeResponse, ServerInfo
     from ._protocol.notifications import (
         ConnectionGap,
@@ -142,7 +143,7 @@ _EXPORTS: dict[str, str] = {
     "deny": "._protocol.hooks",
     "ask": "._protocol.hooks",
     "RunLimits": "._protocol.limits",
-    "RunLimitExceeded": "._protocol.limits",
+    "RunLimitExceeded": "._protocol.errors",
     "AppServerClient": "._sync.client",
     "AsyncAppServerClient": "._async.client",
     "Codex": "._sync.codex",

@@ -313,3 +313,18 @@ _RETRY_LIMIT_WORDS = ("retry limit", "too many failed attempts")
 def _says_retry_limit(message: str) -> bool:
     lowered = message.lower()
     return any(word in lowered for word in _RETRY_LIMIT_WORDS)
+
+
+class RunLimitExceeded(CodexError):
+    """A run limit ended the run (with `run(..., raise_on_limit=True)`).
+
+    Attributes:
+        limit: which one (`"max_turns"`, `"max_tool_calls"`, `"max_tokens"`,
+            `"max_duration"`).
+        result: the `RunResult` of the run so far (its last turn, interrupted).
+    """
+
+    def __init__(self, limit: str, result: Any = None) -> None:
+        super().__init__(f"the run was stopped by its {limit} limit")
+        self.limit = limit
+        self.result = result

@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from .errors import CodexError
+from .errors import RunLimitExceeded
 
 if TYPE_CHECKING:
     from .notifications import Notification
-    from .run_result import RunResult
 
 __all__ = ["LimitName", "LimitTracker", "RunLimitExceeded", "RunLimits"]
 
@@ -76,21 +75,6 @@ class RunLimits:
             low(self.max_tokens, other.max_tokens),
             low(self.max_duration, other.max_duration),
         )
-
-
-class RunLimitExceeded(CodexError):
-    """A run limit ended the run (with `run(..., raise_on_limit=True)`).
-
-    Attributes:
-        limit: which one (`"max_turns"`, `"max_tool_calls"`, `"max_tokens"`,
-            `"max_duration"`).
-        result: the `RunResult` of the run so far (its last turn, interrupted).
-    """
-
-    def __init__(self, limit: str, result: RunResult | None = None) -> None:
-        super().__init__(f"the run was stopped by its {limit} limit")
-        self.limit = limit
-        self.result = result
 
 
 class LimitTracker:
