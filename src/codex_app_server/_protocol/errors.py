@@ -19,6 +19,7 @@
     │   └── ServerLostError         the server running a turn died; the thread lives on
     ├── InvalidMetadataError        `initialize` answered without the metadata a client needs
     ├── StructuredOutputError       the final message does not match the output schema
+    ├── RunLimitExceeded            a run limit ended the run (with run(raise_on_limit=True))
     ├── LoginError                  a ChatGPT login failed or was cancelled
     ├── LoginTimeoutError           wait(timeout) ran out; the login is pending (also TimeoutError)
     └── JsonRpcError                the server answered with a JSON-RPC error (code, message, data)
