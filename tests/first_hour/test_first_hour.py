@@ -158,6 +158,7 @@ def test_every_params_field_is_a_keyword(method: Any, model: Any) -> None:
     named = {n for n, p in parameters.items() if p.kind is p.KEYWORD_ONLY}
     fields = set(model.model_fields)
     own = {"handlers", "tools", "output_schema", "interrupt_on_cancel"}
+    own |= {"hooks", "limits", "on_turn_end", "raise_on_limit"}  # agent control (issue 16)
     assert named - own <= fields, named - own - fields
     takes_rest = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
     leftover = fields - named - HANDLED.get(method.__name__, set()) - {"thread_id", "input"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 
 #: `asyncio.sleep` (the blocking side: `time.sleep`).
 sleep = asyncio.sleep
+#: The clock of run limits.
+monotonic = time.monotonic
 
 
 def start_on_construction(client: AsyncAppServerClient) -> None:
@@ -93,3 +96,21 @@ async def _interrupt_shielded(handle: AsyncTurnHandle) -> None:
     task = asyncio.ensure_future(handle.interrupt())
     with contextlib.suppress(CodexError, asyncio.CancelledError, asyncio.TimeoutError):
         await asyncio.wait_for(asyncio.shield(task), 5.0)
+
+
+async def call_hook(hook: Callable[[Any], Any], argument: Any, timeout: float, name: str) -> Any:
+    """Call a hook (plain or `async`) within `timeout` seconds; its result, or None (logged)
+    when it raised or timed out (the fail-safe of hooks after the fact)."""
+    from .._protocol.hooks import failed_after
+
+    try:
+        result = hook(argument)
+        if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
+            result = await asyncio.wait_for(result, timeout)
+    except asyncio.TimeoutError:
+        failed_after(name, None)
+        return None
+    except Exception as exc:
+        failed_after(name, exc)
+        return None
+    return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -47,6 +48,13 @@ from .._protocol.router import (
     Sink,
 )
 from .._protocol.server_requests import error_reply, timeout_reply
+from .._protocol.tracing import (
+    TurnTraces,
+    approval_decision,
+    end_span,
+    request_span,
+    use_span,
+)
 from .._protocol.wire import OversizedLine, decode, encode
 from .._transport.base import AsyncTransport
 from .._transport.connect import async_transport_for
@@ -113,6 +121,8 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
         # Reconnect (remote transports): threads to resume; while reconnecting, new
         # requests wait for `_online` (a future set once the connection is back).
         self._loaded = LoadedThreads()
+        #: The open turn traces (OpenTelemetry; empty unless tracing is on).
+        self.traces = TurnTraces()
         self._online: asyncio.Future[None] | None = None
         self._resync_task: asyncio.Task[None] | None = None
 
@@ -254,6 +264,23 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
 
         Cancelling the awaiting task releases its waiter.
         """
+        if "opentelemetry.trace" in sys.modules:  # else tracing cannot be on: no cost
+            span = request_span(method)
+            if span is not None:
+                failure: BaseException | None = None
+                try:
+                    with use_span(span):
+                        return await self._request(method, params, response_model, timeout)
+                except BaseException as exc:
+                    failure = exc
+                    raise
+                finally:
+                    end_span(span, failure)
+        return await self._request(method, params, response_model, timeout)
+
+    async def _request(
+        self, method: str, params: Any, response_model: Any, timeout: float | None
+    ) -> Any:
         self._check_open()
         router = self._router
         loop = self._loop
@@ -642,7 +669,11 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
     async def _run_handler(self, request: ServerRequest) -> Any:
         if self._handler_pool is None:
             self._handler_pool = HandlerPool()
-        return await answer(self.handlers, request, self.server_request_handler, self._handler_pool)
+        answering = answer(self.handlers, request, self.server_request_handler, self._handler_pool)
+        span = self.traces.approval_span(request)
+        if span is None:
+            return await answering
+        return await traced_answer(span, answering)
 
     async def _send_raw(self, message: dict[str, Any]) -> None:
         if self._error is not None:
@@ -689,6 +720,20 @@ class AsyncAppServerClient(AsyncReconnect, AsyncClientMethods):
         if router is None:
             raise ClientNotStartedError()
         router.retain_key(method, tuple(path))
+
+
+async def traced_answer(span: Any, answering: Any) -> Any:
+    """Await a server request's answer inside its approval span."""
+    failure: BaseException | None = None
+    try:
+        result = await answering
+        span.set_attribute("codex.approval.decision", approval_decision(result) or "")
+        return result
+    except BaseException as exc:
+        failure = exc
+        raise
+    finally:
+        end_span(span, failure)
 
 
 class _AsyncDispatch:

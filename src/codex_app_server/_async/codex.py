@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .._config import AppServerConfig
 from .._protocol.choices import check_effort
 from .._protocol.errors import JsonRpcError
+from .._protocol.events import Event, EventBuilder
 from .._protocol.guards import (
     check_config,
     check_cwd,
@@ -19,18 +20,22 @@ from .._protocol.guards import (
     supported_efforts,
 )
 from .._protocol.handlers import HandlersLike, ToolsLike, dynamic_tools_param
+from .._protocol.hooks import Hooks, TurnEnd, hook_handlers
 from .._protocol.inputs import Input, RunInput, input_to_wire
+from .._protocol.limits import LimitTracker, RunLimitExceeded, RunLimits
 from .._protocol.notifications import Notification
 from .._protocol.params import fork_params, turn_start_params, wire_params
 from .._protocol.run_result import RunResult, TurnCollector
 from .._protocol.structured_output import attach_parsed
 from .._protocol.tools import as_tools
+from .._protocol.tracing import attached
 from .._transport.base import AsyncTransport
 from .._warmup import WARMUP, avalidate
-from .backend import ensure_started, run_turn, start_on_construction
+from .backend import call_hook, ensure_started, monotonic, run_turn, start_on_construction
 from .client import AsyncAppServerClient
 
 if TYPE_CHECKING:
+    from .._protocol.tracing import TurnTrace
     from ..generated.v2_all import (
         InitializeResponse,
         ModelListResponse,
@@ -159,6 +164,8 @@ class AsyncCodex:
         session_start_source: Any = None,
         handlers: HandlersLike = None,
         tools: ToolsLike = None,
+        hooks: Hooks | None = None,
+        limits: RunLimits | None = None,
         **protocol_fields: Any,
     ) -> AsyncThread:
         """Start a new thread.
@@ -171,9 +178,17 @@ class AsyncCodex:
         as `dynamicTools` with the client-wide ones. `approvals_reviewer="user"` with an
         `approval_policy` that asks (`"untrusted"`, `"on-request"`) routes approvals to
         the handlers.
+
+        `hooks.before_tool` sees every command and file change before it runs (see
+        `Hooks`): the thread then asks for approvals (`approval_policy="untrusted"`,
+        `approvals_reviewer="user"` unless given). `limits` bound every run of the thread.
         """
         thread_tools = as_tools(tools)
         check_protocol_fields("thread_start", "ThreadStartParams", protocol_fields)
+        if hooks is not None and hooks.before_tool is not None:
+            handlers = hook_handlers(hooks, handlers)
+            approval_policy = approval_policy or "untrusted"
+            approvals_reviewer = approvals_reviewer or "user"
         params = wire_params(
             approval_policy=approval_policy,
             approvals_reviewer=approvals_reviewer,
@@ -196,6 +211,7 @@ class AsyncCodex:
             params["dynamicTools"] = dynamic_tools
         thread = self._thread(await self._request("thread/start", params))
         self.client.handlers.set_thread(thread.id, handlers, thread_tools.values())
+        thread.limits = limits
         return thread
 
     async def thread_list(
@@ -679,6 +695,8 @@ class AsyncThread:
         self.client = client
         self.id = thread_id
         self._info = info
+        #: Run limits for every `run()` and `turn()` of this thread (tightened per run).
+        self.limits: RunLimits | None = None
 
     def __repr__(self) -> str:
         return f"AsyncThread(id={self.id!r})"
@@ -697,9 +715,13 @@ class AsyncThread:
         sandbox_policy: SandboxPolicyArg | None = None,
         service_tier: str | None = None,
         summary: SummaryArg | None = None,
+        limits: RunLimits | LimitTracker | None = None,
         **protocol_fields: Any,
     ) -> AsyncTurnHandle:
         """Start a turn; its notifications are routed to the returned handle from the start.
+
+        With `limits` (or `thread.limits`), streaming the turn interrupts it when one is
+        reached; `handle.stopped_by` then names it.
 
         Fails before anything is sent when a value is not one the runtime takes (the error
         lists the allowed ones), when a local `cwd` does not exist, or when the app-server
@@ -726,8 +748,23 @@ class AsyncThread:
             summary=summary,
             **protocol_fields,
         )
-        result = await self.client.request("turn/start", params)
-        return AsyncTurnHandle(self.client, self.id, result["turn"]["id"])
+        tracker = _tracker(self.limits, limits)
+        trace = client.traces.start(self.id, model or _model_of(self._info))
+        with attached(trace):
+            try:
+                result = await client.request("turn/start", params)
+            except BaseException as exc:
+                if trace is not None:
+                    trace.fail(exc)
+                raise
+        handle = AsyncTurnHandle(client, self.id, result["turn"]["id"])
+        if trace is not None:
+            client.traces.opened(trace, handle.id)
+            handle._trace = trace
+        if tracker is not None:
+            tracker.turn_started()
+            handle._limits = tracker
+        return handle
 
     async def run(
         self,
@@ -744,15 +781,27 @@ class AsyncThread:
         service_tier: str | None = None,
         summary: SummaryArg | None = None,
         interrupt_on_cancel: bool = True,  # unasync: async-only
+        limits: RunLimits | None = None,
+        on_turn_end: Any = None,
+        raise_on_limit: bool = False,
         **protocol_fields: Any,
     ) -> RunResult:
-        """Run one turn to completion and return its `RunResult`.
+        """Run a turn to completion and return its `RunResult`.
 
         Raises `TurnFailedError` if the turn fails. If the awaiting task is cancelled, the
         turn is interrupted on the server too (unless `interrupt_on_cancel=False`).
+
+        `limits` (tightening `thread.limits`) bound the run: when one is reached the turn is
+        interrupted and `RunResult.stopped_by` names it (`raise_on_limit=True` raises
+        `RunLimitExceeded` instead). `on_turn_end(TurnEnd)` (plain or `async`) may return a
+        follow-up prompt to continue the run with another turn, up to `max_turns`.
         """
-        handle = await run_turn(
-            self.turn(
+        bounds = (self.limits or RunLimits()).tighter(limits)
+        tracker = LimitTracker(bounds, monotonic()) if not bounds.unbounded else None
+        turns = 0
+        while True:
+            turns += 1
+            result = await self._run_one(
                 input,
                 approval_policy=approval_policy,
                 approvals_reviewer=approvals_reviewer,
@@ -764,15 +813,48 @@ class AsyncThread:
                 sandbox_policy=sandbox_policy,
                 service_tier=service_tier,
                 summary=summary,
+                interrupt_on_cancel=interrupt_on_cancel,  # unasync: async-only
+                tracker=tracker,
                 **protocol_fields,
-            ),
+            )
+            result.turns = turns
+            if result.stopped_by is None and on_turn_end is not None:
+                turn_id = result.turn.id if result.turn is not None else ""
+                status = result.turn.status.value if result.turn is not None else None
+                end = TurnEnd(self.id, turn_id, status, result, turns)
+                follow = await call_hook(on_turn_end, end, 30.0, "on_turn_end")
+                if follow:
+                    if tracker is not None and tracker.turn_started() is not None:
+                        result.stopped_by = "max_turns"
+                    else:
+                        if tracker is not None:
+                            tracker.turns -= 1  # counted again when the turn starts
+                        input = follow
+                        continue
+            if raise_on_limit and result.stopped_by is not None:
+                raise RunLimitExceeded(result.stopped_by, result)
+            return result
+
+    async def _run_one(
+        self,
+        input: RunInput,
+        *,
+        output_schema: Any,
+        interrupt_on_cancel: bool,  # unasync: async-only
+        tracker: LimitTracker | None,
+        **fields: Any,
+    ) -> RunResult:
+        handle = await run_turn(
+            self.turn(input, output_schema=output_schema, limits=tracker, **fields),
             interrupt_on_cancel,  # unasync: async-only
         )
         # unasync: begin async-only
         if not WARMUP.done:  # type after the warm-up, never on the loop beside it
             await WARMUP.wait()
         # unasync: end
-        return attach_parsed(handle.collector.result(), output_schema)
+        result = attach_parsed(handle.collector.result(), output_schema)
+        result.stopped_by = handle.stopped_by
+        return result
 
     async def read(self, *, include_turns: bool = False) -> ThreadReadResponse:
         """The thread's stored state (with its turns if asked)."""
@@ -918,6 +1000,10 @@ class AsyncTurnHandle:
         self.thread_id = thread_id
         self.id = turn_id
         self.collector = TurnCollector(turn_id, client.config.on_runtime_error)
+        self._trace: TurnTrace | None = None
+        self._limits: LimitTracker | None = None
+        #: The run limit that interrupted this turn, if one did.
+        self.stopped_by: str | None = None
 
     def __repr__(self) -> str:
         return f"AsyncTurnHandle(id={self.id!r}, thread_id={self.thread_id!r})"
@@ -941,9 +1027,44 @@ class AsyncTurnHandle:
         """This turn's notifications, in order, through `turn/completed`."""
         if self.collector.completed:
             return
-        async for note in self.client.stream_turn(self.id, thread_id=self.thread_id):
-            self.collector.feed(note)
+        if self._trace is None and self._limits is None:  # the hot path: nothing to watch
+            async for note in self.client.stream_turn(self.id, thread_id=self.thread_id):
+                self.collector.feed(note)
+                yield note
+            return
+        async for note in self._watched():
             yield note
+
+    async def _watched(self) -> AsyncIterator[Notification]:
+        """`stream()` with a trace to feed and limits to enforce."""
+        trace, limits = self._trace, self._limits
+        try:
+            async for note in self.client.stream_turn(self.id, thread_id=self.thread_id):
+                self.collector.feed(note)
+                if trace is not None:
+                    trace.feed(note)
+                if limits is not None and self.stopped_by is None:
+                    reached = limits.feed(note) or limits.check_time(monotonic())
+                    if reached is not None and note.method != "turn/completed":
+                        self.stopped_by = reached
+                        if trace is not None:
+                            trace.span.set_attribute("codex.stopped_by", reached)
+                        await self.interrupt()
+                yield note
+        except BaseException as exc:
+            if trace is not None:
+                trace.fail(exc)
+            raise
+        finally:
+            if trace is not None:
+                self.client.traces.closed(self.id)
+
+    async def events(self) -> AsyncIterator[Event]:
+        """This turn's typed events (`TurnStarted`, `ItemStarted`, `TextDelta`, ...,
+        `TurnCompleted`; `RawEvent` for any other notification), for `match` statements."""
+        build = EventBuilder()
+        async for note in self.stream():
+            yield build(note)
 
     async def run(self) -> Turn:
         """Wait for the turn to complete; the completed `Turn` (with the collected items)."""
@@ -954,6 +1075,21 @@ class AsyncTurnHandle:
             await WARMUP.wait()
         # unasync: end
         return self.collector.turn()
+
+
+def _tracker(
+    thread_limits: RunLimits | None, limits: RunLimits | LimitTracker | None
+) -> LimitTracker | None:
+    """The accounting a turn enforces: the run's (shared by its turns), or a new one."""
+    if isinstance(limits, LimitTracker):
+        return limits
+    bounds = (thread_limits or RunLimits()).tighter(limits)
+    return None if bounds.unbounded else LimitTracker(bounds, monotonic())
+
+
+def _model_of(info: Any) -> str | None:
+    model = info.get("model") if isinstance(info, dict) else None
+    return model if isinstance(model, str) else None
 
 
 async def _check_login(client: AsyncAppServerClient) -> None:

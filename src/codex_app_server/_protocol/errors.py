@@ -19,6 +19,7 @@
     │   └── ServerLostError         the server running a turn died; the thread lives on
     ├── InvalidMetadataError        `initialize` answered without the metadata a client needs
     ├── StructuredOutputError       the final message does not match the output schema
+    ├── RunLimitExceeded            a run limit ended the run (with run(raise_on_limit=True))
     ├── LoginError                  a ChatGPT login failed or was cancelled
     ├── LoginTimeoutError           wait(timeout) ran out; the login is pending (also TimeoutError)
     └── JsonRpcError                the server answered with a JSON-RPC error (code, message, data)
@@ -313,3 +314,18 @@ _RETRY_LIMIT_WORDS = ("retry limit", "too many failed attempts")
 def _says_retry_limit(message: str) -> bool:
     lowered = message.lower()
     return any(word in lowered for word in _RETRY_LIMIT_WORDS)
+
+
+class RunLimitExceeded(CodexError):
+    """A run limit ended the run (with `run(..., raise_on_limit=True)`).
+
+    Attributes:
+        limit: which one (`"max_turns"`, `"max_tool_calls"`, `"max_tokens"`,
+            `"max_duration"`).
+        result: the `RunResult` of the run so far (its last turn, interrupted).
+    """
+
+    def __init__(self, limit: str, result: Any = None) -> None:
+        super().__init__(f"the run was stopped by its {limit} limit")
+        self.limit = limit
+        self.result = result

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .models import validate_as, validate_thread_item
-from .notifications import Notification
+from .notifications import CONNECTION_RESUMED, Notification
 
 if TYPE_CHECKING:
     from ..generated.v2_all import ThreadTokenUsage, Turn, TurnError
@@ -35,6 +35,7 @@ __all__ = [
     "ItemCompleted",
     "ItemStarted",
     "RawEvent",
+    "Reconnected",
     "ReasoningDelta",
     "TextDelta",
     "TokenUsage",
@@ -174,6 +175,16 @@ class TurnCompleted(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class Reconnected(Event):
+    """The connection to a remote app-server dropped and came back mid-turn (an SDK marker,
+    not a server notification): events the server sent in the gap are lost, except the
+    items, which are recovered from `thread/read` before `TurnCompleted`."""
+
+    url: str
+    gap_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
 class RawEvent(Event):
     """Any other notification, as received (`notification.method`, `.params`, `.payload`)."""
 
@@ -234,6 +245,17 @@ def _completed(note: Notification, usage: dict[str, Any] | None) -> Event:
     return TurnCompleted(note.thread_id, note.turn_id, _str(raw.get("status")), message, raw, usage)
 
 
+def _resumed(note: Notification) -> Event:
+    params = note.params
+    seconds = params.get("gapSeconds")
+    return Reconnected(
+        note.thread_id,
+        note.turn_id,
+        str(params.get("url") or ""),
+        float(seconds) if isinstance(seconds, (int, float)) else 0.0,
+    )
+
+
 _BUILDERS: dict[str, Callable[[Notification], Event]] = {
     "turn/started": lambda n: TurnStarted(n.thread_id, n.turn_id),
     "item/started": lambda n: _item_event(ItemStarted, n),
@@ -244,6 +266,7 @@ _BUILDERS: dict[str, Callable[[Notification], Event]] = {
     "item/commandExecution/outputDelta": lambda n: _delta(CommandOutputDelta, n),
     "thread/tokenUsage/updated": _usage,
     "error": _error,
+    CONNECTION_RESUMED: lambda n: _resumed(n),
 }
 
 

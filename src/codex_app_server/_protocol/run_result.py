@@ -33,6 +33,9 @@ class RunResult:
         parsed: with `output_schema=` a pydantic model class, the validated instance.
         errors: the errors the runtime reported during the turn (`ErrorReported` events,
             e.g. "Reconnecting... 2/5" with `will_retry`), in order.
+        stopped_by: the run limit that ended the run (`"max_turns"`, `"max_tool_calls"`,
+            `"max_tokens"`, `"max_duration"`), None when none did.
+        turns: how many turns the run took (hooks' follow-ups included).
 
     Equality compares `final_response`, `items` and `usage` only, as the seed's three-field
     result did: `RunResult(text, items, usage) == thread.run(...)` holds.
@@ -44,6 +47,8 @@ class RunResult:
     turn: Turn | None = field(default=None, compare=False)
     parsed: Any = field(default=None, compare=False)
     errors: list[ErrorReported] = field(default_factory=list, compare=False)
+    stopped_by: str | None = field(default=None, compare=False)
+    turns: int = field(default=1, compare=False)
 
 
 class TurnCollector:

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 #: `time.sleep` (the asyncio side: `asyncio.sleep`).
 sleep = time.sleep
+#: The clock of run limits.
+monotonic = time.monotonic
 
 
 def start_on_construction(client: AppServerClient) -> None:
@@ -56,3 +58,23 @@ def run_turn(handle: TurnHandle) -> TurnHandle:
             handle.interrupt()
         raise
     return handle
+
+
+def call_hook(hook: Callable[[Any], Any], argument: Any, timeout: float, name: str) -> Any:
+    """Call a plain hook; its result, or None (logged) when it raised. (`timeout` applies to
+    `async` hooks, which only the asyncio API takes.)"""
+    import inspect
+
+    from .._protocol.hooks import failed_after
+
+    try:
+        result = hook(argument)
+        if inspect.isawaitable(result):
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+            raise TypeError("an async hook needs the asyncio API (AsyncCodex)")
+    except Exception as exc:
+        failed_after(name, exc)
+        return None
+    return result

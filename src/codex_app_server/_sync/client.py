@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -48,6 +49,13 @@ from .._protocol.router import (
     Sink,
 )
 from .._protocol.server_requests import error_reply, timeout_reply
+from .._protocol.tracing import (
+    TurnTraces,
+    approval_decision,
+    end_span,
+    request_span,
+    use_span,
+)
 from .._protocol.wire import encode
 from .._transport.base import Transport
 from .._transport.connect import sync_transport_for
@@ -121,6 +129,8 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
         # Reconnect (remote transports): threads to resume, and the gate new requests wait
         # at while the connection is being re-established.
         self._loaded = LoadedThreads()
+        #: The open turn traces (OpenTelemetry; empty unless tracing is on).
+        self.traces = TurnTraces()
         self._online = threading.Event()
         self._online.set()
         self._stop = threading.Event()
@@ -275,6 +285,21 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
         seconds after the write (default: `config.request_timeout`; `math.inf`: forever).
         Raises the mapped `JsonRpcError`, `RequestTimeoutError` or `TransportClosedError`.
         """
+        if "opentelemetry.trace" in sys.modules:  # else tracing cannot be on: no cost
+            span = request_span(method)
+            if span is not None:
+                failure: BaseException | None = None
+                try:
+                    with use_span(span):
+                        return self._request(method, params, response_model, timeout)
+                except BaseException as exc:
+                    failure = exc
+                    raise
+                finally:
+                    end_span(span, failure)
+        return self._request(method, params, response_model, timeout)
+
+    def _request(self, method: str, params: Any, response_model: Any, timeout: float | None) -> Any:
         self._check_open()
         if not self._online.is_set() and threading.current_thread() is not self._resync_thread:
             # Reconnecting: wait (within this request's timeout) for the new connection.
@@ -605,7 +630,19 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
 
     def _serve(self, request: ServerRequest, reply: _ReplyOnce, timer: threading.Timer) -> None:
         try:
-            result = answer(self.handlers, request, self.server_request_handler)
+            span = self.traces.approval_span(request)
+            if span is None:
+                result = answer(self.handlers, request, self.server_request_handler)
+            else:
+                failure: BaseException | None = None
+                try:
+                    result = answer(self.handlers, request, self.server_request_handler)
+                    span.set_attribute("codex.approval.decision", approval_decision(result) or "")
+                except BaseException as exc:
+                    failure = exc
+                    raise
+                finally:
+                    end_span(span, failure)
             reply.send_result(result)
         except Exception as exc:  # logged by the dispatch; the server gets the error
             reply.send_error(exc)

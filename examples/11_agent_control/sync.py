@@ -1,0 +1,88 @@
+"""Agent control: typed events to match on, a hook that vets every command, and run limits.
+
+`handle.events()` yields frozen event classes (`TextDelta`, `ItemCompleted`, ...) for
+`match`; `Hooks(before_tool=...)` sees each command before it runs (the thread then asks
+for approvals: `approval_policy="untrusted"`, `approvals_reviewer="user"`); `run(...,
+on_turn_end=..., limits=RunLimits(max_turns=...))` follows up automatically, bounded.
+
+    python examples/11_agent_control/sync.py                       # with your account
+    python examples/_offline.py examples/11_agent_control/sync.py  # offline
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from codex_app_server import (
+    AppServerConfig,
+    Codex,
+    Hooks,
+    ItemCompleted,
+    ReasoningDelta,
+    RunLimits,
+    TextDelta,
+    ToolUse,
+    TurnCompleted,
+    TurnEnd,
+    allow,
+    deny,
+)
+
+if TYPE_CHECKING:
+    from codex_app_server.testing import ScriptedModel
+
+
+def vet(use: ToolUse) -> Any:
+    """Before a command runs: no deleting, anything else is fine."""
+    if use.kind == "command" and "rm " in (use.command or ""):
+        print(f"[hook] denied: {use.command}")
+        return deny("deleting files is not allowed here")
+    print(f"[hook] allowed: {use.command}")
+    return allow()
+
+
+def keep_going(end: TurnEnd) -> str | None:
+    """When a turn ends: ask for one more step (the run's max_turns bounds this)."""
+    print(f"[turn {end.turn} {end.status}] {end.result.final_response}")
+    return "Continue with the next step."
+
+
+def main(config: AppServerConfig | None = None) -> None:
+    with Codex(config) as codex:
+        thread = codex.thread_start(hooks=Hooks(before_tool=vet))
+
+        # 1. Typed events, matched.
+        handle = thread.turn("Tidy up the workspace: list it, then remove old.log.")
+        for event in handle.events():
+            match event:
+                case ReasoningDelta(delta=text):
+                    print(f"[thinking] {text}")
+                case ItemCompleted(item_type="commandExecution", item=item):
+                    print(f"[command {item.status.value}] {item.command}")
+                case TextDelta(delta=text):
+                    print(text, end="", flush=True)
+                case TurnCompleted(status=status):
+                    print(f"\n[done: {status}]")
+
+        # 2. Follow-ups, stopped by a limit.
+        result = thread.run(
+            "Plan three steps.", on_turn_end=keep_going, limits=RunLimits(max_turns=2)
+        )
+        print(f"stopped by {result.stopped_by} after {result.turns} turns")
+
+
+def script(model: ScriptedModel) -> None:
+    """The model replies this example needs offline."""
+    from codex_app_server.testing import Reply
+
+    model.enqueue(
+        Reply.shell("ls", call_id="c1", reasoning="First, look around."),
+        Reply.shell("rm old.log", call_id="c2"),
+        Reply.text("Listed the workspace; removing old.log was not allowed.", deltas=4),
+        Reply.text("Step 1: read the code."),
+        Reply.text("Step 2: write the tests."),
+    )
+
+
+if __name__ == "__main__":
+    main()

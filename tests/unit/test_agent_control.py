@@ -1,0 +1,123 @@
+"""The pure parts of agent control: limits accounting, hook decisions, tracing off/on."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pytest
+
+from codex_app_server._protocol import tracing
+from codex_app_server._protocol.events import EventBuilder, Reconnected
+from codex_app_server._protocol.hooks import (
+    allow,
+    as_decision,
+    ask,
+    combine,
+    decision_reply,
+    deny,
+    failed_before,
+)
+from codex_app_server._protocol.limits import LimitTracker, RunLimits
+from codex_app_server._protocol.notifications import ConnectionGap, ConnectionResumed, Notification
+
+
+def usage(last: int) -> Notification:
+    params = {"tokenUsage": {"total": {"totalTokens": 0}, "last": {"totalTokens": last}}}
+    return Notification("thread/tokenUsage/updated", params, "t", "th")
+
+
+def started(kind: str, item_id: str = "i") -> Notification:
+    return Notification("item/started", {"item": {"id": item_id, "type": kind}}, "t", "th")
+
+
+def test_limits_count_tool_calls_tokens_turns_and_time() -> None:
+    tracker = LimitTracker(RunLimits(max_tool_calls=1), 0.0)
+    assert tracker.feed(started("agentMessage")) is None
+    assert tracker.feed(started("commandExecution")) is None
+    assert tracker.feed(started("fileChange")) == "max_tool_calls"
+    tokens = LimitTracker(RunLimits(max_tokens=100), 0.0)
+    assert tokens.feed(usage(60)) is None
+    assert tokens.feed(usage(50)) == "max_tokens"
+    turns = LimitTracker(RunLimits(max_turns=2), 0.0)
+    assert turns.turn_started() is None and turns.turn_started() is None
+    assert turns.turn_started() == "max_turns"
+    timed = LimitTracker(RunLimits(max_duration=5), 10.0)
+    assert timed.check_time(14.0) is None and timed.check_time(15.5) == "max_duration"
+
+
+def test_limits_validate_and_tighten() -> None:
+    with pytest.raises(ValueError):
+        RunLimits(max_turns=0)
+    with pytest.raises(ValueError):
+        RunLimits(max_tokens=-1)
+    merged = RunLimits(max_turns=5, max_tokens=10).tighter(RunLimits(max_turns=3))
+    assert (merged.max_turns, merged.max_tokens, merged.max_tool_calls) == (3, 10, None)
+    assert RunLimits().unbounded and not merged.unbounded
+
+
+def test_hook_decisions() -> None:
+    assert as_decision(None) == ask() and as_decision(True) == allow()
+    assert as_decision("deny").action == "deny"
+    with pytest.raises(TypeError):
+        as_decision(42)
+    assert combine([allow(), deny("no"), ask()]) == deny("no")
+    assert combine([ask(), allow()]) == allow() and combine([]) == ask()
+    approval = "item/commandExecution/requestApproval"
+    assert decision_reply(approval, allow()) == {"decision": "accept"}
+    assert decision_reply(approval, deny("x")) == {"decision": "decline"}
+    assert decision_reply(approval, ask()) is None
+    tool = decision_reply("item/tool/call", deny("not now"))
+    assert tool is not None and tool["success"] is False
+    assert "not now" in tool["contentItems"][0]["text"]
+    assert failed_before(RuntimeError("x"), "m").action == "deny"
+
+
+def test_reconnected_event() -> None:
+    note = ConnectionResumed(ConnectionGap("ws://h", "t", "th", 1.5))
+    event = EventBuilder()(note)
+    assert event == Reconnected("th", "t", "ws://h", 1.5)
+
+
+def test_tracing_is_off_without_a_provider(monkeypatch: Any) -> None:
+    monkeypatch.delitem(sys.modules, "opentelemetry.trace", raising=False)
+    assert tracing.tracer() is None
+    assert tracing.request_span("thread/start") is None
+    assert tracing.TurnTraces().start("th", None) is None
+
+
+def test_turn_trace_spans_and_attributes() -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    traces = tracing.TurnTraces(provider)
+    turn = traces.start("th", "gpt-5.5")
+    assert turn is not None
+    traces.opened(turn, "t")
+    item = {"id": "c1", "type": "commandExecution", "command": "ls"}
+    turn.feed(Notification("item/started", {"item": item}, "t", "th"))
+    from codex_app_server._protocol.notifications import ServerRequest
+
+    request = ServerRequest(
+        1, "item/commandExecution/requestApproval", {"turnId": "t", "itemId": "c1"}
+    )
+    approval = traces.approval_span(request)
+    tracing.end_span(approval)
+    done = {**item, "exitCode": 0, "status": "completed"}
+    turn.feed(Notification("item/completed", {"item": done}, "t", "th"))
+    turn.feed(usage(7))
+    failed = {"turn": {"id": "t", "status": "failed", "error": {"message": "boom"}}}
+    turn.feed(Notification("turn/completed", failed, "t", "th"))
+    spans = {s.name: s for s in exporter.get_finished_spans()}
+    assert set(spans) == {"codex.turn", "codex.command", "codex.approval"}
+    root = spans["codex.turn"]
+    assert root.attributes["gen_ai.request.model"] == "gpt-5.5"
+    assert root.attributes["codex.turn.status"] == "failed"
+    assert root.status.status_code.name == "ERROR"
+    assert spans["codex.command"].parent.span_id == root.context.span_id
+    assert spans["codex.approval"].parent.span_id == spans["codex.command"].context.span_id
+    assert spans["codex.command"].attributes["codex.exit_code"] == 0
