@@ -450,9 +450,15 @@ def _typed_params(method: str, params: dict[str, Any]) -> tuple[Any, str | None]
     if names is None:
         return params, None
     try:
-        return _adapter(names[0]).validate_python(params), None
+        typed = _adapter(names[0]).validate_python(params)
     except Exception as exc:
         return None, _one_line(exc)
+    # A union of params is a RootModel: handlers get the branch itself (the form or URL
+    # elicitation, ...), which is what they match on.
+    from pydantic import BaseModel
+
+    root = getattr(typed, "root", None)
+    return (root if isinstance(root, BaseModel) else typed), None
 
 
 def _validate_reply(method: str, reply: Any) -> None:
