@@ -18,6 +18,7 @@ import json
 import queue
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1061,7 +1062,12 @@ def test_server_utilities(env: Env) -> None:
 def test_environments(env: Env) -> None:
     client = env.client
     client.environment_add(environment_id="remote-1", exec_server_url="ws://127.0.0.1:9")
+    # The connection attempt runs in the background: "pending" until it is refused. The
+    # server sends no notification for it, so the status is read until it settles.
+    deadline = time.monotonic() + 30
     status = client.environment_status(environment_id="remote-1")
+    while status.status.value == "pending" and time.monotonic() < deadline:
+        status = client.environment_status(environment_id="remote-1")
     assert status.status.value == "disconnected" and status.error
     with pytest.raises(InternalRpcError, match="exec-server"):
         client.environment_info(environment_id="remote-1")

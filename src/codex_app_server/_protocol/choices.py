@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from enum import Enum
+from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from .presets import apply_presets
@@ -66,8 +67,10 @@ _POLICY_BY_NAME: dict[str, dict[str, Any]] = {
 }
 
 
+@cache
 def allowed_values(keyword: str) -> tuple[str, ...]:
-    """The values `keyword` takes, from the generated enum."""
+    """The values `keyword` takes, from the generated enum (read once per keyword: every
+    high-level call checks its enumerated keywords)."""
     from ..generated import v2_all
 
     enum: type[Enum] = getattr(v2_all, ENUM_OF[keyword])
