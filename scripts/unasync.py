@@ -34,7 +34,7 @@ PACKAGE = ROOT / "src" / "codex_app_server"
 #: (async source, sync twin), relative to the repository root.
 FILES = [
     (f"src/codex_app_server/_async/{name}.py", f"src/codex_app_server/_sync/{name}.py")
-    for name in ("codex", "commands", "fs", "account", "paging", "retry")
+    for name in ("codex", "commands", "fs", "account", "paging", "retry", "reconnect", "streaming")
 ]
 
 #: Exact phrases first (docstrings written for asyncio readers, reworded for blocking ones).

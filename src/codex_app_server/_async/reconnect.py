@@ -1,62 +1,55 @@
-"""Reconnect for the asyncio client (remote transports): a mixin of `AsyncAppServerClient`.
+# The one source of both reconnect mixins: scripts/unasync.py  # unasync: async-only
+# generates its blocking twin, _sync/reconnect.py.  # unasync: async-only
+"""Reconnect for the low-level client (remote transports): a mixin of `AsyncAppServerClient`.
 
-When the connection drops, the reader task fails the requests in flight with the
-retryable `ConnectionLostError`, reconnects with backoff and jitter until the give-up time,
-marks every active turn's stream with a `ConnectionResumed`, and a helper task
-re-initializes and resumes every loaded thread (the server then sends the rest of a running
-turn). New requests wait for that. `stream_turn` recovers, from `thread/read`, the items a
-turn with a gap never streamed. See docs/remote.md#reconnect.
+When the connection drops, the reader fails the requests in flight with the retryable
+`ConnectionLostError`, reconnects with backoff and jitter until the give-up time, marks
+every active turn's stream with a `ConnectionResumed`, and a helper re-initializes and
+resumes every loaded thread (the server then sends the rest of a running turn). New
+requests wait for that. `stream_turn` recovers, from `thread/read`, the items a turn with a
+gap never streamed. See docs/remote.md#reconnect.
+
+The client brings the seams: `_go_offline()` / `_set_online()` (the gate new requests wait
+at), `_stopped()` (closing), `_pause(seconds)` (a wait that a close ends) and
+`_spawn_resync()` (runs `_resync` off the reader).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .._protocol.errors import (
-    ClientClosedError,
-    CodexError,
-    ConnectionLostError,
-    MessageTooLargeError,
-)
+from .._protocol.client_base import ClientBase
+from .._protocol.errors import ClientClosedError, CodexError, ConnectionLostError
 from .._protocol.notifications import ConnectionGap, ConnectionResumed, Notification
-from .._protocol.reconnect import (
-    GapTracker,
-    LoadedThreads,
-    delay,
-    gave_up_error,
-    lost_error,
-    may_retry,
-)
-
-if TYPE_CHECKING:
-    from .._config import AppServerConfig
-    from .._protocol.router import MessageRouter
+from .._protocol.reconnect import GapTracker, delay, gave_up_error, lost_error, may_retry
 
 logger = logging.getLogger("codex_app_server")
 
 
-class AsyncReconnect:
+class ReconnectMixin(ClientBase):
     """The reconnect half of `AsyncAppServerClient` (state is set up by its `__init__`)."""
-
-    config: AppServerConfig
-    initialize_result: dict[str, Any] | None
-    _transport: Any
-    _router: MessageRouter | None
-    _loop: asyncio.AbstractEventLoop | None
-    _closing: bool
-    _error: CodexError | None
-    _loaded: LoadedThreads
-    _online: asyncio.Future[None] | None
-    _resync_task: asyncio.Task[None] | None
 
     async def request(self, method: str, params: Any = None, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError
 
     async def notify(self, method: str, params: Any = None) -> None:
+        raise NotImplementedError
+
+    def _go_offline(self) -> None:
+        raise NotImplementedError
+
+    def _set_online(self) -> None:
+        raise NotImplementedError
+
+    def _stopped(self) -> bool:
+        raise NotImplementedError
+
+    async def _pause(self, seconds: float) -> None:
+        raise NotImplementedError
+
+    def _spawn_resync(self) -> None:
         raise NotImplementedError
 
     async def _recover_items(
@@ -71,43 +64,20 @@ class AsyncReconnect:
             return []
         return gaps.recovered(stored, thread_id, turn_id)
 
-    def _url(self) -> str:
-        return str(getattr(self._transport, "url", self.config.url))
-
-    def _set_online(self) -> None:
-        online, self._online = self._online, None
-        if online is not None and not online.done():
-            online.set_result(None)
-
-    def _reconnecting_possible(self, error: CodexError | None = None) -> bool:
-        return (
-            self.config.reconnects
-            and getattr(self._transport, "reconnectable", False)
-            and self.initialize_result is not None
-            and not self._closing
-            and self._error is None
-            and (error is None or not isinstance(error, MessageTooLargeError))
-        )
-
     async def _reconnect(self, error: CodexError) -> CodexError | None:
-        """In the reader task: fail requests in flight, reconnect with backoff, mark the
-        active turns' streams, and re-initialize and resume threads in a helper task.
+        """On the reader: fail requests in flight, reconnect with backoff, mark the active
+        turns' streams, and re-initialize and resume threads off the reader.
         None when connected again; else the error to fail everything with."""
-        router, loop = self._router, self._loop
-        assert router is not None and loop is not None
         lost_at = time.monotonic()
-        if self._online is None:
-            self._online = loop.create_future()
+        self._go_offline()
         url = self._url()
-        for sink, item in router.fail_pending(lost_error(url)):
-            with contextlib.suppress(Exception):
-                sink.put_nowait(item)
+        self._fail_pending(lost_error(url))
         logger.warning("lost the connection to %s (%s); reconnecting", url, error)
         reconnect = getattr(self._transport, "reconnect")  # noqa: B009
         attempts, last = 0, None
         deadline = lost_at + self.config.reconnect_timeout
         limit = self.config.reconnect_max_attempts
-        while not self._closing:
+        while not self._stopped():
             attempts += 1
             try:
                 await reconnect(max(0.0, deadline - time.monotonic()))
@@ -120,13 +90,13 @@ class AsyncReconnect:
                 or time.monotonic() >= deadline
             ):
                 return gave_up_error(url, time.monotonic() - lost_at, attempts, last)
-            await asyncio.sleep(
+            await self._pause(
                 min(delay(self.config, attempts), max(0.0, deadline - time.monotonic()))
             )
-        if self._closing:
+        if self._stopped():
             return ClientClosedError("the client was closed")
         gap = time.monotonic() - lost_at
-        active = router.active_turns()
+        active = self._active_turns()
         for turn_id, sink in active:
             sink.put_nowait(ConnectionResumed(ConnectionGap(url, turn_id, None, gap)))
         logger.warning(
@@ -137,7 +107,7 @@ class AsyncReconnect:
             attempts,
             len(active),
         )
-        self._resync_task = loop.create_task(self._resync(), name="codex-app-server-resync")
+        self._spawn_resync()
         return None
 
     async def _resync(self) -> None:

@@ -10,17 +10,24 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from collections.abc import Mapping
+from typing import Any, overload
 
 from .._config import AppServerConfig
-from .._constants import CLOSE_WAIT_SLACK, INTERRUPT_TIMEOUT_CAP
-from .._logging import FaultLog, trace_wire, wire_logger
-from .._protocol.activity import RunningItems
+from .._constants import CLOSE_WAIT_SLACK
 from .._protocol.budget import BufferBudget
+from .._protocol.client_base import (
+    CallSink,
+    M,
+    ServerRequestHandler,
+    approval_tracing,
+    request_tracing,
+    result_reply,
+    trace_send,
+    tracing_on,
+)
 from .._protocol.errors import (
     ClientClosedError,
     ClientNotStartedError,
@@ -28,66 +35,42 @@ from .._protocol.errors import (
     MessageTooLargeError,
     RequestTimeoutError,
     TransportError,
-    TurnTimeoutError,
 )
-from .._protocol.handlers import HandlerRegistry, HandlersLike, ToolsLike
-from .._protocol.late_turns import late_turn_notes, second_reader_message
-from .._protocol.metadata import check_initialize_result, typed_metadata
+from .._protocol.handlers import HandlersLike, ToolsLike
+from .._protocol.metadata import check_initialize_result
 from .._protocol.models import validate_as
-from .._protocol.notifications import Notification, ServerRequest
+from .._protocol.notifications import ServerRequest
 from .._protocol.params import build_params
-from .._protocol.reconnect import (
-    GapTracker,
-    LoadedThreads,
-    lost_error,
-)
-from .._protocol.router import (
-    Dropped,
-    MessageRouter,
-    NullIdError,
-    OversizedRequest,
-    Sink,
-)
-from .._protocol.server_requests import error_reply, timeout_reply
-from .._protocol.tracing import (
-    TurnTraces,
-    approval_decision,
-    end_span,
-    request_span,
-    use_span,
-)
+from .._protocol.reconnect import lost_error
+from .._protocol.router import MessageRouter
+from .._protocol.server_requests import error_reply
 from .._protocol.wire import encode
 from .._transport.base import Transport
 from .._transport.connect import sync_transport_for
 from .._warmup import WARMUP
 from .._workers import HandlerPool
 from ..generated.client_methods import SyncClientMethods
-from ..generated.methods import TURN_COMPLETED, TURN_STARTING_METHODS
+from ..generated.methods import TURN_STARTING_METHODS
 from .handlers import answer
 from .queues import Queue, Slot
 from .reader import decode_batch, deliver, route_batch
-from .reconnect import SyncReconnect
-
-if TYPE_CHECKING:
-    from pydantic import BaseModel
-
-    from .._protocol.metadata_models import InitializeResponse
+from .streaming import StreamingMixin
 
 logger = logging.getLogger("codex_app_server")
 
-M = TypeVar("M", bound="BaseModel")
-#: A low-level server-request handler: gets the request, returns the result dict or model,
-#: or raises (a `JsonRpcError` is sent as is; anything else as an internal error).
-ServerRequestHandler = Callable[[ServerRequest], Any]
+__all__ = ["AppServerClient", "ServerRequestHandler"]
 
 
-class AppServerClient(SyncReconnect, SyncClientMethods):
+class AppServerClient(StreamingMixin, SyncClientMethods):
     """A synchronous connection to one app-server.
 
     Use as a context manager, or call `start()` and `close()`. Every client method of the
     protocol is available as a typed method (`thread_start`, `turn_start`, `fs_read_file`,
     ...); `request()` is the untyped escape hatch.
     """
+
+    _router: MessageRouter  # made in __init__, never None here
+    _lock: threading.Lock
 
     def __init__(
         self,
@@ -101,36 +84,31 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
         """`handlers` / `tools`: client-wide server-request handlers and dynamic-tool
         implementations (see `ServerRequestHandlers`); `server_request_handler`, if given,
         sees every server request first, untyped (returning None passes it on)."""
-        self.config = config or AppServerConfig()
-        self._transport: Transport = transport or sync_transport_for(self.config)
-        self.server_request_handler = server_request_handler
-        self.handlers = HandlerRegistry(handlers, tools, lock=threading.Lock())
-        self._lock = threading.Lock()
-        self._state_lock = threading.Lock()
-        self._faults = FaultLog(logger)
-        self._budget = BufferBudget(
-            self.config.buffer_budget_bytes, self._faults.warning, lock=threading.Lock()
+        config = config or AppServerConfig()
+        self._setup(
+            config,
+            server_request_handler,
+            handlers,
+            tools,
+            locks=threading.Lock,
+            router_lock=threading.Lock(),
         )
-        self._global = Queue(self.config.global_queue_size, name="global", budget=self._budget)
-        self._router = MessageRouter(self._global, _Dispatch(self))
+        self._transport: Transport = transport or sync_transport_for(config)
+        self._state_lock = threading.Lock()
+        self._budget = BufferBudget(
+            config.buffer_budget_bytes, self._faults.warning, lock=threading.Lock()
+        )
+        self._global = Queue(config.global_queue_size, name="global", budget=self._budget)
+        self._router = MessageRouter(self._global, CallSink(self._dispatch_server_request))
         self._reader: threading.Thread | None = None
         self._executor: HandlerPool | None = None
         # Timers that decline server requests whose handlers run too long; cancelled on close.
         self._reply_timers: set[threading.Timer] = set()
         self._started = False
-        self._closing = False
         self._close_done = threading.Event()  # a close ran to its end
         self._close_running = False
-        self._streaming: set[str] = set()  # turns a stream_turn() is reading
-        self._serving: dict[str, int] = {}  # turn id -> its server requests being handled
-        self._error: CodexError | None = None
-        self.initialize_result: dict[str, Any] | None = None
-        self._metadata: InitializeResponse | None = None
-        # Reconnect (remote transports): threads to resume, and the gate new requests wait
-        # at while the connection is being re-established.
-        self._loaded = LoadedThreads()
-        #: The open turn traces (OpenTelemetry; empty unless tracing is on).
-        self.traces = TurnTraces()
+        # Reconnect (remote transports): the gate new requests wait at while the
+        # connection is being re-established.
         self._online = threading.Event()
         self._online.set()
         self._stop = threading.Event()
@@ -168,15 +146,6 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
             raise
         self.initialize_result = result
         return self.initialize_result
-
-    @property
-    def metadata(self) -> InitializeResponse:
-        """The typed `initialize` response (user agent, platform, CODEX_HOME)."""
-        if self._metadata is None:
-            if self.initialize_result is None:
-                raise ClientNotStartedError()
-            self._metadata = typed_metadata(self.initialize_result)
-        return self._metadata
 
     def close(self) -> None:
         """Stop the app-server and its whole process group. Idempotent, bounded, quiet.
@@ -245,10 +214,6 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    @property
-    def closed(self) -> bool:
-        return self._error is not None
-
     # -- JSON-RPC -------------------------------------------------------------------------
 
     @overload
@@ -285,25 +250,17 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
         seconds after the write (default: `config.request_timeout`; `math.inf`: forever).
         Raises the mapped `JsonRpcError`, `RequestTimeoutError` or `TransportClosedError`.
         """
-        if "opentelemetry.trace" in sys.modules:  # else tracing cannot be on: no cost
-            span = request_span(method)
-            if span is not None:
-                failure: BaseException | None = None
-                try:
-                    with use_span(span):
-                        return self._request(method, params, response_model, timeout)
-                except BaseException as exc:
-                    failure = exc
-                    raise
-                finally:
-                    end_span(span, failure)
+        if tracing_on():
+            with request_tracing(method):
+                return self._request(method, params, response_model, timeout)
         return self._request(method, params, response_model, timeout)
 
     def _request(self, method: str, params: Any, response_model: Any, timeout: float | None) -> Any:
         self._check_open()
+        limit = self.config.resolve_timeout(timeout)
         if not self._online.is_set() and threading.current_thread() is not self._resync_thread:
             # Reconnecting: wait (within this request's timeout) for the new connection.
-            self._online.wait(self.config.resolve_timeout(timeout))
+            self._online.wait(limit)
             self._check_open()
         slot = Slot()
         turn_sink = (
@@ -312,23 +269,19 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
             else None
         )
         wire_params = build_params(params)
-        with self._lock:
-            message = self._router.new_request(method, wire_params, slot, turn_sink=turn_sink)
+        message = self._new_request(method, wire_params, slot, turn_sink)
         request_id = message["id"]
-        if wire_logger.isEnabledFor(logging.DEBUG):
-            trace_wire("send", message)
         try:
             self._transport.write_line(encode(message))
         except BaseException as exc:
-            with self._lock:
-                self._router.discard_request(request_id)
+            self._discard(request_id)
             if isinstance(exc, CodexError):
                 self._check_open()
                 if self._reconnecting_possible():
                     raise lost_error(self._url()) from exc
             raise
         try:
-            delivered, item = slot.get(self.config.resolve_timeout(timeout))
+            delivered, item = slot.get(limit)
         except BaseException:  # KeyboardInterrupt: leave no waiter behind
             with self._lock:
                 if turn_sink is not None and wire_params is not None:
@@ -341,25 +294,13 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
                     self._router.discard_request(request_id)
             raise
         if not delivered:
-            with self._lock:
-                self._router.discard_request(request_id)
-            raise RequestTimeoutError(method, self.config.resolve_timeout(timeout) or 0.0)
-        if isinstance(item, BaseException):
-            raise item
-        self._loaded.note(method, wire_params, item)
-        if response_model is not None:
-            return response_model.model_validate(item)
-        return item
+            self._discard(request_id)
+            raise RequestTimeoutError(method, limit or 0.0)
+        return self._result(method, wire_params, item, response_model)
 
     def notify(self, method: str, params: Any = None) -> None:
         """Send a notification (no response)."""
-        self._check_open()
-        message: dict[str, Any] = {"method": method}
-        if params is not None:
-            message["params"] = build_params(params)
-        if wire_logger.isEnabledFor(logging.DEBUG):
-            trace_wire("send", message)
-        self._transport.write_line(encode(message))
+        self._transport.write_line(encode(self._notification(method, params)))
 
     def _typed_request(
         self,
@@ -375,138 +316,17 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
 
     # -- notifications --------------------------------------------------------------------
 
-    def next_notification(self, timeout: float | None = None) -> Notification:
-        """The next notification that belongs to no turn (or to a turn nobody streams)."""
-        delivered, item = self._global.get(timeout)
-        if not delivered:
-            raise RequestTimeoutError("next_notification", timeout or 0.0)
-        if isinstance(item, BaseException):
-            raise item
-        return item  # type: ignore[no-any-return]
-
-    @property
-    def dropped_notifications(self) -> int:
-        """How many global notifications were dropped because nobody read them."""
-        return self._global.overflowed
-
     @property
     def buffer_budget(self) -> BufferBudget:
         """The byte budget of what this client holds for lagging readers: `used`,
         `limit`, and `dropped` (notifications shed because it was full)."""
         return self._budget
 
-    def dropped_for_turn(self, turn_id: str) -> int:
-        """How many streaming deltas of `turn_id` the buffer budget shed (0 if unknown)."""
-        with self._lock:
-            sink = self._router.turn_sink(turn_id)
-        return int(getattr(sink, "dropped", 0))
-
     def turn_queue(self, turn_id: str) -> Queue:
         """The queue `turn_id`'s notifications are routed to (subscribing if needed)."""
-        with self._lock:
-            sink = self._router.turn_sink(turn_id)
-            if isinstance(sink, Queue):
-                return sink
-            turn_queue = Queue(name=f"turn {turn_id}", budget=self._budget)
-            if self._error is not None:
-                turn_queue.put(self._error)
-            for buffered in self._router.subscribe_turn(turn_id, turn_queue):
-                turn_queue.put(buffered)
-            return turn_queue
-
-    def next_turn_notification(self, turn_id: str, timeout: float | None = None) -> Notification:
-        """The next notification of `turn_id`; raises `TurnTimeoutError` after `timeout`."""
-        delivered, item = self.turn_queue(turn_id).get(timeout)
-        if not delivered:
-            raise TurnTimeoutError(turn_id, timeout or 0.0)
-        if isinstance(item, BaseException):
-            raise item
-        return item  # type: ignore[no-any-return]
-
-    def stream_turn(
-        self,
-        turn_id: str,
-        *,
-        thread_id: str | None = None,
-        inactivity_timeout: float | None = None,
-    ) -> Iterator[Notification]:
-        """Yield `turn_id`'s notifications up to and including `turn/completed`.
-
-        If `inactivity_timeout` (default: `config.turn_inactivity_timeout`) passes with no
-        notification, the turn is interrupted and `TurnTimeoutError` is raised.
-        """
-        limit = inactivity_timeout or self.config.turn_inactivity_timeout
-        self._check_open()
-        with self._lock:
-            if turn_id in self._streaming:
-                raise CodexError(second_reader_message(turn_id))
-            known = self._router.knows_turn(turn_id)
-            if known:
-                self._streaming.add(turn_id)
-        if not known:
-            # Finished so long ago that it went out of retention, or read to its end: no
-            # event will ever arrive for it again. Its result comes from `thread/read`.
-            yield from late_turn_notes(turn_id, thread_id, self._read_thread(thread_id))
-            return
-        try:
-            turn_queue = self.turn_queue(turn_id)
-            gaps = GapTracker()
-            running = RunningItems()
-            while True:
-                delivered, item = turn_queue.get(limit)
-                if not delivered:
-                    if running or self._serving.get(turn_id):
-                        continue  # the client or a command is working: not silence
-                    self._interrupt_quietly(thread_id, turn_id)
-                    raise TurnTimeoutError(turn_id, limit or 0.0)
-                if isinstance(item, BaseException):
-                    raise item
-                if not gaps.feed(item):
-                    continue
-                running.feed(item)
-                if item.method == TURN_COMPLETED:
-                    with self._lock:
-                        self._router.turn_consumed(turn_id)
-                    if gaps.gap and thread_id is not None:
-                        yield from self._recover_items(gaps, thread_id, turn_id)
-                    yield item
-                    return
-                yield item
-        finally:
-            with self._lock:
-                self._streaming.discard(turn_id)
-
-    def _read_thread(self, thread_id: str | None) -> Any:
-        if thread_id is None:
-            return None
-        return self.request("thread/read", {"threadId": thread_id, "includeTurns": True})
-
-    def release_turn(self, turn_id: str) -> None:
-        """Stop routing `turn_id` to its queue (its later notifications go to the global queue)."""
-        with self._lock:
-            self._router.unsubscribe_turn(turn_id)
-
-    def stream_text(self, thread_id: str, text: str, **turn_params: Any) -> Iterator[str]:
-        """Start a turn with `text` and yield the agent's message deltas as they stream."""
-        params = {"threadId": thread_id, "input": [{"type": "text", "text": text}], **turn_params}
-        result = self.request("turn/start", params)
-        turn_id = result["turn"]["id"]
-        for note in self.stream_turn(turn_id, thread_id=thread_id):
-            if note.method == "item/agentMessage/delta":
-                yield note.params.get("delta", "")
-
-    def _interrupt_quietly(self, thread_id: str | None, turn_id: str) -> None:
-        if thread_id is None:
-            return
-        with contextlib.suppress(CodexError):
-            self.request(
-                "turn/interrupt",
-                {"threadId": thread_id, "turnId": turn_id},
-                timeout=min(
-                    self.config.resolve_timeout(None) or INTERRUPT_TIMEOUT_CAP,
-                    INTERRUPT_TIMEOUT_CAP,
-                ),
-            )
+        return self._turn_queue(  # type: ignore[no-any-return]
+            turn_id, Queue, lambda: Queue(name=f"turn {turn_id}", budget=self._budget)
+        )
 
     # -- reader ---------------------------------------------------------------------------
 
@@ -562,20 +382,10 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
             error = TransportError(f"the reader failed: {exc!r}")
         return error
 
-    def _dropped(self, dropped: Dropped) -> None:
-        if isinstance(dropped, NullIdError):
-            logger.error("%s: %.500r", dropped.reason, dropped.message)
-        elif isinstance(dropped, OversizedRequest):
-            self._faults.warning("oversized", "%s; answering it with an error", dropped.reason)
-            assert dropped.error is not None
-            reply = error_reply(dropped.request_id, dropped.error)
-            # Not from the reader: a write may block on a full pipe.
-            with contextlib.suppress(RuntimeError):
-                self._handler_pool().submit(self._send_raw, reply)
-        else:
-            self._faults.warning(
-                "dropped", "dropped a message: %s: %.200r", dropped.reason, dropped.message
-            )
+    def _reply_later(self, message: dict[str, Any]) -> None:
+        # Not from the reader: a write may block on a full pipe.
+        with contextlib.suppress(RuntimeError):
+            self._handler_pool().submit(self._send_raw, message)
 
     def _handler_pool(self) -> HandlerPool:
         if self._executor is None:
@@ -584,38 +394,31 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
             self._executor = HandlerPool()
         return self._executor
 
-    def _fail(self, error: CodexError) -> None:
-        with self._lock:
-            if self._error is not None:
-                return
-            self._error = error
-            deliveries = self._router.fail_all(error)
-        for sink, item in deliveries:
-            with contextlib.suppress(Exception):
-                sink.put_nowait(item)
+    # -- reconnect seams (see ReconnectMixin) ---------------------------------------------
 
-    def _check_open(self) -> None:
-        if self._error is not None:
-            raise self._error
-        if self._closing:
-            raise ClientClosedError("the client was closed")
+    def _go_offline(self) -> None:
+        self._online.clear()
+
+    def _set_online(self) -> None:
+        self._online.set()
+
+    def _stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def _pause(self, seconds: float) -> None:
+        self._stop.wait(seconds)
+
+    def _spawn_resync(self) -> None:
+        self._resync_thread = threading.Thread(
+            target=self._resync, name="codex-app-server-resync", daemon=True
+        )
+        self._resync_thread.start()
 
     # -- server requests ------------------------------------------------------------------
 
-    def _waiting_on_client(self, turn_id: str | None, change: int) -> None:
-        # Server requests of a turn being handled: its inactivity timer is paused meanwhile.
-        if turn_id is None:
-            return
-        with self._lock:
-            count = self._serving.get(turn_id, 0) + change
-            if count > 0:
-                self._serving[turn_id] = count
-            else:
-                self._serving.pop(turn_id, None)
-
     def _dispatch_server_request(self, request: ServerRequest) -> None:
         executor = self._handler_pool()
-        self._waiting_on_client(request.turn_id, +1)
+        self._serving_change(request.turn_id, +1)
         reply = _ReplyOnce(self, request)
         timer = threading.Timer(self.config.server_request_timeout, reply.time_out)
         timer.daemon = True
@@ -626,26 +429,15 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
         except RuntimeError:  # executor shut down: the client is closing
             timer.cancel()
             self._reply_timers.discard(timer)
-            self._waiting_on_client(request.turn_id, -1)
+            self._serving_change(request.turn_id, -1)
 
     def _serve(self, request: ServerRequest, reply: _ReplyOnce, timer: threading.Timer) -> None:
         try:
-            span = self.traces.approval_span(request)
-            if span is None:
-                result = answer(self.handlers, request, self.server_request_handler)
-            else:
-                failure: BaseException | None = None
-                try:
-                    result = answer(self.handlers, request, self.server_request_handler)
-                    span.set_attribute("codex.approval.decision", approval_decision(result) or "")
-                except BaseException as exc:
-                    failure = exc
-                    raise
-                finally:
-                    end_span(span, failure)
-            reply.send_result(result)
+            with approval_tracing(self.traces.approval_span(request)) as decided:
+                result = decided(answer(self.handlers, request, self.server_request_handler))
+            reply.send(result_reply(request, result))
         except Exception as exc:  # logged by the dispatch; the server gets the error
-            reply.send_error(exc)
+            reply.send(error_reply(request.id, exc))
         finally:
             timer.cancel()
             self._reply_timers.discard(timer)
@@ -653,59 +445,9 @@ class AppServerClient(SyncReconnect, SyncClientMethods):
     def _send_raw(self, message: dict[str, Any]) -> None:
         if self._error is not None:
             return
-        if wire_logger.isEnabledFor(logging.DEBUG):
-            trace_wire("send", message)
+        trace_send(message)
         with contextlib.suppress(CodexError):
             self._transport.write_line(encode(message))
-
-    # -- keyed notification routing -------------------------------------------------------
-
-    def subscribe_keyed(
-        self,
-        method: str,
-        path: Sequence[str],
-        value: str,
-        sink: Sink,
-        *,
-        once: bool = False,
-        tee: bool = False,
-    ) -> None:
-        """Route `method` notifications whose params at key `path` equal `value` to `sink`.
-
-        The way turns are routed by turn id (see `MessageRouter.subscribe_key`): e.g.
-        `("command/exec/outputDelta", ("processId",), "p1")`. Retained matches (see
-        `retain_keyed`) are put into `sink` first; if the connection has failed, its error.
-        `tee=True` observes: the notifications are routed as usual as well. `ValueError` if
-        the key already has a subscriber.
-        """
-        with self._lock:
-            replay = self._router.subscribe_key(
-                method, tuple(path), value, sink, once=once, tee=tee
-            )
-            for note in replay:
-                sink.put_nowait(note)
-            if self._error is not None:
-                sink.put_nowait(self._error)
-
-    def unsubscribe_keyed(self, method: str, path: Sequence[str], value: str) -> None:
-        """End a `subscribe_keyed` subscription (no error if there is none)."""
-        with self._lock:
-            self._router.unsubscribe_key(method, tuple(path), value)
-
-    def retain_keyed(self, method: str, path: Sequence[str]) -> None:
-        """Keep recent unclaimed `method` notifications keyed at `path` for a late subscriber."""
-        with self._lock:
-            self._router.retain_key(method, tuple(path))
-
-
-class _Dispatch:
-    """The router's server-request sink: hands each request to the worker pool."""
-
-    def __init__(self, client: AppServerClient) -> None:
-        self._client = client
-
-    def put_nowait(self, request: ServerRequest) -> None:
-        self._client._dispatch_server_request(request)
 
 
 class _InterruptOnStart:
@@ -740,32 +482,13 @@ class _ReplyOnce:
             if self._done:
                 return False
             self._done = True
-        self._client._waiting_on_client(self._request.turn_id, -1)
+        self._client._serving_change(self._request.turn_id, -1)
         return True
 
-    def send_result(self, result: Any) -> None:
+    def send(self, message: dict[str, Any]) -> None:
         if self._claim():
-            self._client._send_raw({"id": self._request.id, "result": build_params(result)})
-
-    def send_error(self, exc: BaseException) -> None:
-        if self._claim():
-            self._client._send_raw(error_reply(self._request.id, exc))
+            self._client._send_raw(message)
 
     def time_out(self) -> None:
-        if not self._claim():
-            return
-        logger.warning(
-            "server request %s was not answered within %gs; declining it",
-            self._request.method,
-            self._client.config.server_request_timeout,
-        )
-        try:
-            result = timeout_reply(
-                self._request.method,
-                self._request.params,
-                self._client.config.server_request_timeout,
-            )
-        except Exception as exc:
-            self._client._send_raw(error_reply(self._request.id, exc))
-        else:
-            self._client._send_raw({"id": self._request.id, "result": result})
+        if self._claim():
+            self._client._send_raw(self._client._timeout_reply(self._request))

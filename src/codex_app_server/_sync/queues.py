@@ -130,7 +130,7 @@ class Queue:
     def get_nowait(self) -> tuple[bool, Any]:
         with self._cond:
             if self._items:
-                return True, self._items.popleft()
+                return True, self._take()
             return False, None
 
     def __len__(self) -> int:

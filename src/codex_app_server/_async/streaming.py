@@ -1,0 +1,118 @@
+# The one source of both streaming mixins: scripts/unasync.py  # unasync: async-only
+# generates its blocking twin, _sync/streaming.py.  # unasync: async-only
+"""Reading notifications on the low-level client: a mixin of `AsyncAppServerClient`.
+
+The global queue, a turn's queue, `stream_turn` (inactivity timeout, interrupt, gap
+recovery after a reconnect) and `stream_text`. What does no I/O is in
+`_protocol/client_base.py`; the client brings `turn_queue` (its own kind of queue).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from .._protocol.client_base import unwrap
+from .._protocol.errors import (
+    ClientNotStartedError,
+    CodexError,
+    RequestTimeoutError,
+    TurnTimeoutError,
+)
+from .._protocol.late_turns import late_turn_notes
+from .._protocol.notifications import Notification
+from .queues import AsyncQueue
+from .reconnect import ReconnectMixin
+
+
+class StreamingMixin(ReconnectMixin):
+    """The notification half of `AsyncAppServerClient` (state is set up by its `__init__`)."""
+
+    def turn_queue(self, turn_id: str) -> AsyncQueue:
+        raise NotImplementedError
+
+    async def next_notification(self, timeout: float | None = None) -> Notification:
+        """The next notification that belongs to no turn (or to a turn nobody streams)."""
+        if self._global is None:
+            raise ClientNotStartedError()
+        delivered, item = await self._global.get(timeout)
+        return unwrap(  # type: ignore[no-any-return]
+            delivered, item, lambda: RequestTimeoutError("next_notification", timeout or 0.0)
+        )
+
+    async def next_turn_notification(
+        self, turn_id: str, timeout: float | None = None
+    ) -> Notification:
+        """The next notification of `turn_id`; raises `TurnTimeoutError` after `timeout`."""
+        delivered, item = await self.turn_queue(turn_id).get(timeout)
+        return unwrap(delivered, item, lambda: TurnTimeoutError(turn_id, timeout or 0.0))  # type: ignore[no-any-return]
+
+    async def stream_turn(
+        self,
+        turn_id: str,
+        *,
+        thread_id: str | None = None,
+        inactivity_timeout: float | None = None,
+    ) -> AsyncIterator[Notification]:
+        """Yield `turn_id`'s notifications up to and including `turn/completed`.
+
+        If `inactivity_timeout` (default: `config.turn_inactivity_timeout`) passes with no
+        notification, the turn is interrupted and `TurnTimeoutError` is raised.
+        """
+        limit = inactivity_timeout or self.config.turn_inactivity_timeout
+        reading = self._begin_stream(turn_id)
+        if reading is None:
+            # Finished so long ago that it went out of retention, or read to its end: no
+            # event will ever arrive for it again. Its result comes from `thread/read`.
+            for note in late_turn_notes(turn_id, thread_id, await self._read_thread(thread_id)):
+                yield note
+            return
+        try:
+            turn_queue = self.turn_queue(turn_id)
+            while True:
+                delivered, item = turn_queue.get_nowait()  # no coroutine if it is there
+                if not delivered:
+                    delivered, item = await turn_queue.get(limit)
+                if not delivered:
+                    if not reading.stuck():
+                        continue  # the client or a command is working: not silence
+                    await self._interrupt_quietly(thread_id, turn_id)
+                    raise TurnTimeoutError(turn_id, limit or 0.0)
+                if not reading.accept(item):
+                    continue
+                if reading.completes(item):
+                    if thread_id is not None and reading.gaps.gap:
+                        for lost in await self._recover_items(reading.gaps, thread_id, turn_id):
+                            yield lost
+                    yield item
+                    return
+                yield item
+        finally:
+            self._end_stream(turn_id)
+
+    async def _read_thread(self, thread_id: str | None) -> Any:
+        if thread_id is None:
+            return None
+        return await self.request("thread/read", {"threadId": thread_id, "includeTurns": True})
+
+    async def stream_text(
+        self, thread_id: str, text: str, **turn_params: Any
+    ) -> AsyncIterator[str]:
+        """Start a turn with `text` and yield the agent's message deltas as they stream."""
+        params = {"threadId": thread_id, "input": [{"type": "text", "text": text}], **turn_params}
+        result = await self.request("turn/start", params)
+        turn_id = result["turn"]["id"]
+        async for note in self.stream_turn(turn_id, thread_id=thread_id):
+            if note.method == "item/agentMessage/delta":
+                yield note.params.get("delta", "")
+
+    async def _interrupt_quietly(self, thread_id: str | None, turn_id: str) -> None:
+        if thread_id is None:
+            return
+        with contextlib.suppress(CodexError):
+            await self.request(
+                "turn/interrupt",
+                {"threadId": thread_id, "turnId": turn_id},
+                timeout=self._interrupt_timeout(),
+            )

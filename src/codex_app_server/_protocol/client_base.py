@@ -1,0 +1,478 @@
+"""`ClientBase`: what the two low-level clients share, none of it I/O.
+
+`AppServerClient` (`_sync/client.py`: a reader thread, a worker pool) and
+`AsyncAppServerClient` (`_async/client.py`: a reader task, futures) differ in how they
+wait, read and write. Everything else lives here once: the options and the state built
+from them, request and notification messages, result typing, the errors of a closed or
+failed client, turn-stream and server-request bookkeeping, keyed routing, the replies to
+server requests that time out or are too large, and when a reconnect is possible.
+
+Router calls run under `_lock`: a `threading.Lock` on the thread side, a no-op on the
+event loop (one thread, no lock needed). What the router hands back is delivered outside
+the lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .._constants import INTERRUPT_TIMEOUT_CAP
+from .._logging import FaultLog, trace_wire, wire_logger
+from ..generated.methods import TURN_COMPLETED
+from .activity import RunningItems
+from .errors import ClientClosedError, ClientNotStartedError, CodexError, MessageTooLargeError
+from .handlers import HandlerRegistry, HandlersLike, ToolsLike
+from .late_turns import second_reader_message
+from .metadata import typed_metadata
+from .notifications import Notification, ServerRequest
+from .params import build_params
+from .reconnect import GapTracker, LoadedThreads
+from .router import Delivery, Dropped, MessageRouter, NullIdError, OversizedRequest, Sink
+from .server_requests import error_reply, timeout_reply
+from .tracing import TurnTraces, approval_decision, end_span, request_span, use_span
+from .wire import OversizedLine, decode
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from .._config import AppServerConfig
+    from .metadata_models import InitializeResponse
+
+logger = logging.getLogger("codex_app_server")
+
+M = TypeVar("M", bound="BaseModel")
+#: A low-level server-request handler: gets the request, returns the result dict or model,
+#: or raises (a `JsonRpcError` is sent as is; anything else as an internal error). On the
+#: async client it may be an `async` function; a plain one runs in a worker thread there.
+ServerRequestHandler = Callable[[ServerRequest], Any]
+
+
+def deliver_quietly(deliveries: list[Delivery]) -> None:
+    """Hand out failures (errors to every waiter): a sink that fails is ignored."""
+    for sink, item in deliveries:
+        with contextlib.suppress(Exception):
+            sink.put_nowait(item)
+
+
+def deliver(deliveries: list[Delivery]) -> None:
+    """Hand each routed item to its sink; a failing sink is logged."""
+    for sink, item in deliveries:
+        try:
+            sink.put_nowait(item)
+        except Exception:
+            logger.exception("delivering %r failed", item)
+
+
+def unwrap(delivered: bool, item: Any, timed_out: Callable[[], CodexError]) -> Any:
+    """A queue's `(delivered, item)`: the item; raises the error it is, or `timed_out()`."""
+    if not delivered:
+        raise timed_out()
+    if isinstance(item, BaseException):
+        raise item
+    return item
+
+
+@contextmanager
+def request_tracing(method: str) -> Iterator[None]:
+    """The OpenTelemetry span of one request around a block (nothing if tracing is off)."""
+    span = request_span(method) if "opentelemetry.trace" in sys.modules else None
+    if span is None:
+        yield
+        return
+    failure: BaseException | None = None
+    try:
+        with use_span(span):
+            yield
+    except BaseException as exc:
+        failure = exc
+        raise
+    finally:
+        end_span(span, failure)
+
+
+@contextmanager
+def approval_tracing(span: Any) -> Iterator[Callable[[Any], Any]]:
+    """Around a server request's handler: `decided(result)` notes the decision on its
+    approval span (None: tracing is off) and returns `result`; the span ends after."""
+    if span is None:
+        yield _same
+        return
+
+    def decided(result: Any) -> Any:
+        span.set_attribute("codex.approval.decision", approval_decision(result) or "")
+        return result
+
+    failure: BaseException | None = None
+    try:
+        yield decided
+    except BaseException as exc:
+        failure = exc
+        raise
+    finally:
+        end_span(span, failure)
+
+
+def _same(result: Any) -> Any:
+    return result
+
+
+class CallSink:
+    """A sink that calls `put(item)`: the router's server-request sink, the dispatcher."""
+
+    __slots__ = ("put_nowait",)
+
+    def __init__(self, put: Callable[[Any], None]) -> None:
+        self.put_nowait = put
+
+
+def tracing_on() -> bool:
+    """Whether a request must go through `request_tracing` (OpenTelemetry is loaded)."""
+    return "opentelemetry.trace" in sys.modules
+
+
+def trace_send(message: dict[str, Any]) -> None:
+    """Log an outgoing message on the wire trace, if it is on."""
+    if wire_logger.isEnabledFor(logging.DEBUG):
+        trace_wire("send", message)
+
+
+class TurnReading:
+    """One `stream_turn()`'s state: gaps left by a reconnect, the items still running."""
+
+    __slots__ = ("_client", "gaps", "running", "turn_id")
+
+    def __init__(self, client: ClientBase, turn_id: str) -> None:
+        self._client = client
+        self.turn_id = turn_id
+        self.gaps = GapTracker()
+        self.running = RunningItems()
+
+    def stuck(self) -> bool:
+        """After a silence: True unless the client or a command is working on the turn."""
+        return not (self.running or self._client._serving.get(self.turn_id))
+
+    def accept(self, item: Any) -> bool:
+        """Whether to yield `item` (raises an error item; skips a duplicate after a gap)."""
+        if isinstance(item, BaseException):
+            raise item
+        if not self.gaps.feed(item):
+            return False
+        self.running.feed(item)
+        return True
+
+    def completes(self, item: Notification) -> bool:
+        """True for the turn's `turn/completed` (the router then forgets the turn)."""
+        if item.method != TURN_COMPLETED:
+            return False
+        client = self._client
+        with client._lock:
+            client._routing().turn_consumed(self.turn_id)
+        return True
+
+
+class ClientBase:
+    """The no-I/O half of both low-level clients (see the module docstring)."""
+
+    config: AppServerConfig
+    _transport: Any
+    _router: MessageRouter | None
+    _global: Any
+    _lock: AbstractContextManager[Any]
+
+    def _setup(
+        self,
+        config: AppServerConfig,
+        server_request_handler: ServerRequestHandler | None,
+        handlers: HandlersLike,
+        tools: ToolsLike,
+        *,
+        locks: Callable[[], AbstractContextManager[Any]],
+        router_lock: AbstractContextManager[Any],
+    ) -> None:
+        self.config = config
+        self.server_request_handler = server_request_handler
+        self.handlers = HandlerRegistry(handlers, tools, lock=locks())
+        self._lock = router_lock
+        #: Rate-limited log of wire faults (garbage lines, dropped messages), with counts.
+        self._faults = FaultLog(logger)
+        self._closing = False
+        self._error: CodexError | None = None
+        self._streaming: set[str] = set()  # turns a stream_turn() is reading
+        self._serving: dict[str, int] = {}  # turn id -> its server requests being handled
+        self.initialize_result: dict[str, Any] | None = None
+        self._metadata: InitializeResponse | None = None
+        # Reconnect (remote transports): the threads to resume.
+        self._loaded = LoadedThreads()
+        #: The open turn traces (OpenTelemetry; empty unless tracing is on).
+        self.traces = TurnTraces()
+
+    @property
+    def metadata(self) -> InitializeResponse:
+        """The typed `initialize` response (user agent, platform, CODEX_HOME)."""
+        if self._metadata is None:
+            if self.initialize_result is None:
+                raise ClientNotStartedError()
+            self._metadata = typed_metadata(self.initialize_result)
+        return self._metadata
+
+    @property
+    def closed(self) -> bool:
+        return self._error is not None
+
+    def _routing(self) -> MessageRouter:
+        router = self._router
+        if router is None:
+            raise ClientNotStartedError()
+        return router
+
+    def _check_open(self) -> None:
+        if self._error is not None:
+            raise self._error
+        if self._closing:
+            raise ClientClosedError("the client was closed")
+
+    def _fail(self, error: CodexError) -> None:
+        """Fail every waiter with `error` (the first failure wins)."""
+        with self._lock:
+            if self._error is not None:
+                return
+            self._error = error
+            deliveries = self._router.fail_all(error) if self._router is not None else []
+        deliver_quietly(deliveries)
+
+    # -- requests -----------------------------------------------------------------------
+
+    def _new_request(
+        self, method: str, wire_params: Any, slot: Sink, turn_sink: Sink | None
+    ) -> dict[str, Any]:
+        """The request message, its waiter registered (and traced, if the trace is on)."""
+        router = self._routing()
+        with self._lock:
+            message = router.new_request(method, wire_params, slot, turn_sink=turn_sink)
+        trace_send(message)
+        return message
+
+    def _discard(self, request_id: Any) -> None:
+        with self._lock:
+            self._routing().discard_request(request_id)
+
+    def _result(self, method: str, wire_params: Any, item: Any, response_model: Any) -> Any:
+        """A response's result, typed by `response_model` (raises the error it is)."""
+        if isinstance(item, BaseException):
+            raise item
+        self._loaded.note(method, wire_params, item)
+        if response_model is not None:
+            return response_model.model_validate(item)
+        return item
+
+    def _notification(self, method: str, params: Any) -> dict[str, Any]:
+        self._check_open()
+        message: dict[str, Any] = {"method": method}
+        if params is not None:
+            message["params"] = build_params(params)
+        trace_send(message)
+        return message
+
+    def _interrupt_timeout(self) -> float:
+        return min(
+            self.config.resolve_timeout(None) or INTERRUPT_TIMEOUT_CAP, INTERRUPT_TIMEOUT_CAP
+        )
+
+    # -- notifications and turns --------------------------------------------------------
+
+    @property
+    def dropped_notifications(self) -> int:
+        """How many global notifications were dropped because nobody read them."""
+        return self._global.overflowed if self._global is not None else 0
+
+    def dropped_for_turn(self, turn_id: str) -> int:
+        """How many streaming deltas of `turn_id` the buffer budget shed (0 if unknown)."""
+        if self._router is None:
+            return 0
+        with self._lock:
+            sink = self._router.turn_sink(turn_id)
+        return int(getattr(sink, "dropped", 0))
+
+    def release_turn(self, turn_id: str) -> None:
+        """Stop routing `turn_id` to its queue (its later notifications go to the global queue)."""
+        if self._router is not None:
+            with self._lock:
+                self._router.unsubscribe_turn(turn_id)
+
+    def _turn_queue(self, turn_id: str, kind: type[Any], new: Callable[[], Any]) -> Any:
+        """`turn_id`'s queue (a `kind`), subscribed with `new()` on first use."""
+        router = self._routing()
+        with self._lock:
+            sink = router.turn_sink(turn_id)
+            if isinstance(sink, kind):
+                return sink
+            turn_queue = new()
+            if self._error is not None:
+                turn_queue.put_nowait(self._error)
+            for buffered in router.subscribe_turn(turn_id, turn_queue):
+                turn_queue.put_nowait(buffered)
+            return turn_queue
+
+    def _begin_stream(self, turn_id: str) -> TurnReading | None:
+        """Claim `turn_id` for one reader; None when no event will ever arrive for it."""
+        self._check_open()
+        router = self._routing()
+        with self._lock:
+            if turn_id in self._streaming:
+                raise CodexError(second_reader_message(turn_id))
+            if not router.knows_turn(turn_id):
+                return None
+            self._streaming.add(turn_id)
+        return TurnReading(self, turn_id)
+
+    def _end_stream(self, turn_id: str) -> None:
+        with self._lock:
+            self._streaming.discard(turn_id)
+
+    # -- reader -------------------------------------------------------------------------
+
+    def _route_lines(self, lines: list[bytes]) -> list[Delivery]:
+        """Decode and route `lines`, in order; a line that fails is logged and skipped."""
+        router = self._routing()
+        tracing = wire_logger.isEnabledFor(logging.DEBUG)
+        deliveries: list[Delivery] = []
+        for line in lines:
+            try:
+                message = decode(line)
+            except Exception:  # ValueError, or RecursionError from the stdlib parser
+                if not isinstance(line, OversizedLine):
+                    self._faults.warning(
+                        "not JSON", "skipping a line that is not JSON: %.200r", line
+                    )
+                    continue
+                routed = router.route_oversized(line.head, line.size, self.config.max_line_bytes)
+            else:
+                if tracing:
+                    trace_wire("recv", message)
+                try:
+                    with self._lock:
+                        routed = router.route(message)
+                except Exception:  # one odd message must never kill the reader
+                    logger.exception("skipping a message that could not be routed: %.200r", line)
+                    continue
+            if isinstance(routed, Dropped):
+                self._dropped(routed)
+            else:
+                deliveries += routed
+        return deliveries
+
+    def _dropped(self, dropped: Dropped) -> None:
+        """Log what the router dropped; answer a server request too large to read."""
+        if isinstance(dropped, NullIdError):
+            logger.error("%s: %.500r", dropped.reason, dropped.message)
+        elif isinstance(dropped, OversizedRequest):
+            self._faults.warning("oversized", "%s; answering it with an error", dropped.reason)
+            assert dropped.error is not None
+            self._reply_later(error_reply(dropped.request_id, dropped.error))
+        else:
+            self._faults.warning(
+                "dropped", "dropped a message: %s: %.200r", dropped.reason, dropped.message
+            )
+
+    def _reply_later(self, message: dict[str, Any]) -> None:
+        """Send `message` off the reader (each client says how)."""
+        raise NotImplementedError
+
+    # -- server requests ----------------------------------------------------------------
+
+    def _serving_change(self, turn_id: str | None, change: int) -> None:
+        """Count a turn's server requests being handled (its inactivity timer is paused)."""
+        if turn_id is None:
+            return
+        with self._lock:
+            count = self._serving.get(turn_id, 0) + change
+            if count > 0:
+                self._serving[turn_id] = count
+            else:
+                self._serving.pop(turn_id, None)
+
+    def _timeout_reply(self, request: ServerRequest) -> dict[str, Any]:
+        """The reply to a server request whose handler ran out of time (logged)."""
+        seconds = self.config.server_request_timeout
+        logger.warning(
+            "server request %s was not answered within %gs; declining it", request.method, seconds
+        )
+        try:
+            return result_reply(request, timeout_reply(request.method, request.params, seconds))
+        except Exception as exc:
+            return error_reply(request.id, exc)
+
+    # -- keyed notification routing -----------------------------------------------------
+
+    def subscribe_keyed(
+        self,
+        method: str,
+        path: Sequence[str],
+        value: str,
+        sink: Sink,
+        *,
+        once: bool = False,
+        tee: bool = False,
+    ) -> None:
+        """Route `method` notifications whose params at key `path` equal `value` to `sink`.
+
+        The way turns are routed by turn id (see `MessageRouter.subscribe_key`): e.g.
+        `("command/exec/outputDelta", ("processId",), "p1")`. Retained matches (see
+        `retain_keyed`) are put into `sink` first; if the connection has failed, its error.
+        `tee=True` observes: the notifications are routed as usual as well. `ValueError` if
+        the key already has a subscriber. On the async client, call on its loop once started.
+        """
+        router = self._routing()
+        with self._lock:
+            replay = router.subscribe_key(method, tuple(path), value, sink, once=once, tee=tee)
+            for note in replay:
+                sink.put_nowait(note)
+            if self._error is not None:
+                sink.put_nowait(self._error)
+
+    def unsubscribe_keyed(self, method: str, path: Sequence[str], value: str) -> None:
+        """End a `subscribe_keyed` subscription (no error if there is none)."""
+        if self._router is not None:
+            with self._lock:
+                self._router.unsubscribe_key(method, tuple(path), value)
+
+    def retain_keyed(self, method: str, path: Sequence[str]) -> None:
+        """Keep recent unclaimed `method` notifications keyed at `path` for a late subscriber."""
+        router = self._routing()
+        with self._lock:
+            router.retain_key(method, tuple(path))
+
+    # -- reconnect conditions -----------------------------------------------------------
+
+    def _url(self) -> str:
+        return str(getattr(self._transport, "url", self.config.url))
+
+    def _reconnecting_possible(self, error: CodexError | None = None) -> bool:
+        return bool(
+            self.config.reconnects
+            and getattr(self._transport, "reconnectable", False)
+            and self.initialize_result is not None
+            and not self._closing
+            and self._error is None
+            and (error is None or not isinstance(error, MessageTooLargeError))
+        )
+
+    def _fail_pending(self, error: CodexError) -> None:
+        """Fail the requests in flight (the connection dropped under them)."""
+        with self._lock:
+            deliveries = self._routing().fail_pending(error)
+        deliver_quietly(deliveries)
+
+    def _active_turns(self) -> list[tuple[str, Sink]]:
+        with self._lock:
+            return self._routing().active_turns()
+
+
+def result_reply(request: ServerRequest, result: Any) -> dict[str, Any]:
+    """The JSON-RPC reply carrying a server-request handler's `result`."""
+    return {"id": request.id, "result": build_params(result)}
