@@ -11,34 +11,28 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Coroutine, Mapping
-from typing import Any, overload
+from collections.abc import Coroutine
+from contextlib import nullcontext
+from typing import Any
 
 from .._config import AppServerConfig
-from .._constants import EXIT_STATUS_WAIT
 from .._protocol.budget import BufferBudget
 from .._protocol.client_base import (
     CallSink,
-    M,
     ServerRequestHandler,
     approval_tracing,
     deliver,
-    request_tracing,
     result_reply,
     trace_send,
-    tracing_on,
 )
 from .._protocol.errors import (
     ClientClosedError,
     ClientNotStartedError,
     CodexError,
-    MessageTooLargeError,
     RequestTimeoutError,
-    TransportError,
 )
 from .._protocol.handlers import HandlersLike, ToolsLike
 from .._protocol.metadata import check_initialize_result
-from .._protocol.models import validate_as
 from .._protocol.notifications import ServerRequest
 from .._protocol.params import build_params
 from .._protocol.reconnect import lost_error
@@ -74,20 +68,12 @@ class AsyncAppServerClient(StreamingMixin, AsyncClientMethods):
         handlers: HandlersLike = None,
         tools: ToolsLike = None,
     ) -> None:
-        """`handlers` / `tools`: client-wide server-request handlers and dynamic-tool
-        implementations (see `ServerRequestHandlers`); `server_request_handler`, if given,
-        sees every server request first, untyped (returning None passes it on)."""
+        """As `AppServerClient()`; here a plain-function handler runs in a worker thread,
+        an `async` one on the loop."""
         config = config or AppServerConfig()
         # One loop, one thread: the router needs no lock (the handler registry does, for
-        # the plain handlers that run in threads).
-        self._setup(
-            config,
-            server_request_handler,
-            handlers,
-            tools,
-            locks=threading.Lock,
-            router_lock=contextlib.nullcontext(),
-        )
+        # plain handlers in threads).
+        self._setup(config, server_request_handler, handlers, tools, threading.Lock, nullcontext())
         self._transport: AsyncTransport = transport or async_transport_for(config)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._global: AsyncQueue | None = None
@@ -199,43 +185,6 @@ class AsyncAppServerClient(StreamingMixin, AsyncClientMethods):
 
     # -- JSON-RPC -------------------------------------------------------------------------
 
-    @overload
-    async def request(
-        self,
-        method: str,
-        params: Any = None,
-        response_model: None = None,
-        *,
-        timeout: float | None = None,
-    ) -> Any: ...
-
-    @overload
-    async def request(
-        self,
-        method: str,
-        params: Any = None,
-        response_model: type[M] = ...,
-        *,
-        timeout: float | None = None,
-    ) -> M: ...
-
-    async def request(
-        self,
-        method: str,
-        params: Any = None,
-        response_model: type[M] | None = None,
-        *,
-        timeout: float | None = None,
-    ) -> Any:
-        """Send a request and await its result (see `AppServerClient.request`).
-
-        Cancelling the awaiting task releases its waiter.
-        """
-        if tracing_on():
-            with request_tracing(method):
-                return await self._request(method, params, response_model, timeout)
-        return await self._request(method, params, response_model, timeout)
-
     async def _request(
         self, method: str, params: Any, response_model: Any, timeout: float | None
     ) -> Any:
@@ -280,21 +229,6 @@ class AsyncAppServerClient(StreamingMixin, AsyncClientMethods):
         """Send a notification."""
         await self._transport.write_line(encode(self._notification(method, params)))
 
-    async def _typed_request(
-        self,
-        method: str,
-        params: Any,
-        fields: Mapping[str, Any],
-        params_model: str | None,
-        response_model: str | None,
-        timeout: float | None,
-    ) -> Any:
-        wire = build_params(params, fields, params_model)
-        result = await self.request(method, wire, timeout=timeout)
-        if not WARMUP.done:
-            await WARMUP.wait()
-        return validate_as(response_model, result)
-
     # -- notifications --------------------------------------------------------------------
 
     @property
@@ -316,63 +250,11 @@ class AsyncAppServerClient(StreamingMixin, AsyncClientMethods):
 
     # -- reader ---------------------------------------------------------------------------
 
-    async def _read_loop(self) -> None:
-        while True:
-            error = await self._pump()
-            if self._closing or not self._reconnecting_possible(error):
-                break
-            gave_up = await self._reconnect(error)
-            if gave_up is None:
-                continue
-            error = gave_up
-            break
-        if self._closing:
-            error = ClientClosedError("the client was closed")
-        self._set_online()
-        self._fail(error)
-        # The connection is dead: end the app-server's process group now rather than at
-        # close(), so nothing it started outlives it (close() awaits this same task).
-        self._begin_close()
+    def _feed(self, lines: list[bytes]) -> None:
+        deliver(self._route_lines(lines))
 
-    async def _pump(self) -> CodexError:
-        """Read and route until the connection ends; the error that explains the end."""
-        read_line = self._transport.read_line
-        # A transport that hands over every line that has arrived at once (stdio) saves a
-        # readline() per message; any other is read a line at a time.
-        read_lines = getattr(self._transport, "read_lines", None)
-        error: CodexError
-        try:
-            while True:
-                if read_lines is not None:
-                    lines = await read_lines()
-                    if not lines:
-                        break
-                else:
-                    line = await read_line()
-                    if not line:
-                        break
-                    lines = [line]
-                deliver(self._route_lines(lines))
-            wait_exit = getattr(self._transport, "wait_exit", None)
-            if wait_exit is not None:  # for the exit code and last stderr lines, bounded
-                await wait_exit(EXIT_STATUS_WAIT)
-            error = self._transport.closed_error("the app-server closed its output")
-        except asyncio.CancelledError:
-            if not self._closing:
-                # Cancelled by someone other than close(): typically `asyncio.run` ending
-                # with this client never closed. Nothing will close it now: end the
-                # app-server's process group at once, rather than leave it running.
-                self._fail(TransportError("the reader task was cancelled"))
-                abandon = getattr(self._transport, "abandon", None)
-                if abandon is not None:
-                    abandon()
-            raise
-        except MessageTooLargeError as exc:
-            error = exc
-        except Exception as exc:
-            logger.exception("the reader failed")
-            error = TransportError(f"the reader failed: {exc!r}")
-        return error
+    def _close_after_reader(self) -> None:
+        self._begin_close()
 
     def _reply_later(self, message: dict[str, Any]) -> None:
         self._spawn(self._send_raw(message))

@@ -1,27 +1,37 @@
 # The one source of both reconnect mixins: scripts/unasync.py  # unasync: async-only
 # generates its blocking twin, _sync/reconnect.py.  # unasync: async-only
-"""Reconnect for the low-level client (remote transports): a mixin of `AsyncAppServerClient`.
+"""The reader loop and reconnect (remote transports): a mixin of `AsyncAppServerClient`.
 
-When the connection drops, the reader fails the requests in flight with the retryable
+The reader reads, feeds the router, delivers (`_feed`), until the connection ends. When it
+drops, the reader fails the requests in flight with the retryable
 `ConnectionLostError`, reconnects with backoff and jitter until the give-up time, marks
 every active turn's stream with a `ConnectionResumed`, and a helper re-initializes and
 resumes every loaded thread (the server then sends the rest of a running turn). New
 requests wait for that. `stream_turn` recovers, from `thread/read`, the items a turn with a
 gap never streamed. See docs/remote.md#reconnect.
 
-The client brings the seams: `_go_offline()` / `_set_online()` (the gate new requests wait
-at), `_stopped()` (closing), `_pause(seconds)` (a wait that a close ends) and
-`_spawn_resync()` (runs `_resync` off the reader).
+The client brings the seams: `_feed(lines)` (route and deliver), `_close_after_reader()`,
+`_go_offline()` / `_set_online()` (the gate new requests wait at), `_stopped()` (closing),
+`_pause(seconds)` (a wait that a close ends) and `_spawn_resync()` (runs `_resync` off
+the reader).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
 
+from .._constants import EXIT_STATUS_WAIT
 from .._protocol.client_base import ClientBase
-from .._protocol.errors import ClientClosedError, CodexError, ConnectionLostError
+from .._protocol.errors import (
+    ClientClosedError,
+    CodexError,
+    ConnectionLostError,
+    MessageTooLargeError,
+    TransportError,
+)
 from .._protocol.notifications import ConnectionGap, ConnectionResumed, Notification
 from .._protocol.reconnect import GapTracker, delay, gave_up_error, lost_error, may_retry
 
@@ -35,6 +45,12 @@ class ReconnectMixin(ClientBase):
         raise NotImplementedError
 
     async def notify(self, method: str, params: Any = None) -> None:
+        raise NotImplementedError
+
+    def _feed(self, lines: list[bytes]) -> None:
+        raise NotImplementedError
+
+    def _close_after_reader(self) -> None:
         raise NotImplementedError
 
     def _go_offline(self) -> None:
@@ -51,6 +67,66 @@ class ReconnectMixin(ClientBase):
 
     def _spawn_resync(self) -> None:
         raise NotImplementedError
+
+    async def _read_loop(self) -> None:
+        while True:
+            error = await self._pump()
+            if self._closing or not self._reconnecting_possible(error):
+                break
+            gave_up = await self._reconnect(error)
+            if gave_up is None:
+                continue
+            error = gave_up
+            break
+        if self._closing:
+            error = ClientClosedError("the client was closed")
+        self._fail(error)
+        self._set_online()  # requests waiting for a reconnect see the error
+        # The connection is dead: end the app-server's process group now rather than at
+        # close(), so nothing it started outlives it (close() waits for this).
+        self._close_after_reader()
+
+    async def _pump(self) -> CodexError:
+        """Read and feed until the connection ends; the error that explains the end."""
+        read_line = self._transport.read_line
+        # A transport that hands over every line that has arrived at once (stdio) saves a
+        # readline() per message (on the thread side, a router lock per message too).
+        read_lines = getattr(self._transport, "read_lines", None)
+        try:
+            while True:
+                if read_lines is not None:
+                    lines = await read_lines()
+                    if not lines:
+                        break
+                else:
+                    line = await read_line()
+                    if not line:
+                        break
+                    lines = [line]
+                self._feed(lines)
+            # unasync: begin async-only
+            wait_exit = getattr(self._transport, "wait_exit", None)
+            if wait_exit is not None:  # for the exit code and last stderr lines, bounded
+                await wait_exit(EXIT_STATUS_WAIT)
+            # unasync: end
+            return self._transport.closed_error("the app-server closed its output")  # type: ignore[no-any-return]
+        # unasync: begin async-only
+        except asyncio.CancelledError:
+            if not self._closing:
+                # Cancelled by someone other than close(): typically `asyncio.run` ending
+                # with this client never closed. Nothing will close it now: end the
+                # app-server's process group at once, rather than leave it running.
+                self._fail(TransportError("the reader task was cancelled"))
+                abandon = getattr(self._transport, "abandon", None)
+                if abandon is not None:
+                    abandon()
+            raise
+        # unasync: end
+        except MessageTooLargeError as exc:
+            return exc
+        except Exception as exc:
+            logger.exception("the reader failed")
+            return TransportError(f"the reader failed: {exc!r}")
 
     async def _recover_items(
         self, gaps: GapTracker, thread_id: str, turn_id: str

@@ -1,19 +1,20 @@
 # The one source of both streaming mixins: scripts/unasync.py  # unasync: async-only
 # generates its blocking twin, _sync/streaming.py.  # unasync: async-only
-"""Reading notifications on the low-level client: a mixin of `AsyncAppServerClient`.
+"""Requests and notifications on the low-level client: a mixin of `AsyncAppServerClient`.
 
-The global queue, a turn's queue, `stream_turn` (inactivity timeout, interrupt, gap
-recovery after a reconnect) and `stream_text`. What does no I/O is in
-`_protocol/client_base.py`; the client brings `turn_queue` (its own kind of queue).
+`request()` (traced when OpenTelemetry is on) and the typed requests, the global queue, a
+turn's queue, `stream_turn` (inactivity timeout, interrupt, gap recovery after a
+reconnect) and `stream_text`. What does no I/O is in `_protocol/client_base.py`; the
+client brings `_request` (the wait differs) and `turn_queue` (its own kind of queue).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, overload
 
-from .._protocol.client_base import unwrap
+from .._protocol.client_base import M, request_tracing, tracing_on, unwrap
 from .._protocol.errors import (
     ClientNotStartedError,
     CodexError,
@@ -21,7 +22,10 @@ from .._protocol.errors import (
     TurnTimeoutError,
 )
 from .._protocol.late_turns import late_turn_notes
+from .._protocol.models import validate_as
 from .._protocol.notifications import Notification
+from .._protocol.params import build_params
+from .._warmup import WARMUP
 from .queues import AsyncQueue
 from .reconnect import ReconnectMixin
 
@@ -31,6 +35,69 @@ class StreamingMixin(ReconnectMixin):
 
     def turn_queue(self, turn_id: str) -> AsyncQueue:
         raise NotImplementedError
+
+    async def _request(
+        self, method: str, params: Any, response_model: Any, timeout: float | None
+    ) -> Any:
+        raise NotImplementedError
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        params: Any = None,
+        response_model: None = None,
+        *,
+        timeout: float | None = None,
+    ) -> Any: ...
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        params: Any = None,
+        response_model: type[M] = ...,
+        *,
+        timeout: float | None = None,
+    ) -> M: ...
+
+    async def request(
+        self,
+        method: str,
+        params: Any = None,
+        response_model: type[M] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> Any:
+        """Send a request and wait for its result.
+
+        `params` may be a dict (sent as is) or a generated params model. `timeout` is
+        seconds after the write (default: `config.request_timeout`; `math.inf`: forever).
+        Raises the mapped `JsonRpcError`, `RequestTimeoutError` or `TransportClosedError`.
+        A caller that gives up (a cancelled task, Ctrl-C) leaves no waiter behind.
+        """
+        if tracing_on():
+            with request_tracing(method):
+                return await self._request(method, params, response_model, timeout)
+        return await self._request(method, params, response_model, timeout)
+
+    async def _typed_request(
+        self,
+        method: str,
+        params: Any,
+        fields: Mapping[str, Any],
+        params_model: str | None,
+        response_model: str | None,
+        timeout: float | None,
+    ) -> Any:
+        result = await self.request(
+            method, build_params(params, fields, params_model), timeout=timeout
+        )
+        # unasync: begin async-only
+        if not WARMUP.done:  # the types a turn needs, made off the loop while it started
+            await WARMUP.wait()
+        # unasync: end
+        return validate_as(response_model, result)
 
     async def next_notification(self, timeout: float | None = None) -> Notification:
         """The next notification that belongs to no turn (or to a turn nobody streams)."""

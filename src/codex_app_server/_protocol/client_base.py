@@ -190,10 +190,10 @@ class ClientBase:
         server_request_handler: ServerRequestHandler | None,
         handlers: HandlersLike,
         tools: ToolsLike,
-        *,
         locks: Callable[[], AbstractContextManager[Any]],
         router_lock: AbstractContextManager[Any],
     ) -> None:
+        """`locks()` makes the handler registry's mutex; `router_lock` guards the router."""
         self.config = config
         self.server_request_handler = server_request_handler
         self.handlers = HandlerRegistry(handlers, tools, lock=locks())

@@ -12,33 +12,26 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Mapping
-from typing import Any, overload
+from typing import Any
 
 from .._config import AppServerConfig
 from .._constants import CLOSE_WAIT_SLACK
 from .._protocol.budget import BufferBudget
 from .._protocol.client_base import (
     CallSink,
-    M,
     ServerRequestHandler,
     approval_tracing,
-    request_tracing,
     result_reply,
     trace_send,
-    tracing_on,
 )
 from .._protocol.errors import (
     ClientClosedError,
     ClientNotStartedError,
     CodexError,
-    MessageTooLargeError,
     RequestTimeoutError,
-    TransportError,
 )
 from .._protocol.handlers import HandlersLike, ToolsLike
 from .._protocol.metadata import check_initialize_result
-from .._protocol.models import validate_as
 from .._protocol.notifications import ServerRequest
 from .._protocol.params import build_params
 from .._protocol.reconnect import lost_error
@@ -85,14 +78,8 @@ class AppServerClient(StreamingMixin, SyncClientMethods):
         implementations (see `ServerRequestHandlers`); `server_request_handler`, if given,
         sees every server request first, untyped (returning None passes it on)."""
         config = config or AppServerConfig()
-        self._setup(
-            config,
-            server_request_handler,
-            handlers,
-            tools,
-            locks=threading.Lock,
-            router_lock=threading.Lock(),
-        )
+        handler = server_request_handler
+        self._setup(config, handler, handlers, tools, threading.Lock, threading.Lock())
         self._transport: Transport = transport or sync_transport_for(config)
         self._state_lock = threading.Lock()
         self._budget = BufferBudget(
@@ -216,45 +203,6 @@ class AppServerClient(StreamingMixin, SyncClientMethods):
 
     # -- JSON-RPC -------------------------------------------------------------------------
 
-    @overload
-    def request(
-        self,
-        method: str,
-        params: Any = None,
-        response_model: None = None,
-        *,
-        timeout: float | None = None,
-    ) -> Any: ...
-
-    @overload
-    def request(
-        self,
-        method: str,
-        params: Any = None,
-        response_model: type[M] = ...,
-        *,
-        timeout: float | None = None,
-    ) -> M: ...
-
-    def request(
-        self,
-        method: str,
-        params: Any = None,
-        response_model: type[M] | None = None,
-        *,
-        timeout: float | None = None,
-    ) -> Any:
-        """Send a request and wait for its result.
-
-        `params` may be a dict (sent as is) or a generated params model. `timeout` is
-        seconds after the write (default: `config.request_timeout`; `math.inf`: forever).
-        Raises the mapped `JsonRpcError`, `RequestTimeoutError` or `TransportClosedError`.
-        """
-        if tracing_on():
-            with request_tracing(method):
-                return self._request(method, params, response_model, timeout)
-        return self._request(method, params, response_model, timeout)
-
     def _request(self, method: str, params: Any, response_model: Any, timeout: float | None) -> Any:
         self._check_open()
         limit = self.config.resolve_timeout(timeout)
@@ -302,18 +250,6 @@ class AppServerClient(StreamingMixin, SyncClientMethods):
         """Send a notification (no response)."""
         self._transport.write_line(encode(self._notification(method, params)))
 
-    def _typed_request(
-        self,
-        method: str,
-        params: Any,
-        fields: Mapping[str, Any],
-        params_model: str | None,
-        response_model: str | None,
-        timeout: float | None,
-    ) -> Any:
-        result = self.request(method, build_params(params, fields, params_model), timeout=timeout)
-        return validate_as(response_model, result)
-
     # -- notifications --------------------------------------------------------------------
 
     @property
@@ -330,57 +266,19 @@ class AppServerClient(StreamingMixin, SyncClientMethods):
 
     # -- reader ---------------------------------------------------------------------------
 
-    def _read_loop(self) -> None:
-        while True:
-            error = self._pump()
-            if self._closing or not self._reconnecting_possible(error):
-                break
-            gave_up = self._reconnect(error)
-            if gave_up is None:
-                continue
-            error = gave_up
-            break
-        if self._closing:
-            error = ClientClosedError("the client was closed")
-        self._fail(error)
-        # The connection is dead: end the app-server's process group now rather than at
-        # close(), so nothing it started outlives it (close() later waits for this).
-        self.close()
+    def _feed(self, lines: list[bytes]) -> None:
+        # The router lock is taken once per batch.
+        routed = route_batch(
+            self._router,
+            self._lock,
+            decode_batch(lines, self._faults),
+            self.config.max_line_bytes,
+            self._dropped,
+        )
+        deliver(routed)
 
-    def _pump(self) -> CodexError:
-        """Read and route until the connection ends; the error that explains the end."""
-        error: CodexError
-        read_line = self._transport.read_line
-        # A transport that hands over every line that has arrived at once (stdio) saves a
-        # readline() per message, and the router lock is taken once per batch.
-        read_lines = getattr(self._transport, "read_lines", None)
-        try:
-            while True:
-                if read_lines is not None:
-                    lines = read_lines()
-                    if not lines:
-                        break
-                else:
-                    line = read_line()
-                    if not line:
-                        break
-                    lines = [line]
-                deliver(
-                    route_batch(
-                        self._router,
-                        self._lock,
-                        decode_batch(lines, self._faults),
-                        self.config.max_line_bytes,
-                        self._dropped,
-                    )
-                )
-            error = self._transport.closed_error("the app-server closed its output")
-        except MessageTooLargeError as exc:
-            error = exc
-        except Exception as exc:
-            logger.exception("the reader failed")
-            error = TransportError(f"the reader failed: {exc!r}")
-        return error
+    def _close_after_reader(self) -> None:
+        self.close()
 
     def _reply_later(self, message: dict[str, Any]) -> None:
         # Not from the reader: a write may block on a full pipe.
