@@ -36,32 +36,23 @@ import types
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, Union
 
-from ..generated.protocol_registry import SERVER_REQUESTS
-from .errors import DeclinedRequest
-from .models import to_wire
 from .notifications import ServerRequest
+from .replies import Plan, thread_of, typed_params
 from .server_requests import (
     AUTH_REFRESH,
     COMMAND_APPROVAL,
     ELICITATION,
     FILE_CHANGE_APPROVAL,
-    LEGACY_EXEC_APPROVAL,
-    LEGACY_PATCH_APPROVAL,
-    LEGACY_REJECTION,
     PERMISSIONS_APPROVAL,
     TOOL_CALL,
     USER_INPUT,
-    default_reply,
-    tool_failure,
-    tool_text,
 )
 from .tools import Tool, as_tools
 
 if TYPE_CHECKING:
-    from typing import TypeAlias
+    from typing import TypeAlias, TypeVar
 
     from ..generated.v2_all import (
         ChatgptAuthTokensRefreshParams,
@@ -87,48 +78,26 @@ Decision = Literal["accept", "acceptForSession", "decline", "cancel"]
 
 if TYPE_CHECKING:
     _Reply: TypeAlias = Mapping[str, Any] | Decision | bool | None
-    CommandApprovalHandler: TypeAlias = Callable[
-        [CommandExecutionRequestApprovalParams],
-        CommandExecutionRequestApprovalResponse
-        | _Reply
-        | str
-        | Awaitable[CommandExecutionRequestApprovalResponse | _Reply | str],
+    _P = TypeVar("_P")
+    _R = TypeVar("_R")
+    #: A handler of params `_P` answering `_R`, a simple reply, or a coroutine of either.
+    _Handler: TypeAlias = Callable[[_P], _R | _Reply | Awaitable[_R | _Reply]]
+    CommandApprovalHandler: TypeAlias = _Handler[
+        CommandExecutionRequestApprovalParams, CommandExecutionRequestApprovalResponse | str
     ]
-    FileChangeApprovalHandler: TypeAlias = Callable[
-        [FileChangeRequestApprovalParams],
-        FileChangeRequestApprovalResponse
-        | _Reply
-        | Awaitable[FileChangeRequestApprovalResponse | _Reply],
+    FileChangeApprovalHandler: TypeAlias = _Handler[
+        FileChangeRequestApprovalParams, FileChangeRequestApprovalResponse
     ]
-    PermissionsApprovalHandler: TypeAlias = Callable[
-        [PermissionsRequestApprovalParams],
-        PermissionsRequestApprovalResponse
-        | _Reply
-        | Awaitable[PermissionsRequestApprovalResponse | _Reply],
+    PermissionsApprovalHandler: TypeAlias = _Handler[
+        PermissionsRequestApprovalParams, PermissionsRequestApprovalResponse
     ]
-    UserInputHandler: TypeAlias = Callable[
-        [ToolRequestUserInputParams],
-        ToolRequestUserInputResponse | _Reply | Awaitable[ToolRequestUserInputResponse | _Reply],
+    UserInputHandler: TypeAlias = _Handler[ToolRequestUserInputParams, ToolRequestUserInputResponse]
+    ElicitationHandler: TypeAlias = _Handler[
+        McpServerElicitationRequestParams, McpServerElicitationRequestResponse
     ]
-    ElicitationHandler: TypeAlias = Callable[
-        [McpServerElicitationRequestParams],
-        McpServerElicitationRequestResponse
-        | _Reply
-        | Awaitable[McpServerElicitationRequestResponse | _Reply],
-    ]
-    ToolCallHandler: TypeAlias = Callable[
-        [DynamicToolCallParams],
-        DynamicToolCallResponse
-        | Mapping[str, Any]
-        | str
-        | Awaitable[DynamicToolCallResponse | Mapping[str, Any] | str | None]
-        | None,
-    ]
-    AuthRefreshHandler: TypeAlias = Callable[
-        [ChatgptAuthTokensRefreshParams],
-        ChatgptAuthTokensRefreshResponse
-        | _Reply
-        | Awaitable[ChatgptAuthTokensRefreshResponse | _Reply],
+    ToolCallHandler: TypeAlias = _Handler[DynamicToolCallParams, DynamicToolCallResponse | str]
+    AuthRefreshHandler: TypeAlias = _Handler[
+        ChatgptAuthTokensRefreshParams, ChatgptAuthTokensRefreshResponse
     ]
 else:  # the generated models load lazily: at run time these are just callables
     CommandApprovalHandler = FileChangeApprovalHandler = PermissionsApprovalHandler = Callable
@@ -344,14 +313,14 @@ class HandlerRegistry:
             scope = self._threads.get(thread_id)
         return dict(scope.tools) if scope is not None else {}
 
-    def plan(self, request: ServerRequest, raw_handler: Callable[[Any], Any] | None) -> _Plan:
+    def plan(self, request: ServerRequest, raw_handler: Callable[[Any], Any] | None) -> Plan:
         """Who answers `request`, in order."""
         with self._lock:
-            scopes = [self._threads.get(_thread_of(request) or ""), self._client]
+            scopes = [self._threads.get(thread_of(request) or ""), self._client]
         calls: list[_Call] = []
         if raw_handler is not None:
             calls.append(_Call(raw_handler, request, "server_request_handler"))
-        params, problem = _typed_params(request.method, request.params)
+        params, problem = typed_params(request.method, request.params)
         if problem is not None:
             logger.warning(
                 "server request %s has params the generated model rejects (%s); "
@@ -359,7 +328,7 @@ class HandlerRegistry:
                 request.method,
                 problem,
             )
-            return _Plan(request, None, calls)
+            return Plan(request, None, calls)
         for where, scope in zip(("thread", "client"), scopes, strict=True):
             if scope is None:
                 continue
@@ -371,181 +340,7 @@ class HandlerRegistry:
             handler = scope.handlers.handler_for(request.method) if scope.handlers else None
             if handler is not None:
                 calls.append(_Call(handler, params, f"{where} handler"))
-        return _Plan(request, params, calls)
-
-
-class _Plan:
-    """The handlers to try for one request, and how their answer becomes the reply."""
-
-    def __init__(self, request: ServerRequest, params: Any, calls: list[_Call]) -> None:
-        self.request = request
-        self.params = params
-        self.calls = calls
-
-    def reply(self, result: Any, call: _Call | None) -> dict[str, Any]:
-        """The reply for a handler's (non-None) `result`, or the safe default."""
-        method = self.request.method
-        if call is None:
-            return default_reply(method, self.request.params)
-        try:
-            reply: dict[str, Any] = _translate(method, self.params, result)
-            _validate_reply(method, reply)
-        except DeclinedRequest:
-            raise
-        except Exception as exc:
-            logger.error(
-                "the %s for %s returned an invalid reply (%s: %.300s); sending the safe "
-                "default instead",
-                call.source,
-                method,
-                type(exc).__name__,
-                exc,
-            )
-            if method == TOOL_CALL:
-                return tool_failure(
-                    f"the client's handler for tool {self.request.params.get('tool')!r} "
-                    "returned an invalid reply"
-                )
-            return default_reply(method, self.request.params)
-        return reply
-
-    def failed(self, exc: Exception, call: _Call) -> dict[str, Any]:
-        """A handler raised: a tool call gets `success: false`; other requests re-raise
-        (the driver sends the JSON-RPC error)."""
-        logger.error(
-            "the %s for %s raised %s: %s",
-            call.source,
-            self.request.method,
-            type(exc).__name__,
-            exc,
-            exc_info=exc,
-        )
-        if self.request.method == TOOL_CALL and not isinstance(exc, DeclinedRequest):
-            tool = self.request.params.get("tool")
-            return tool_failure(f"tool {tool!r} failed: {type(exc).__name__}: {exc}")
-        raise exc
-
-
-# -- params, replies ---------------------------------------------------------------------
-
-
-def _thread_of(request: ServerRequest) -> str | None:
-    params = request.params
-    value = params.get("threadId", params.get("conversationId"))
-    return value if isinstance(value, str) else None
-
-
-@cache
-def _adapter(name: str) -> Any:
-    from pydantic import TypeAdapter
-
-    from ..generated import v2_all
-
-    return TypeAdapter(getattr(v2_all, name))
-
-
-def _typed_params(method: str, params: dict[str, Any]) -> tuple[Any, str | None]:
-    """(typed params, None), or (None, why) when they do not validate; raw for unknown."""
-    names = SERVER_REQUESTS.get(method)
-    if names is None:
-        return params, None
-    try:
-        typed = _adapter(names[0]).validate_python(params)
-    except Exception as exc:
-        return None, _one_line(exc)
-    # A union of params is a RootModel: handlers get the branch itself (the form or URL
-    # elicitation, ...), which is what they match on.
-    from pydantic import BaseModel
-
-    root = getattr(typed, "root", None)
-    return (root if isinstance(root, BaseModel) else typed), None
-
-
-def _validate_reply(method: str, reply: Any) -> None:
-    names = SERVER_REQUESTS.get(method)
-    if names is None:
-        return
-    if not isinstance(reply, dict):
-        raise TypeError(f"a reply must be a JSON object, not {type(reply).__name__}")
-    _adapter(names[1]).validate_python(reply)
-
-
-def _one_line(exc: Exception) -> str:
-    return " ".join(str(exc).split())[:300]
-
-
-_APPROVAL_DECISIONS = frozenset({"accept", "acceptForSession", "decline", "cancel"})
-_LEGACY_DECISIONS: dict[str, Any] = {
-    "accept": "approved",
-    "acceptForSession": "approved_for_session",
-    "decline": {"denied": {"rejection": LEGACY_REJECTION}},
-    "cancel": "abort",
-}
-
-
-def _translate(method: str, params: Any, result: Any) -> Any:
-    """A handler's return value as the wire reply for `method` (validated afterwards)."""
-    if method == TOOL_CALL and isinstance(result, str):
-        return tool_text(result)
-    if isinstance(result, bool):
-        result = "accept" if result else "decline"
-    if isinstance(result, str):
-        return _decision(method, params, result)
-    if method == USER_INPUT and isinstance(result, Mapping) and _is_answer_map(result):
-        return {
-            "answers": {
-                qid: {"answers": [value] if isinstance(value, str) else list(value)}
-                for qid, value in result.items()
-            }
-        }
-    if hasattr(result, "model_dump") or isinstance(result, Mapping):
-        return to_wire(result)
-    raise TypeError(f"cannot reply with a {type(result).__name__}")
-
-
-def _decision(method: str, params: Any, decision: str) -> Any:
-    if method in (COMMAND_APPROVAL, FILE_CHANGE_APPROVAL):
-        if decision == "acceptWithExecpolicyAmendment" and method == COMMAND_APPROVAL:
-            amendment = getattr(params, "proposed_execpolicy_amendment", None)
-            if not amendment:
-                raise ValueError("the request proposes no execpolicy amendment")
-            return {
-                "decision": {"acceptWithExecpolicyAmendment": {"execpolicy_amendment": amendment}}
-            }
-        if decision in _APPROVAL_DECISIONS:
-            return {"decision": decision}
-    elif method == PERMISSIONS_APPROVAL:
-        if decision in ("accept", "acceptForSession"):
-            requested = to_wire(params.permissions) if params is not None else {}
-            scope = "session" if decision == "acceptForSession" else "turn"
-            return {"permissions": requested, "scope": scope}
-        if decision in ("decline", "cancel"):
-            return default_reply(method, {})
-    elif method == USER_INPUT:
-        if decision in ("decline", "cancel"):
-            return default_reply(method, {})
-    elif method == ELICITATION:
-        if decision in ("accept", "decline", "cancel"):
-            return {"action": decision}
-    elif method == AUTH_REFRESH:
-        if decision in ("decline", "cancel"):
-            return default_reply(method, {})  # raises DeclinedRequest
-    elif method in (LEGACY_EXEC_APPROVAL, LEGACY_PATCH_APPROVAL) and decision in _LEGACY_DECISIONS:
-        return {"decision": _LEGACY_DECISIONS[decision]}
-    raise ValueError(f"{decision!r} is not an answer to {method}")
-
-
-def _is_answer_map(result: Mapping[str, Any]) -> bool:
-    """`{question_id: "answer" | [answers]}` rather than a `{"answers": {...}}` reply."""
-    if not result:
-        return False
-    for value in result.values():
-        if isinstance(value, str):
-            continue
-        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-            continue
-        return False
-    return True
+        return Plan(request, params, calls)
 
 
 def dynamic_tools_param(

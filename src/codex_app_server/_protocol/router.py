@@ -22,43 +22,40 @@ Routing rules:
 * a notification with no turn goes to the global sink.
 * a request from the server goes to the server-request sink.
 
-Keyed subscriptions route notifications by a key in their params, the way turns are routed
-by turn id: `subscribe_key("account/login/completed", ("loginId",), login_id, sink)` sends
-that login's completion to `sink`; `command/exec/outputDelta` is keyed by `processId`. A
-keyed subscription is checked before the turn rules and takes the notification, unless it
-is a `tee` (an observer: the notification is routed as usual too). `once` drops it after
-one delivery. `retain_key(method, path)` keeps recent unclaimed keyed notifications of
-`method` (bounded) so that a subscriber that learns its key from a response still gets a
-notification that raced ahead of it; they go to the global sink as well.
+Keyed subscriptions (notifications routed by a key in their params, checked before the
+turn rules) are the router's `KeyedRoutes` part, in `keyed.py`.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict, deque
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from .._constants import DEFAULT_FINISHED_TURN_RETENTION
 from ..generated.methods import TURN_COMPLETED, TURN_STARTING_METHODS
 from .errors import MessageTooLargeError, map_jsonrpc_error
+from .keyed import MAX_RETAINED_KEYED, Delivery, KeyedRoutes, KeyPath, Sink
 from .notifications import Notification, ServerRequest, dig
 from .wire import oversized_target
+
+__all__ = [
+    "MAX_BUFFERED_NOTIFICATIONS",
+    "MAX_RETAINED_KEYED",
+    "MAX_UNCLAIMED_TURNS",
+    "Delivery",
+    "Dropped",
+    "KeyPath",
+    "MessageRouter",
+    "NullIdError",
+    "OversizedRequest",
+    "Sink",
+]
 
 #: Turns with buffered notifications and no subscriber, kept at most (oldest dropped).
 MAX_UNCLAIMED_TURNS = 1024
 #: Notifications buffered for unclaimed turns, in all, at most (the oldest are dropped).
 MAX_BUFFERED_NOTIFICATIONS = 10_000
-#: Unclaimed keyed notifications retained for a late subscriber, at most (oldest dropped).
-MAX_RETAINED_KEYED = 64
-
-#: A key path into a notification's raw params, e.g. ``("loginId",)``.
-KeyPath = tuple[str, ...]
-
-
-class Sink(Protocol):
-    """Where the driver wants items delivered (queue.SimpleQueue, asyncio.Queue, a waiter)."""
-
-    def put_nowait(self, item: Any, /) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -82,9 +79,6 @@ class OversizedRequest(Dropped):
     error: BaseException | None = None
 
 
-Delivery = tuple[Sink, Any]
-
-
 @dataclass
 class _Pending:
     method: str
@@ -92,14 +86,7 @@ class _Pending:
     turn_sink: Sink | None
 
 
-@dataclass
-class _KeyedSubscription:
-    sink: Sink
-    once: bool
-    tee: bool
-
-
-class MessageRouter:
+class MessageRouter(KeyedRoutes):
     """Sans-IO routing state for one connection. Not thread-safe: drivers serialize calls."""
 
     def __init__(
@@ -125,11 +112,7 @@ class MessageRouter:
         self._buffered_total = 0
         #: Notifications of unclaimed turns dropped because the buffers were full.
         self.dropped_buffered = 0
-        # method -> key path -> key value -> subscription (methods with none are absent)
-        self._keyed: dict[str, dict[KeyPath, dict[str, _KeyedSubscription]]] = {}
-        # method -> key paths whose unclaimed notifications are retained
-        self._retain: dict[str, set[KeyPath]] = {}
-        self._retained: deque[Notification] = deque(maxlen=MAX_RETAINED_KEYED)
+        self._init_keyed()
 
     # -- requests ---------------------------------------------------------------------
 
@@ -172,6 +155,12 @@ class MessageRouter:
             for turn_id in self._held_completed:
                 self._pop_buffer(turn_id)
             self._held_completed.clear()
+
+    def _pop_pending(self, request_id: int | str) -> _Pending | None:
+        pending = self._pending.pop(request_id, None)
+        if pending is None and isinstance(request_id, str) and request_id.isdigit():
+            pending = self._pending.pop(int(request_id), None)
+        return pending
 
     @property
     def pending_count(self) -> int:
@@ -256,83 +245,6 @@ class MessageRouter:
             if not oldest:
                 del self._buffers[oldest_id]
 
-    # -- keyed subscriptions ----------------------------------------------------------
-
-    def subscribe_key(
-        self,
-        method: str,
-        path: KeyPath,
-        value: str,
-        sink: Sink,
-        *,
-        once: bool = False,
-        tee: bool = False,
-    ) -> list[Notification]:
-        """Route `method` notifications whose params at `path` equal `value` to `sink`.
-
-        Returns the retained notifications that match (see `retain_key`), oldest first, for
-        the driver to deliver before anything else. With `once`, the subscription ends after
-        one delivery (a retained match counts). With `tee`, the notification is also routed
-        as if there were no subscription. One subscription per (method, path, value):
-        `ValueError` if it is taken.
-        """
-        by_path = self._keyed.get(method, {})
-        if value in by_path.get(path, {}):
-            raise ValueError(f"{method} {'.'.join(path)}={value!r} already has a subscriber")
-        replay: list[Notification] = []
-        for note in list(self._retained):
-            if note.method == method and dig(note.params, path) == value:
-                self._retained.remove(note)
-                replay.append(note)
-                if once:
-                    return replay
-        self._keyed.setdefault(method, {}).setdefault(path, {})[value] = _KeyedSubscription(
-            sink, once, tee
-        )
-        return replay
-
-    def unsubscribe_key(self, method: str, path: KeyPath, value: str) -> bool:
-        """End a keyed subscription. True if there was one."""
-        by_path = self._keyed.get(method)
-        if by_path is None or by_path.get(path, {}).pop(value, None) is None:
-            return False
-        if not by_path[path]:
-            del by_path[path]
-            if not by_path:
-                del self._keyed[method]
-        return True
-
-    def retain_key(self, method: str, path: KeyPath) -> None:
-        """From now on, retain unclaimed `method` notifications that have a key at `path`."""
-        self._retain.setdefault(method, set()).add(path)
-
-    @property
-    def keyed_subscriptions(self) -> int:
-        return sum(len(v) for by_path in self._keyed.values() for v in by_path.values())
-
-    @property
-    def retained_count(self) -> int:
-        return len(self._retained)
-
-    def _route_keyed(self, note: Notification) -> tuple[list[Delivery], bool]:
-        """The keyed deliveries of `note`, and whether it is still to be routed as usual."""
-        by_path = self._keyed.get(note.method)
-        if by_path is not None:
-            for path, subscriptions in by_path.items():
-                value = dig(note.params, path)
-                if value is None:
-                    continue
-                subscription = subscriptions.get(value)
-                if subscription is None:
-                    continue
-                if subscription.once:
-                    self.unsubscribe_key(note.method, path, value)
-                return [(subscription.sink, note)], subscription.tee
-        paths = self._retain.get(note.method)
-        if paths and any(dig(note.params, path) is not None for path in paths):
-            self._retained.append(note)
-        return [], True
-
     # -- routing ----------------------------------------------------------------------
 
     def route(self, message: Any) -> list[Delivery] | Dropped:
@@ -361,9 +273,7 @@ class MessageRouter:
         if not isinstance(request_id, (int, str)) or isinstance(request_id, bool):
             # We only send integer ids; anything else (a list would not even hash) is noise.
             return Dropped(f"response to unknown request id {request_id!r}", message)
-        pending = self._pending.pop(request_id, None)
-        if pending is None and isinstance(request_id, str) and request_id.isdigit():
-            pending = self._pending.pop(int(request_id), None)
+        pending = self._pop_pending(request_id)
         if pending is None:
             return Dropped(f"response to unknown request id {request_id!r}", message)
         if "error" in message:
@@ -493,9 +403,7 @@ class MessageRouter:
         """Fail one pending request (its response could not be read); [] if unknown."""
         if not isinstance(request_id, (int, str)) or isinstance(request_id, bool):
             return []
-        pending = self._pending.pop(request_id, None)
-        if pending is None and isinstance(request_id, str) and request_id.isdigit():
-            pending = self._pending.pop(int(request_id), None)
+        pending = self._pop_pending(request_id)
         if pending is None:
             return []
         self._claim_settled(pending)
@@ -515,15 +423,8 @@ class MessageRouter:
         """The connection is gone: wake every waiter and stream with `error`."""
         deliveries: list[Delivery] = [(p.sink, error) for p in self._pending.values()]
         deliveries += [(sink, error) for sink in self._turns.values()]
-        deliveries += [
-            (subscription.sink, error)
-            for by_path in self._keyed.values()
-            for subscriptions in by_path.values()
-            for subscription in subscriptions.values()
-        ]
+        deliveries += self._fail_keyed(error)
         deliveries.append((self.global_sink, error))
-        self._keyed.clear()
-        self._retained.clear()
         self._pending.clear()
         self._claims_in_flight = 0
         self._held_completed.clear()
