@@ -11,7 +11,7 @@ from codex_app_server import AppServerClient, AppServerConfig, AsyncAppServerCli
 from codex_app_server import _logging as cas_logging
 from codex_app_server._logging import REDACTED, format_message, is_secret_key, redact, redact_text
 from codex_app_server._transport.mock import AsyncMockTransport, MockPeer, MockTransport
-from codex_app_server._transport.stdio import _StderrTail
+from codex_app_server._transport.process import StderrTail
 from tests.support.mock_server import MockAppServer
 
 FAST = AppServerConfig(request_timeout=5.0, shutdown_grace=0.2)
@@ -185,7 +185,7 @@ def test_nothing_is_formatted_when_debug_is_off(
 
 def test_app_server_stderr_is_logged_redacted(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger="codex_app_server.stderr")
-    tail = _StderrTail()
+    tail = StderrTail()
     tail.feed(b"ERROR request failed: Authorization: Bearer abcdef123456\n")
     (record,) = [r for r in caplog.records if r.name == "codex_app_server.stderr"]
     assert record.levelno == logging.DEBUG

@@ -32,7 +32,7 @@ from typing import Any
 
 from .._config import AppServerConfig
 from .._protocol.errors import TransportClosedError, TransportError
-from .stdio import _kill_group, _StderrTail
+from .process import StderrTail, kill_group, spawn_group
 
 _LISTENING = re.compile(rb"listening on:\s*(ws://\S+)")
 _POLL = 0.02
@@ -68,7 +68,7 @@ class AppServerProcess:
         self._auth = auth
         self._dir: str | None = None
         self._proc: subprocess.Popen[bytes] | None = None
-        self._stderr = _StderrTail()
+        self._stderr = StderrTail()
         self._stderr_thread: threading.Thread | None = None
         self._announced: str | None = None
         self._announced_event = threading.Event()
@@ -101,18 +101,12 @@ class AppServerProcess:
                 f.write(self.token)
             argv += ["--ws-auth", "capability-token", "--ws-token-file", self.token_file]
         try:
-            self._proc = subprocess.Popen(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                cwd=self.config.cwd,
-                env=self.config.build_env(),
-                start_new_session=True,
+            self._proc = spawn_group(
+                argv, self.config, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL
             )
-        except OSError as exc:
+        except TransportError:
             self.close()
-            raise TransportError(f"could not start the app-server {argv[0]!r}: {exc}") from exc
+            raise
         self._stderr_thread = threading.Thread(
             target=self._drain_stderr, name="codex-listen-stderr", daemon=True
         )
@@ -189,7 +183,7 @@ class AppServerProcess:
     def kill(self) -> None:
         """SIGKILL the server's process group at once (for failure tests)."""
         if self._proc is not None and self._proc.poll() is None:
-            _kill_group(self._proc.pid, signal.SIGKILL)
+            kill_group(self._proc.pid, signal.SIGKILL)
             self._proc.wait(5.0)
 
     def close(self) -> None:
@@ -199,11 +193,11 @@ class AppServerProcess:
         """
         proc = self._proc
         if proc is not None and proc.poll() is None:
-            _kill_group(proc.pid, signal.SIGTERM)
+            kill_group(proc.pid, signal.SIGTERM)
             try:
                 proc.wait(self.config.shutdown_grace)
             except subprocess.TimeoutExpired:
-                _kill_group(proc.pid, signal.SIGKILL)
+                kill_group(proc.pid, signal.SIGKILL)
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     proc.wait(self.config.shutdown_grace)
         if proc is not None:

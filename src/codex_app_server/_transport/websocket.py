@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from .._config import AppServerConfig
@@ -36,8 +38,8 @@ def _payload(data: bytes) -> bytes | memoryview:
     return memoryview(data)[:-1] if data.endswith(b"\n") else data
 
 
-class WebSocketTransport:
-    """A blocking WebSocket connection to a listening app-server (thread-safe writes)."""
+class _WebSocket:
+    """What both WebSocket transports share: the endpoint, how a connection ends."""
 
     #: The client layer may call `reconnect()` when the connection drops.
     reconnectable = True
@@ -47,7 +49,6 @@ class WebSocketTransport:
         self._config = config
         self._endpoint: Endpoint = parse_url(config.url)
         self._ws: Any = None
-        self._write_lock = threading.Lock()
         self._closed_exc: BaseException | None = None
         self._closing = False
         self._closed_cls: Any = None
@@ -56,20 +57,57 @@ class WebSocketTransport:
     def url(self) -> str:
         return self._endpoint.url
 
+    def _dialer(self, module: str, timeout: float | None) -> tuple[Callable[[], Any], str | None]:
+        """How to open a connection with `websockets.<module>` (and the token it sends)."""
+        client = import_websockets(module)
+        self._closed_cls = import_websockets("exceptions").ConnectionClosed
+        token = self._config.read_auth_token()
+        kwargs = connect_kwargs(self._config, self._endpoint, token, timeout)
+        if self._endpoint.unix_path is not None:
+            kwargs.pop("proxy", None)
+            return partial(
+                client.unix_connect, self._endpoint.unix_path, _UNIX_URI, **kwargs
+            ), token
+        return partial(client.connect, self._endpoint.url, **kwargs), token
+
+    def _ended(self, exc: BaseException) -> bytes:
+        """A read failed with `exc`: b"" (end of stream), or `MessageTooLargeError`."""
+        self._closed_exc = exc
+        if self._closed_cls is not None and isinstance(exc, self._closed_cls) and is_too_large(exc):
+            raise MessageTooLargeError(
+                f"{self.url} sent a message longer than max_line_bytes="
+                f"{self._config.max_line_bytes}"
+            ) from exc
+        return b""
+
+    def _swap_out(self) -> Any:
+        """Before a reconnect: the current connection (to drop), and no error yet."""
+        if self._closing:
+            raise self.closed_error("the transport is closed")
+        old, self._ws = self._ws, None
+        self._closed_exc = None
+        return old
+
+    def closed_error(self, reason: str) -> TransportClosedError:
+        return TransportClosedError(
+            f"{reason}: the connection to {self.url} ended{close_detail(self._closed_exc)}"
+        )
+
+
+class WebSocketTransport(_WebSocket):
+    """A blocking WebSocket connection to a listening app-server (thread-safe writes)."""
+
+    def __init__(self, config: AppServerConfig) -> None:
+        super().__init__(config)
+        self._write_lock = threading.Lock()
+
     def start(self) -> None:
         self._ws = self._connect()
 
     def _connect(self, timeout: float | None = None) -> Any:
-        client = import_websockets("sync.client")
-        self._closed_cls = import_websockets("exceptions").ConnectionClosed
-        token = self._config.read_auth_token()
-        kwargs = connect_kwargs(self._config, self._endpoint, token, timeout)
+        dial, token = self._dialer("sync.client", timeout)
         try:
-            if self._endpoint.unix_path is not None:
-                kwargs.pop("proxy", None)
-                conn = client.unix_connect(self._endpoint.unix_path, _UNIX_URI, **kwargs)
-            else:
-                conn = client.connect(self._endpoint.url, **kwargs)
+            conn = dial()
         except Exception as exc:
             raise connect_error(exc, self._endpoint, token=token) from exc
         # Entered as a context manager, the form every `websockets` version supports quietly.
@@ -78,13 +116,10 @@ class WebSocketTransport:
     def reconnect(self, timeout: float | None = None) -> None:
         """Drop the current connection (if any) and open a new one within `timeout`
         seconds (default: `startup_timeout`); raises on failure."""
-        if self._closing:
-            raise self.closed_error("the transport is closed")
-        old, self._ws = self._ws, None
+        old = self._swap_out()
         if old is not None:  # the peer is gone or going: no closing handshake to wait for
             with contextlib.suppress(Exception):
                 old.socket.close()
-        self._closed_exc = None
         ws = self._connect(timeout)
         if self._closing:
             with contextlib.suppress(Exception):
@@ -110,24 +145,10 @@ class WebSocketTransport:
         while True:
             try:
                 data = ws.recv(decode=False)
-            except closed as exc:
-                self._closed_exc = exc
-                if is_too_large(exc):
-                    raise MessageTooLargeError(
-                        f"{self.url} sent a message longer than max_line_bytes="
-                        f"{self._config.max_line_bytes}"
-                    ) from exc
-                return b""
-            except (OSError, RuntimeError) as exc:
-                self._closed_exc = exc
-                return b""
+            except (closed, OSError, RuntimeError) as exc:
+                return self._ended(exc)
             if data:
                 return bytes(data)
-
-    def closed_error(self, reason: str) -> TransportClosedError:
-        return TransportClosedError(
-            f"{reason}: the connection to {self.url} ended{close_detail(self._closed_exc)}"
-        )
 
     def close(self) -> None:
         """Disconnect (bounded by `shutdown_grace`); the server keeps running. Idempotent."""
@@ -138,49 +159,25 @@ class WebSocketTransport:
                 ws.close()
 
 
-class AsyncWebSocketTransport:
+class AsyncWebSocketTransport(_WebSocket):
     """An asyncio WebSocket connection to a listening app-server."""
-
-    reconnectable = True
-
-    def __init__(self, config: AppServerConfig) -> None:
-        assert config.url is not None
-        self._config = config
-        self._endpoint: Endpoint = parse_url(config.url)
-        self._ws: Any = None
-        self._closed_exc: BaseException | None = None
-        self._closing = False
-        self._closed_cls: Any = None
-
-    @property
-    def url(self) -> str:
-        return self._endpoint.url
 
     async def start(self) -> None:
         self._ws = await self._connect()
 
     async def _connect(self, timeout: float | None = None) -> Any:
-        client = import_websockets("asyncio.client")
-        self._closed_cls = import_websockets("exceptions").ConnectionClosed
-        token = self._config.read_auth_token()
-        kwargs = connect_kwargs(self._config, self._endpoint, token, timeout)
+        dial, token = self._dialer("asyncio.client", timeout)
         try:
-            if self._endpoint.unix_path is not None:
-                kwargs.pop("proxy", None)
-                return await client.unix_connect(self._endpoint.unix_path, _UNIX_URI, **kwargs)
-            return await client.connect(self._endpoint.url, **kwargs)
+            return await dial()
         except Exception as exc:
             raise connect_error(exc, self._endpoint, token=token) from exc
 
     async def reconnect(self, timeout: float | None = None) -> None:
         """Drop the current connection (if any) and open a new one within `timeout`
         seconds (default: `startup_timeout`); raises on failure."""
-        if self._closing:
-            raise self.closed_error("the transport is closed")
-        old, self._ws = self._ws, None
+        old = self._swap_out()
         if old is not None:
             old.transport.abort()  # the peer is gone or going: no closing handshake
-        self._closed_exc = None
         ws = await self._connect(timeout)
         if self._closing:
             ws.transport.abort()
@@ -204,24 +201,10 @@ class AsyncWebSocketTransport:
         while True:
             try:
                 data = await ws.recv(decode=False)
-            except closed as exc:
-                self._closed_exc = exc
-                if is_too_large(exc):
-                    raise MessageTooLargeError(
-                        f"{self.url} sent a message longer than max_line_bytes="
-                        f"{self._config.max_line_bytes}"
-                    ) from exc
-                return b""
-            except (OSError, RuntimeError) as exc:
-                self._closed_exc = exc
-                return b""
+            except (closed, OSError, RuntimeError) as exc:
+                return self._ended(exc)
             if data:
                 return bytes(data) if not isinstance(data, bytes) else data
-
-    def closed_error(self, reason: str) -> TransportClosedError:
-        return TransportClosedError(
-            f"{reason}: the connection to {self.url} ended{close_detail(self._closed_exc)}"
-        )
 
     async def close(self) -> None:
         """Disconnect (bounded by `shutdown_grace`); the server keeps running. Idempotent."""
