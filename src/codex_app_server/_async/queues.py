@@ -7,7 +7,7 @@ from collections import deque
 from typing import Any
 
 from .._logging import log_queue_overflow
-from .._protocol.budget import BufferBudget, is_droppable, note_size
+from .._protocol.budget import BufferBudget, note_size, shed_oldest
 
 #: What a timed-out async waiter receives instead of an item.
 TIMED_OUT: Any = object()
@@ -140,20 +140,8 @@ class AsyncQueue:
 
     def shed(self, target: int) -> int:
         """Drop droppable items, oldest first, until `target` bytes are freed."""
-        freed = 0
-        kept: deque[Any] = deque()
-        items = self._items
-        drop_any = self._drop_any
-        while items and freed < target:
-            item = items.popleft()
-            method = getattr(item, "method", None)
-            if method is not None and (drop_any or is_droppable(method)):
-                freed += note_size(item)
-                self.dropped += 1
-            else:
-                kept.append(item)
-        kept.extend(items)
-        self._items = kept
+        self._items, freed, dropped = shed_oldest(self._items, target, self._drop_any)
+        self.dropped += dropped
         if freed:
             self.held_bytes -= freed
             assert self._budget is not None

@@ -18,6 +18,7 @@ estimates of the memory held (objects included), not of the wire bytes.
 from __future__ import annotations
 
 import contextlib
+from collections import deque
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
@@ -30,6 +31,23 @@ NOTE_OVERHEAD = 560
 def is_droppable(method: str) -> bool:
     """True for the streaming deltas a lagging turn queue may shed."""
     return method.endswith(("Delta", "/delta"))
+
+
+def shed_oldest(items: deque[Any], target: int, drop_any: bool) -> tuple[deque[Any], int, int]:
+    """Drop droppable items of a queue, oldest first, until `target` bytes are freed (any
+    notification with `drop_any`, else only streaming deltas): (kept, freed, dropped)."""
+    freed = dropped = 0
+    kept: deque[Any] = deque()
+    while items and freed < target:
+        item = items.popleft()
+        method = getattr(item, "method", None)
+        if method is not None and (drop_any or is_droppable(method)):
+            freed += note_size(item)
+            dropped += 1
+        else:
+            kept.append(item)
+    kept.extend(items)
+    return kept, freed, dropped
 
 
 def _value_size(value: Any) -> int:

@@ -8,7 +8,7 @@ from collections import deque
 from typing import Any
 
 from .._logging import log_queue_overflow
-from .._protocol.budget import BufferBudget, is_droppable, note_size
+from .._protocol.budget import BufferBudget, note_size, shed_oldest
 
 
 class Slot:
@@ -101,21 +101,9 @@ class Queue:
 
     def shed(self, target: int) -> int:
         """Drop droppable items, oldest first, until `target` bytes are freed."""
-        freed = 0
         with self._cond:
-            kept: deque[Any] = deque()
-            items = self._items
-            drop_any = self._drop_any
-            while items and freed < target:
-                item = items.popleft()
-                method = getattr(item, "method", None)
-                if method is not None and (drop_any or is_droppable(method)):
-                    freed += note_size(item)
-                    self.dropped += 1
-                else:
-                    kept.append(item)
-            kept.extend(items)
-            self._items = kept
+            self._items, freed, dropped = shed_oldest(self._items, target, self._drop_any)
+            self.dropped += dropped
             self.held_bytes -= freed
         if freed and self._budget is not None:
             self._budget.release(freed)

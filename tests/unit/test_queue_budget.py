@@ -1,0 +1,46 @@
+"""What a queue holds counts against the byte budget until it is taken, whichever way."""
+
+from __future__ import annotations
+
+import asyncio
+
+from codex_app_server._async.queues import AsyncQueue
+from codex_app_server._protocol.budget import BufferBudget
+from codex_app_server._protocol.notifications import Notification
+from codex_app_server._sync.queues import Queue
+
+
+def _note(n: int) -> Notification:
+    return Notification("item/agentMessage/delta", {"delta": "x" * 100, "n": n}, "t1", "th1")
+
+
+def test_get_nowait_releases_what_the_sync_queue_held() -> None:
+    """Regression: `Queue.get_nowait()` (the stream's first try) took an item without
+    releasing its bytes, so the budget filled up with what had been read."""
+    budget = BufferBudget(1 << 20, lambda *args: None)
+    queue = Queue(name="turn", budget=budget)
+    for n in range(3):
+        queue.put_nowait(_note(n))
+    assert budget.used > 0 and queue.held_bytes == budget.used
+    taken = [queue.get_nowait() for _ in range(3)]
+    assert [item.params["n"] for _, item in taken] == [0, 1, 2]
+    assert queue.get_nowait() == (False, None)
+    assert queue.held_bytes == 0
+    assert budget.used == 0
+
+
+def test_shedding_frees_only_deltas_on_both_queues() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        for make in (lambda b: Queue(name="turn", budget=b), lambda b: AsyncQueue(loop, budget=b)):
+            budget = BufferBudget(1 << 20, lambda *args: None)
+            queue = make(budget)
+            queue.put_nowait(_note(0))
+            queue.put_nowait(Notification("turn/completed", {}, "t1", "th1"))
+            queue.put_nowait(_note(1))
+            freed = queue.shed(1 << 20)
+            assert freed > 0 and queue.dropped == 2
+            assert len(queue) == 1
+            assert queue.held_bytes == budget.used
+    finally:
+        loop.close()
