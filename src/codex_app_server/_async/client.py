@@ -34,7 +34,6 @@ from .._protocol.errors import (
 from .._protocol.handlers import HandlersLike, ToolsLike
 from .._protocol.metadata import check_initialize_result
 from .._protocol.notifications import ServerRequest
-from .._protocol.params import build_params
 from .._protocol.reconnect import lost_error
 from .._protocol.router import MessageRouter
 from .._protocol.server_requests import error_reply
@@ -44,7 +43,6 @@ from .._transport.connect import async_transport_for
 from .._warmup import WARMUP
 from .._workers import HandlerPool
 from ..generated.client_methods import AsyncClientMethods
-from ..generated.methods import TURN_STARTING_METHODS
 from .handlers import answer
 from .queues import TIMED_OUT, AsyncQueue, AsyncSlot
 from .streaming import StreamingMixin
@@ -200,13 +198,7 @@ class AsyncAppServerClient(StreamingMixin, AsyncClientMethods):
                 await asyncio.wait_for(asyncio.shield(online), limit)
             self._check_open()
         slot = AsyncSlot(loop)
-        turn_sink = (
-            AsyncQueue(loop, name=f"a turn ({method})", budget=self._budget)
-            if method in TURN_STARTING_METHODS
-            else None
-        )
-        wire_params = build_params(params)
-        message = self._new_request(method, wire_params, slot, turn_sink)
+        message, wire_params, _ = self._new_request(method, params, slot, self._new_queue)
         request_id = message["id"]
         try:
             await self._transport.write_line(encode(message))
@@ -243,10 +235,12 @@ class AsyncAppServerClient(StreamingMixin, AsyncClientMethods):
         if loop is None:
             raise ClientNotStartedError()
         return self._turn_queue(  # type: ignore[no-any-return]
-            turn_id,
-            AsyncQueue,
-            lambda: AsyncQueue(loop, name=f"turn {turn_id}", budget=self._budget),
+            turn_id, AsyncQueue, lambda: self._new_queue(f"turn {turn_id}")
         )
+
+    def _new_queue(self, name: str) -> AsyncQueue:
+        assert self._loop is not None
+        return AsyncQueue(self._loop, name=name, budget=self._budget)
 
     # -- reader ---------------------------------------------------------------------------
 

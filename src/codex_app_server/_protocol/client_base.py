@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._constants import INTERRUPT_TIMEOUT_CAP
 from .._logging import FaultLog, trace_wire, wire_logger
-from ..generated.methods import TURN_COMPLETED
+from ..generated.methods import TURN_COMPLETED, TURN_STARTING_METHODS
 from .activity import RunningItems
 from .errors import ClientClosedError, ClientNotStartedError, CodexError, MessageTooLargeError
 from .handlers import HandlerRegistry, HandlersLike, ToolsLike
@@ -248,14 +248,17 @@ class ClientBase:
     # -- requests -----------------------------------------------------------------------
 
     def _new_request(
-        self, method: str, wire_params: Any, slot: Sink, turn_sink: Sink | None
-    ) -> dict[str, Any]:
-        """The request message, its waiter registered (and traced, if the trace is on)."""
+        self, method: str, params: Any, slot: Sink, new_queue: Callable[[str], Sink]
+    ) -> tuple[dict[str, Any], Any, Sink | None]:
+        """(the request message, its wire params, the new turn's queue if it starts one):
+        its waiter `slot` registered, the message traced if the wire trace is on."""
         router = self._routing()
+        wire_params = build_params(params)
+        turn_sink = new_queue(f"a turn ({method})") if method in TURN_STARTING_METHODS else None
         with self._lock:
             message = router.new_request(method, wire_params, slot, turn_sink=turn_sink)
         trace_send(message)
-        return message
+        return message, wire_params, turn_sink
 
     def _discard(self, request_id: Any) -> None:
         with self._lock:

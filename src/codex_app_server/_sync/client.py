@@ -33,7 +33,6 @@ from .._protocol.errors import (
 from .._protocol.handlers import HandlersLike, ToolsLike
 from .._protocol.metadata import check_initialize_result
 from .._protocol.notifications import ServerRequest
-from .._protocol.params import build_params
 from .._protocol.reconnect import lost_error
 from .._protocol.router import MessageRouter
 from .._protocol.server_requests import error_reply
@@ -43,7 +42,6 @@ from .._transport.connect import sync_transport_for
 from .._warmup import WARMUP
 from .._workers import HandlerPool
 from ..generated.client_methods import SyncClientMethods
-from ..generated.methods import TURN_STARTING_METHODS
 from .handlers import answer
 from .queues import Queue, Slot
 from .reader import decode_batch, deliver, route_batch
@@ -211,13 +209,7 @@ class AppServerClient(StreamingMixin, SyncClientMethods):
             self._online.wait(limit)
             self._check_open()
         slot = Slot()
-        turn_sink = (
-            Queue(name=f"a turn ({method})", budget=self._budget)
-            if method in TURN_STARTING_METHODS
-            else None
-        )
-        wire_params = build_params(params)
-        message = self._new_request(method, wire_params, slot, turn_sink)
+        message, wire_params, turn_sink = self._new_request(method, params, slot, self._new_queue)
         request_id = message["id"]
         try:
             self._transport.write_line(encode(message))
@@ -261,8 +253,11 @@ class AppServerClient(StreamingMixin, SyncClientMethods):
     def turn_queue(self, turn_id: str) -> Queue:
         """The queue `turn_id`'s notifications are routed to (subscribing if needed)."""
         return self._turn_queue(  # type: ignore[no-any-return]
-            turn_id, Queue, lambda: Queue(name=f"turn {turn_id}", budget=self._budget)
+            turn_id, Queue, lambda: self._new_queue(f"turn {turn_id}")
         )
+
+    def _new_queue(self, name: str) -> Queue:
+        return Queue(name=name, budget=self._budget)
 
     # -- reader ---------------------------------------------------------------------------
 
