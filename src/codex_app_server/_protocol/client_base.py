@@ -340,7 +340,10 @@ class ClientBase:
     # -- reader -------------------------------------------------------------------------
 
     def _route_lines(self, lines: list[bytes]) -> list[Delivery]:
-        """Decode and route `lines`, in order; a line that fails is logged and skipped."""
+        """Decode and route `lines`, in order; a line that fails is logged and skipped.
+
+        Without the router lock: for the event loop's reader (the thread side routes each
+        batch under one lock, `_sync/reader.py`)."""
         router = self._routing()
         tracing = wire_logger.isEnabledFor(logging.DEBUG)
         deliveries: list[Delivery] = []
@@ -358,8 +361,7 @@ class ClientBase:
                 if tracing:
                     trace_wire("recv", message)
                 try:
-                    with self._lock:
-                        routed = router.route(message)
+                    routed = router.route(message)
                 except Exception:  # one odd message must never kill the reader
                     logger.exception("skipping a message that could not be routed: %.200r", line)
                     continue
