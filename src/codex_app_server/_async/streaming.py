@@ -26,6 +26,7 @@ from .._protocol.models import validate_as
 from .._protocol.notifications import Notification
 from .._protocol.params import build_params
 from .._warmup import WARMUP
+from ..generated.methods import TURN_COMPLETED
 from .queues import AsyncQueue
 from .reconnect import ReconnectMixin
 
@@ -148,7 +149,8 @@ class StreamingMixin(ReconnectMixin):
                     raise TurnTimeoutError(turn_id, limit or 0.0)
                 if not reading.accept(item):
                     continue
-                if reading.completes(item):
+                if item.method == TURN_COMPLETED:
+                    reading.finished()
                     if thread_id is not None and reading.gaps.gap:
                         for lost in await self._recover_items(reading.gaps, thread_id, turn_id):
                             yield lost

@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._constants import INTERRUPT_TIMEOUT_CAP
 from .._logging import FaultLog, trace_wire, wire_logger
-from ..generated.methods import TURN_COMPLETED, TURN_STARTING_METHODS
+from ..generated.methods import TURN_STARTING_METHODS
 from .activity import RunningItems
 from .errors import ClientClosedError, ClientNotStartedError, CodexError, MessageTooLargeError
 from .handlers import HandlerRegistry, HandlersLike, ToolsLike
 from .late_turns import second_reader_message
 from .metadata import typed_metadata
-from .notifications import Notification, ServerRequest
+from .notifications import ServerRequest
 from .params import build_params
 from .reconnect import GapTracker, LoadedThreads
 from .router import Delivery, Dropped, MessageRouter, NullIdError, OversizedRequest, Sink
@@ -165,14 +165,11 @@ class TurnReading:
         self.running.feed(item)
         return True
 
-    def completes(self, item: Notification) -> bool:
-        """True for the turn's `turn/completed` (the router then forgets the turn)."""
-        if item.method != TURN_COMPLETED:
-            return False
+    def finished(self) -> None:
+        """The turn's `turn/completed` was read: the router forgets the turn."""
         client = self._client
         with client._lock:
             client._routing().turn_consumed(self.turn_id)
-        return True
 
 
 class ClientBase:

@@ -25,6 +25,7 @@ from .._protocol.late_turns import late_turn_notes
 from .._protocol.models import validate_as
 from .._protocol.notifications import Notification
 from .._protocol.params import build_params
+from ..generated.methods import TURN_COMPLETED
 from .queues import Queue
 from .reconnect import ReconnectMixin
 
@@ -136,7 +137,8 @@ class StreamingMixin(ReconnectMixin):
                     raise TurnTimeoutError(turn_id, limit or 0.0)
                 if not reading.accept(item):
                     continue
-                if reading.completes(item):
+                if item.method == TURN_COMPLETED:
+                    reading.finished()
                     if thread_id is not None and reading.gaps.gap:
                         yield from self._recover_items(reading.gaps, thread_id, turn_id)
                     yield item
