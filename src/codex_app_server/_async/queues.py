@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from typing import Any
 
 from .._logging import log_queue_overflow
-from .._protocol.budget import BufferBudget, note_size, shed_oldest
+from .._protocol.budget import BufferBudget, note_size
+from .._protocol.held import HeldItems
 
 #: What a timed-out async waiter receives instead of an item.
 TIMED_OUT: Any = object()
@@ -43,7 +43,7 @@ class AsyncSlot:
             timer.cancel()
 
 
-class AsyncQueue:
+class AsyncQueue(HeldItems):
     """A FIFO for one event loop: cheaper than asyncio.Queue, optionally bounded (drop oldest).
 
     With a `budget`, what it holds counts against the client's `BufferBudget`, which may
@@ -51,19 +51,7 @@ class AsyncQueue:
     the client holds too much for readers that lag; `dropped` counts them.
     """
 
-    __slots__ = (
-        "__weakref__",
-        "_budget",
-        "_drop_any",
-        "_items",
-        "_loop",
-        "_maxsize",
-        "_waiter",
-        "dropped",
-        "held_bytes",
-        "name",
-        "overflowed",
-    )
+    __slots__ = ("__weakref__", "_loop", "_waiter")
 
     def __init__(
         self,
@@ -72,18 +60,9 @@ class AsyncQueue:
         name: str = "turn",
         budget: BufferBudget | None = None,
     ) -> None:
-        self._items: deque[Any] = deque()
         self._loop = loop
-        self._maxsize = maxsize
-        self.name = name
         self._waiter: asyncio.Future[None] | None = None
-        self.overflowed = 0
-        self.dropped = 0
-        self.held_bytes = 0
-        self._budget = budget
-        self._drop_any = name == "global"
-        if budget is not None:
-            budget.register(self)
+        super().__init__(maxsize, name, budget)
 
     def put_nowait(self, item: Any) -> None:
         self._items.append(item)
@@ -102,12 +81,6 @@ class AsyncQueue:
             self._waiter = None
             if not waiter.done():
                 waiter.set_result(None)
-
-    def _forget(self, item: Any) -> None:
-        if self._budget is not None:
-            size = note_size(item)
-            self.held_bytes -= size
-            self._budget.release(size)
 
     async def get(self, timeout: float | None = None) -> tuple[bool, Any]:
         """(True, item), or (False, None) after `timeout` seconds with nothing."""
@@ -140,16 +113,11 @@ class AsyncQueue:
 
     def shed(self, target: int) -> int:
         """Drop droppable items, oldest first, until `target` bytes are freed."""
-        self._items, freed, dropped = shed_oldest(self._items, target, self._drop_any)
-        self.dropped += dropped
+        freed = self._shed_items(target)
         if freed:
-            self.held_bytes -= freed
             assert self._budget is not None
             self._budget.release(freed)
         return freed
-
-    def __len__(self) -> int:
-        return len(self._items)
 
 
 def _expire(waiter: asyncio.Future[Any]) -> None:

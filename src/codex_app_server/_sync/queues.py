@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from typing import Any
 
 from .._logging import log_queue_overflow
-from .._protocol.budget import BufferBudget, note_size, shed_oldest
+from .._protocol.budget import BufferBudget, note_size
+from .._protocol.held import HeldItems
 
 
 class Slot:
@@ -32,7 +32,7 @@ class Slot:
         return False, None
 
 
-class Queue:
+class Queue(HeldItems):
     """A FIFO that drops its oldest item past `maxsize` and counts what it dropped.
 
     The global queue (`name="global"`, any notification may be shed when the budget is
@@ -44,17 +44,8 @@ class Queue:
     def __init__(
         self, maxsize: int = 0, name: str = "global", budget: BufferBudget | None = None
     ) -> None:
-        self._items: deque[Any] = deque()
-        self._maxsize = maxsize
-        self.name = name
-        self._cond = threading.Condition(threading.Lock())
-        self.overflowed = 0
-        self.dropped = 0
-        self.held_bytes = 0
-        self._budget = budget
-        self._drop_any = name == "global"
-        if budget is not None:
-            budget.register(self)
+        self._cond = threading.Condition(threading.Lock())  # first: the budget may shed
+        super().__init__(maxsize, name, budget)
 
     def put_nowait(self, item: Any) -> None:
         budget = self._budget
@@ -78,7 +69,7 @@ class Queue:
 
     def _take(self) -> Any:
         item = self._items.popleft()
-        if self._budget is not None:
+        if self._budget is not None:  # `_forget`, inline: the consumer's hot path
             size = note_size(item)
             self.held_bytes -= size
             self._budget.release(size)
@@ -102,9 +93,7 @@ class Queue:
     def shed(self, target: int) -> int:
         """Drop droppable items, oldest first, until `target` bytes are freed."""
         with self._cond:
-            self._items, freed, dropped = shed_oldest(self._items, target, self._drop_any)
-            self.dropped += dropped
-            self.held_bytes -= freed
+            freed = self._shed_items(target)
         if freed and self._budget is not None:
             self._budget.release(freed)
         return freed
@@ -120,6 +109,3 @@ class Queue:
             if self._items:
                 return True, self._take()
             return False, None
-
-    def __len__(self) -> int:
-        return len(self._items)
