@@ -21,7 +21,8 @@ from codex_app_server.testing import ScriptedModel
 
 pytestmark = pytest.mark.integration
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
 FILES = sorted(
     [*EXAMPLES.glob("[0-9]*/sync.py"), *EXAMPLES.glob("[0-9]*/async.py")],
     key=lambda p: (p.parent.name, p.name),
@@ -115,6 +116,21 @@ def test_example_runs_offline(
         found = printed.find(text, position)
         assert found >= 0, f"{text!r} not printed (in order) by {path}:\n{printed}"
         position = found + len(text)
+
+
+def test_generated_sync_examples_are_current() -> None:
+    """`sync.py` of a topic in scripts/unasync.py's EXAMPLES is what its async.py generates."""
+    spec = importlib.util.spec_from_file_location("unasync", ROOT / "scripts" / "unasync.py")
+    assert spec is not None and spec.loader is not None
+    unasync = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(unasync)
+    assert unasync.EXAMPLES, "no example is generated"
+    for topic in unasync.EXAMPLES:
+        source, target = f"examples/{topic}/async.py", f"examples/{topic}/sync.py"
+        text = (ROOT / target).read_text(encoding="utf-8")
+        assert text.startswith("# Generated from async.py by scripts/unasync.py"), target
+        assert "async" not in text.replace("async.py", ""), f"{target} still says async"
+        assert text == unasync.generate(source, target), f"{target} is stale: scripts/unasync.py"
 
 
 def test_offline_runner_runs_an_example_from_the_command_line() -> None:
