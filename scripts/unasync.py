@@ -107,6 +107,7 @@ SUBSTITUTIONS = [
 EXAMPLES = [
     "01_quickstart",
     "02_streaming",
+    "04_approvals",
     "07_errors_and_retry",
     "08_resume_and_fork",
 ]
@@ -116,6 +117,11 @@ EXAMPLE_PHRASES = [
     (", asyncio: ", ": "),  # the title line: "Quickstart, asyncio: ..." -> "Quickstart: ..."
     ("/async.py", "/sync.py"),  # the command lines of the docstring
     ("asyncio.run(main())", "main()"),
+    (
+        "\n\nHandlers may be `async def` (awaited on the loop) or plain functions (run in a"
+        " worker\nthread, so a slow one never blocks the event loop).",
+        "",
+    ),
 ]
 
 DROP_LINE = "# unasync: async-only"

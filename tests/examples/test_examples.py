@@ -49,6 +49,13 @@ EXPECTED: dict[str, list[str]] = {
         "What is 'stressed' spelled backwards? -> Backwards, 'stressed' is 'desserts'.",
         " turns in ",
     ],
+    "04_approvals": [
+        "[audit] thread asks to run ",
+        "[client-wide] accept ",
+        "[client-wide] no opinion on ",
+        "'ls -a' -> completed",
+        "'rm -rf build' -> declined",
+    ],
     "07_errors_and_retry": [
         "attempt 1: turn failed: turn ",
         "503 Service Unavailable",
