@@ -2,7 +2,8 @@
 
 Convention (see examples/_offline.py): `examples/NN_topic/sync.py` and `async.py` each
 define `main(config: AppServerConfig | None = None)` (async in async.py) and
-`script(model: ScriptedModel)`, which enqueues the replies `main` needs offline.
+`script(model: ScriptedModel)`, which enqueues the replies `main` needs offline (a
+hand-written sync.py may leave it out to use its async.py's).
 """
 
 from __future__ import annotations
@@ -84,6 +85,10 @@ def load(path: Path) -> ModuleType:
     return module
 
 
+#: The offline runner (examples/_offline.py): how it finds an example's `script`.
+OFFLINE = load(EXAMPLES / "_offline.py")
+
+
 def test_the_examples_are_there() -> None:
     topics = {p.parent.name for p in FILES}
     assert set(EXPECTED) <= topics
@@ -106,7 +111,7 @@ def test_example_runs_offline(
     assert parameter.default is None
     assert 'if __name__ == "__main__":' in path.read_text(encoding="utf-8")
 
-    module.script(scripted_model)
+    OFFLINE.script_of(path, module)(scripted_model)
     config = scripted_model.config(tmp_path)
     if is_async:
         asyncio.run(module.main(config))
@@ -123,6 +128,16 @@ def test_example_runs_offline(
         found = printed.find(text, position)
         assert found >= 0, f"{text!r} not printed (in order) by {path}:\n{printed}"
         position = found + len(text)
+
+
+def test_a_sync_example_without_script_uses_its_async_script(tmp_path: Path) -> None:
+    (tmp_path / "async.py").write_text("def script(model):\n    return 'from async.py'\n")
+    (tmp_path / "sync.py").write_text("def main(config=None):\n    pass\n")
+    sync = OFFLINE.load(tmp_path / "sync.py")
+    assert OFFLINE.script_of(tmp_path / "sync.py", sync)(None) == "from async.py"
+    (tmp_path / "async.py").write_text("async def main(config=None):\n    pass\n")
+    with pytest.raises(AttributeError, match="defines no script"):
+        OFFLINE.script_of(tmp_path / "async.py", OFFLINE.load(tmp_path / "async.py"))
 
 
 def test_generated_sync_examples_are_current() -> None:
