@@ -12,9 +12,9 @@ and any of them can also be imported from the root (`from codex_app_server impor
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
+from . import _lazy
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -335,6 +335,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    module: str | None
     if name in _EXPORTS:
         module, attr = _EXPORTS[name], name
     elif name in _ALIASES:
@@ -344,13 +345,8 @@ def __getattr__(name: str) -> Any:
         # (`from codex_app_server import ThreadItem`); not in `__all__`, loaded on demand.
         module, attr = ".generated.v2_all", name
     else:
-        raise AttributeError(f"module 'codex_app_server' has no attribute {name!r}")
-    try:
-        value = getattr(importlib.import_module(module, __name__), attr)
-    except AttributeError:
-        raise AttributeError(f"module 'codex_app_server' has no attribute {name!r}") from None
-    globals()[name] = value
-    return value
+        module, attr = None, name
+    return _lazy.load(__name__, globals(), name, module, attr)
 
 
 def __dir__() -> list[str]:
