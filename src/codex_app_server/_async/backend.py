@@ -1,6 +1,6 @@
 """The asyncio side of the seams between the twins (hand-written; `_sync/backend.py` is the
-blocking side). Everything else in `_async/codex.py`, `commands.py`, `fs.py`, `account.py`,
-`paging.py` and `retry.py` is turned into its `_sync/` twin by `scripts/unasync.py`.
+blocking side). Everything else in the high-level API (`_async/codex.py`, `thread.py`,
+`turn.py`, ...: the `FILES` of `scripts/unasync.py`) is turned into its `_sync/` twin by it.
 
 The seams: how a client starts, where background work runs (a task here, a thread there),
 how long waits and queues are made, and how a cancelled `run()` interrupts its turn.
@@ -19,7 +19,7 @@ from .queues import AsyncQueue
 
 if TYPE_CHECKING:
     from .client import AsyncAppServerClient
-    from .codex import AsyncTurnHandle
+    from .turn import AsyncTurnHandle
 
 #: `asyncio.sleep` (the blocking side: `time.sleep`).
 sleep = asyncio.sleep

@@ -14,7 +14,7 @@ from .queues import Queue
 
 if TYPE_CHECKING:
     from .client import AppServerClient
-    from .codex import TurnHandle
+    from .turn import TurnHandle
 
 #: `time.sleep` (the asyncio side: `asyncio.sleep`).
 sleep = time.sleep
