@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from .._protocol.events import Event, EventBuilder
+from .._protocol.errors import CodexError
+from .._protocol.events import Event, EventBuilder, ItemCompleted
+from .._protocol.hooks import HookState, follow_up, logger, tool_result
 from .._protocol.inputs import Input, input_to_wire
 from .._protocol.limits import LimitTracker, RunLimits
 from .._protocol.notifications import Notification
 from .._protocol.run_result import TurnCollector
 from .._warmup import WARMUP, avalidate
-from .backend import monotonic
+from .backend import call_hook, monotonic, sleep, spawn
 from .client import AsyncAppServerClient
 
 if TYPE_CHECKING:
@@ -33,6 +35,8 @@ class AsyncTurnHandle:
         self.collector = TurnCollector(turn_id, client.config.on_runtime_error)
         self._trace: TurnTrace | None = None
         self._limits: LimitTracker | None = None
+        self._hooks: HookState | None = None
+        self._deadline: Any = None  # the max_duration timer (a task / a thread)
         #: The run limit that interrupted this turn, if one did.
         self.stopped_by: str | None = None
 
@@ -58,7 +62,7 @@ class AsyncTurnHandle:
         """This turn's notifications, in order, through `turn/completed`."""
         if self.collector.completed:
             return
-        if self._trace is None and self._limits is None:  # the hot path: nothing to watch
+        if self._trace is None and self._limits is None and self._hooks is None:  # the hot path
             async for note in self.client.stream_turn(self.id, thread_id=self.thread_id):
                 self.collector.feed(note)
                 yield note
@@ -67,8 +71,8 @@ class AsyncTurnHandle:
             yield note
 
     async def _watched(self) -> AsyncIterator[Notification]:
-        """`stream()` with a trace to feed and limits to enforce."""
-        trace, limits = self._trace, self._limits
+        """`stream()` with a trace to feed, limits to enforce and hooks to call."""
+        trace, limits, hooks = self._trace, self._limits, self._hooks
         try:
             async for note in self.client.stream_turn(self.id, thread_id=self.thread_id):
                 self.collector.feed(note)
@@ -81,14 +85,69 @@ class AsyncTurnHandle:
                         if trace is not None:
                             trace.span.set_attribute("codex.stopped_by", reached)
                         await self.interrupt()
+                if hooks is not None and note.method == "item/completed":
+                    await self._item_completed(hooks, note)
                 yield note
         except BaseException as exc:
             if trace is not None:
                 trace.fail(exc)
             raise
         finally:
+            if self._deadline is not None:
+                self._deadline.cancel()  # unasync: async-only
+                self._deadline = None
             if trace is not None:
                 self.client.traces.closed(self.id)
+
+    def _watch_limits(self, limits: LimitTracker) -> None:
+        """Enforce `limits` on this turn; `max_duration` with a timer of its own, so that a
+        silent turn is interrupted on time too."""
+        self._limits = limits
+        left = limits.remaining(monotonic())
+        if left is not None:
+            self._deadline = spawn(self._expire, left, name=f"codex-deadline-{self.id}")
+
+    async def _expire(self, seconds: float) -> None:
+        """At the run's `max_duration`: interrupt the turn if it is still going."""
+        await sleep(max(seconds, 0.0))
+        limits = self._limits
+        if self.collector.completed or self.stopped_by is not None or limits is None:
+            return
+        if limits.reached is None:
+            limits.reached = "max_duration"
+        self.stopped_by = "max_duration"
+        if self._trace is not None:
+            self._trace.span.set_attribute("codex.stopped_by", "max_duration")
+        try:
+            await self.interrupt()
+        except CodexError as exc:  # the turn ended meanwhile
+            logger.debug("interrupting turn %s at max_duration failed: %s", self.id, exc)
+
+    async def _item_completed(self, state: HookState, note: Notification) -> None:
+        """A completed item: tell the model why its hook denied it (a declined approval
+        carries no message), then call `after_tool`; a steer either returns is queued."""
+        raw = note.params.get("item")
+        if not isinstance(raw, dict):
+            return
+        message = state.denied.pop(raw.get("id"), None)  # type: ignore[arg-type]
+        if message:
+            await self._steer_quietly(message)
+        hooks = state.current()
+        if hooks is None or hooks.after_tool is None:
+            return
+        typed = ItemCompleted(note.thread_id, note.turn_id, None, None, raw).item
+        done = tool_result(raw, typed, note.thread_id, note.turn_id)
+        if done is None:
+            return
+        steer = follow_up(await call_hook(hooks.after_tool, done, hooks.timeout, "after_tool"))
+        if steer is not None:
+            await self._steer_quietly(steer)
+
+    async def _steer_quietly(self, input: str | Input) -> None:
+        try:
+            await self.steer(input)  # type: ignore[arg-type]  # a str is input too
+        except CodexError as exc:  # the turn ended before it: nothing left to steer
+            logger.warning("could not steer turn %s (%s); the message was dropped", self.id, exc)
 
     async def events(self) -> AsyncIterator[Event]:
         """This turn's typed events (`TurnStarted`, `ItemStarted`, `TextDelta`, ...,

@@ -14,11 +14,19 @@ from .._protocol.guards import (
     check_protocol_fields,
 )
 from .._protocol.handlers import HandlersLike, ToolsLike, dynamic_tools_param
-from .._protocol.hooks import Hooks, hook_handlers
+from .._protocol.hooks import (
+    Hooks,
+    HookState,
+    hook_handlers,
+    hook_states,
+    merge,
+    needs_approvals,
+    tool_gate,
+)
 from .._protocol.limits import RunLimits
 from .._protocol.models import validate_as
 from .._protocol.params import fork_params, wire_params
-from .._protocol.tools import as_tools
+from .._protocol.tools import GatedTool, Tool, as_tools, ungated
 from .._transport.base import Transport
 from .backend import start_on_construction
 from .client import AppServerClient
@@ -51,7 +59,7 @@ if TYPE_CHECKING:
 
 
 #: `_reopen`: the arguments of `thread_resume` / `thread_fork` that are not protocol fields.
-_NOT_FIELDS = frozenset({"self", "thread_id", "handlers", "tools", "protocol_fields"})
+_NOT_FIELDS = frozenset({"self", "thread_id", "handlers", "tools", "hooks", "protocol_fields"})
 _PARAMS_OF = {"thread/resume": "ThreadResumeParams", "thread/fork": "ThreadForkParams"}
 
 
@@ -71,6 +79,7 @@ class Codex(CommandMethods, FsMethods, ConfigMethods):
         transport: Transport | None = None,
         handlers: HandlersLike = None,
         tools: ToolsLike = None,
+        hooks: Hooks | None = None,
     ) -> None:
         """Start the app-server.
 
@@ -78,9 +87,12 @@ class Codex(CommandMethods, FsMethods, ConfigMethods):
         elicitations, tool calls; see `ServerRequestHandlers`).
         Without them every approval is declined. `tools`: Python functions (or `Tool`s)
         offered to the agent on every `thread_start`. `transport` replaces the spawned
-        app-server (tests use `MockTransport`).
+        app-server (tests use `MockTransport`). `hooks`: `Hooks` for every thread this
+        client starts, resumes or forks (a thread's or a run's own override them per hook
+        point).
         """
         check_config(config)
+        self._hooks = hooks
         self.client = AppServerClient(config, transport=transport, handlers=handlers, tools=tools)
         start_on_construction(self.client)
 
@@ -138,14 +150,15 @@ class Codex(CommandMethods, FsMethods, ConfigMethods):
         `approval_policy` that asks (`"untrusted"`, `"on-request"`) routes approvals to
         the handlers.
 
-        `hooks.before_tool` sees every command and file change before it runs (see
-        `Hooks`): the thread then asks for approvals (`approval_policy="untrusted"`,
-        `approvals_reviewer="user"` unless given). `limits` bound every run of the thread.
+        `hooks` (over the client's, per hook point): `before_tool` sees every command, file
+        change and dynamic tool call before it runs (see `Hooks`); the thread then asks for
+        approvals (`approval_policy="untrusted"`, `approvals_reviewer="user"` unless given).
+        `limits` bound every run of the thread.
         """
         thread_tools = as_tools(tools)
         check_protocol_fields("thread_start", "ThreadStartParams", protocol_fields)
-        if hooks is not None and hooks.before_tool is not None:
-            handlers = hook_handlers(hooks, handlers)
+        hooks = merge(self._hooks, hooks)
+        if needs_approvals(hooks):
             approval_policy = approval_policy or "untrusted"
             approvals_reviewer = approvals_reviewer or "user"
         params = wire_params(
@@ -169,7 +182,7 @@ class Codex(CommandMethods, FsMethods, ConfigMethods):
         if dynamic_tools is not None:
             params["dynamicTools"] = dynamic_tools
         thread = self._thread(self._request("thread/start", params))
-        self.client.handlers.set_thread(thread.id, handlers, thread_tools.values())
+        self._install(thread, hooks, handlers, thread_tools, None)
         thread.limits = limits
         return thread
 
@@ -222,13 +235,14 @@ class Codex(CommandMethods, FsMethods, ConfigMethods):
         service_tier: str | None = None,
         handlers: HandlersLike = None,
         tools: ToolsLike = None,
+        hooks: Hooks | None = None,
         **protocol_fields: Any,
     ) -> Thread:
         """Resume a stored thread (also in a fresh process: history is read from CODEX_HOME).
 
         The server remembers the thread's dynamic tools; `tools` provides their Python
         implementations in this process. `handlers` / `tools` replace what this client had
-        for the thread (what is not given is kept).
+        for the thread (what is not given is kept); so do `hooks` (over the client's).
         """
         return self._reopen("thread/resume", locals())
 
@@ -249,12 +263,14 @@ class Codex(CommandMethods, FsMethods, ConfigMethods):
         service_tier: str | None = None,
         handlers: HandlersLike = None,
         tools: ToolsLike = None,
+        hooks: Hooks | None = None,
         **protocol_fields: Any,
     ) -> Thread:
         """Fork a thread into a new one with the same history.
 
         The fork keeps the source thread's dynamic tools (on the server) and, in this
-        client, its handlers and tool implementations, unless `handlers` / `tools` are given.
+        client, its handlers, tool implementations and hooks, unless `handlers` / `tools` /
+        `hooks` are given.
         """
         return self._reopen("thread/fork", locals())
 
@@ -275,21 +291,56 @@ class Codex(CommandMethods, FsMethods, ConfigMethods):
     def _reopen(self, method: str, args: dict[str, Any]) -> Thread:
         """`thread/resume` or `thread/fork` of `args["thread_id"]`, from the public method's
         arguments (`locals()`): each named protocol field, then `protocol_fields`. The
-        thread's handlers and tools are inherited from that thread, replaced by what is
-        given (a fork always gets its own copy)."""
+        thread's handlers, tools and hooks are inherited from that thread, replaced by what
+        is given."""
         fields = {k: v for k, v in args.items() if k not in _NOT_FIELDS}
         extra = args["protocol_fields"]
-        name = method.replace("/", "_")
-        check_protocol_fields(name, _PARAMS_OF[method], extra)
+        check_protocol_fields(method.replace("/", "_"), _PARAMS_OF[method], extra)
+        source, handlers, hooks = args["thread_id"], args["handlers"], args["hooks"]
+        known = hook_states(self.client).get(source)
+        # kept when not given, as the handlers are
+        hooks = known.hooks if known is not None and hooks is None else merge(self._hooks, hooks)
+        if needs_approvals(hooks):
+            fields["approval_policy"] = fields["approval_policy"] or "untrusted"
+            fields["approvals_reviewer"] = fields["approvals_reviewer"] or "user"
         fields["cwd"] = self._cwd(fields["cwd"])
-        source, handlers, tools = args["thread_id"], args["handlers"], args["tools"]
         thread = self._thread(self._request(method, fork_params(source, **fields, **extra)))
-        if method == "thread/fork" or handlers is not None or tools is not None:
-            self.client.handlers.set_thread(thread.id, handlers, tools, inherit_from=source)
+        tools = {**ungated(self.client.handlers.thread_tools(source)), **as_tools(args["tools"])}
+        if known is not None and handlers is None:
+            self._install(thread, hooks, None, tools, source)  # the source's (wrapped) handlers
+        else:
+            self._install(thread, hooks, handlers, tools, None)
         return thread
 
+    def _install(
+        self,
+        thread: Thread,
+        hooks: Hooks | None,
+        handlers: HandlersLike,
+        tools: dict[str, Tool],
+        inherit_from: str | None,
+    ) -> None:
+        """Register `thread`'s hooks, and its handlers and tools behind them: approvals are
+        put to the `before_tool` in effect first (`hook_handlers`), and each dynamic tool,
+        the client's too, passes it before it runs (`GatedTool`). With `inherit_from`, that
+        thread's handlers (already behind the hooks) are kept."""
+        states = hook_states(self.client)
+        state = states[thread.id] = HookState(hooks)
+        thread._hooks = state
+        gate = tool_gate(states, thread.id)
+        every = {**self.client.handlers.tools, **tools}
+        wrapped = None if inherit_from is not None else hook_handlers(states, handlers)
+        self.client.handlers.set_thread(
+            thread.id,
+            wrapped,
+            [GatedTool(t, gate) for t in every.values()],
+            inherit_from=inherit_from,
+        )
+
     def _thread(self, result: Any) -> Thread:
-        return Thread(self.client, result["thread"]["id"], result)
+        thread = Thread(self.client, result["thread"]["id"], result)
+        thread._hooks = hook_states(self.client).get(thread.id)
+        return thread
 
     def _cwd(self, cwd: str | os.PathLike[str] | None) -> str | None:
         return check_cwd(cwd, remote=self.client.config.is_remote)

@@ -15,7 +15,7 @@ from .._protocol.guards import (
     login_problem,
     supported_efforts,
 )
-from .._protocol.hooks import TurnEnd
+from .._protocol.hooks import Hooks, HookState, PromptContext, TurnEnd, follow_up, needs_approvals
 from .._protocol.inputs import RunInput
 from .._protocol.limits import LimitTracker, RunLimitExceeded, RunLimits
 from .._protocol.models import validate_as
@@ -60,6 +60,8 @@ class Thread:
         self._info = info
         #: Run limits for every `run()` and `turn()` of this thread (tightened per run).
         self.limits: RunLimits | None = None
+        self._hooks: HookState | None = None  # set by the client that made the thread
+        self._run_turns = 0  # the turn count of the running `run()`, 0 outside one
 
     def __repr__(self) -> str:
         return f"Thread(id={self.id!r})"
@@ -84,7 +86,9 @@ class Thread:
         """Start a turn; its notifications are routed to the returned handle from the start.
 
         With `limits` (or `thread.limits`), streaming the turn interrupts it when one is
-        reached; `handle.stopped_by` then names it.
+        reached; `handle.stopped_by` then names it. The `before_prompt` hook in effect may
+        rewrite `input`; one that raises (or times out) stops the turn before it is sent, and
+        its error is raised here.
 
         Fails before anything is sent when a value is not one the runtime takes (the error
         lists the allowed ones), when a local `cwd` does not exist, or when the app-server
@@ -96,6 +100,19 @@ class Thread:
         _check_login(client)
         if effort is not None:
             _check_effort(client, effort, model)
+        state = self._hooks
+        hooks = state.current() if state is not None else None
+        if hooks is not None:
+            if hooks.before_prompt is not None:
+                context = PromptContext(self.id, input, self._run_turns or 1)
+                new = call_hook(
+                    hooks.before_prompt, context, hooks.timeout, "before_prompt", strict=True
+                )
+                input = follow_up(new) or input
+            if needs_approvals(hooks) and not needs_approvals(state.hooks):  # type: ignore[union-attr]
+                # a run's before_tool on a thread started without one: ask from now on
+                approval_policy = approval_policy or "untrusted"
+                approvals_reviewer = approvals_reviewer or "user"
         params = turn_start_params(
             self.id,
             input,
@@ -124,9 +141,13 @@ class Thread:
         if trace is not None:
             client.traces.opened(trace, handle.id)
             handle._trace = trace
+        if state is not None:
+            state.turn_id = handle.id
+            if hooks is not None:
+                handle._hooks = state
         if tracker is not None:
             tracker.turn_started()
-            handle._limits = tracker
+            handle._watch_limits(tracker)
         return handle
 
     def run(
@@ -146,6 +167,7 @@ class Thread:
         limits: RunLimits | None = None,
         on_turn_end: Any = None,
         raise_on_limit: bool = False,
+        hooks: Hooks | None = None,
         **protocol_fields: Any,
     ) -> RunResult:
         """Run a turn to completion and return its `RunResult`.
@@ -156,13 +178,17 @@ class Thread:
         interrupted and `RunResult.stopped_by` names it (`raise_on_limit=True` raises
         `RunLimitExceeded` instead). `on_turn_end(TurnEnd)` (plain or `async`) may return a
         follow-up prompt to continue the run with another turn, up to `max_turns`.
+
+        `hooks` apply to this run only, over the thread's and the client's (per hook point);
+        `on_turn_end=` wins over `hooks.on_turn_end`.
         """
-        bounds = (self.limits or RunLimits()).tighter(limits)
-        tracker = LimitTracker(bounds, monotonic()) if not bounds.unbounded else None
-        turns = 0
-        while True:
-            turns += 1
-            result = self._run_one(
+        state = self._hooks
+        if hooks is not None:
+            if state is None:
+                state = self._hooks = HookState(None)
+            outer, state.run = state.run, hooks
+        try:
+            return self._run(
                 input,
                 approval_policy=approval_policy,
                 approvals_reviewer=approvals_reviewer,
@@ -174,15 +200,43 @@ class Thread:
                 sandbox_policy=sandbox_policy,
                 service_tier=service_tier,
                 summary=summary,
-                tracker=tracker,
+                limits=limits,
+                on_turn_end=on_turn_end,
+                raise_on_limit=raise_on_limit,
                 **protocol_fields,
             )
+        finally:
+            self._run_turns = 0
+            if hooks is not None and state is not None:
+                state.run = outer
+
+    def _run(
+        self,
+        input: RunInput,
+        *,
+        limits: RunLimits | None,
+        on_turn_end: Any,
+        raise_on_limit: bool,
+        **fields: Any,
+    ) -> RunResult:
+        """`run()` with its hooks in effect: the turns, the follow-ups, the limits."""
+        bounds = (self.limits or RunLimits()).tighter(limits)
+        tracker = LimitTracker(bounds, monotonic()) if not bounds.unbounded else None
+        current = self._hooks.current() if self._hooks is not None else None
+        if on_turn_end is None and current is not None:
+            on_turn_end = current.on_turn_end
+        timeout = current.timeout if current is not None else 30.0
+        turns = 0
+        while True:
+            turns += 1
+            self._run_turns = turns
+            result = self._run_one(input, tracker=tracker, **fields)
             result.turns = turns
             if result.stopped_by is None and on_turn_end is not None:
                 turn_id = result.turn.id if result.turn is not None else ""
                 status = result.turn.status.value if result.turn is not None else None
                 end = TurnEnd(self.id, turn_id, status, result, turns)
-                follow = call_hook(on_turn_end, end, 30.0, "on_turn_end")
+                follow = call_hook(on_turn_end, end, timeout, "on_turn_end")
                 if follow:
                     if tracker is not None and tracker.turn_started() is not None:
                         result.stopped_by = "max_turns"
