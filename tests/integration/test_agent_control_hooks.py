@@ -277,29 +277,37 @@ def rm_guard(use: ToolUse) -> Any:
     return deny("deleting files is not allowed here") if "rm " in (use.command or "") else allow()
 
 
+def rm_turn(model: ScriptedModel, workspace: Path) -> None:
+    (workspace / "keep.txt").write_text("x")
+    model.enqueue(Reply.shell("rm keep.txt", call_id="c1"), Reply.text("done"))
+
+
+def check_told(model: ScriptedModel, workspace: Path, result: Any) -> None:
+    """The decline and the deny message reach the model in one request, the next one."""
+    assert (workspace / "keep.txt").exists()
+    assert result.final_response == "done"
+    _, second = model.requests
+    assert [o["call_id"] for o in second.function_call_outputs] == ["c1"]
+    assert second.last_user_text == "deleting files is not allowed here"
+
+
 def test_a_denied_command_tells_the_model_why_sync(
     scripted_model: ScriptedModel, config: AppServerConfig, workspace: Path
 ) -> None:
-    (workspace / "keep.txt").write_text("x")
-    wait_for_steer(scripted_model, Reply.shell("rm keep.txt", call_id="c1"), "not allowed here")
+    rm_turn(scripted_model, workspace)
     with Codex(config) as codex:
         result = codex.thread_start(hooks=Hooks(before_tool=rm_guard)).run("clean up")
-    assert (workspace / "keep.txt").exists()
-    assert result.final_response == "done"
-    assert steered(scripted_model, "deleting files is not allowed here")
+    check_told(scripted_model, workspace, result)
 
 
 async def test_a_denied_command_tells_the_model_why_from_a_run_hook_async(
     scripted_model: ScriptedModel, config: AppServerConfig, workspace: Path
 ) -> None:
-    (workspace / "keep.txt").write_text("x")
-    wait_for_steer(scripted_model, Reply.shell("rm keep.txt", call_id="c1"), "not allowed here")
+    rm_turn(scripted_model, workspace)
     async with AsyncCodex(config) as codex:
         thread = await codex.thread_start()  # no hook: the run's asks for approvals itself
         result = await thread.run("clean up", hooks=Hooks(before_tool=rm_guard))
-    assert (workspace / "keep.txt").exists()
-    assert result.final_response == "done"
-    assert steered(scripted_model, "deleting files is not allowed here")
+    check_told(scripted_model, workspace, result)
 
 
 # -- max_duration on a silent turn ---------------------------------------------------------

@@ -174,7 +174,10 @@ def test_gated_tools_and_approvals_ask_the_hook_in_effect() -> None:
     states["th"].run = Hooks(before_tool=lambda use: deny("not that"))
     params = {"threadId": "th", "turnId": "t1", "itemId": "i1", "command": "rm -rf /"}
     assert handlers.command_approval(params) == {"decision": "decline"}
-    assert states["th"].denied == {"i1": "not that"}
+    told: list[tuple[str, str, str]] = []
+    states["th"].tell = lambda *args: told.append(args)
+    assert handlers.command_approval(params) == {"decision": "decline"}
+    assert told == [("th", "t1", "not that")]
     states["th"].run = Hooks(before_tool=lambda use: None)  # ask: the thread's handler
     assert handlers.command_approval(params) == "x"
     del states["th"]

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from .._config import AppServerConfig
+from .._protocol.errors import CodexError
 from .._protocol.guards import (
     check_config,
     check_cwd,
@@ -20,10 +21,12 @@ from .._protocol.hooks import (
     HookState,
     hook_handlers,
     hook_states,
+    logger,
     merge,
     needs_approvals,
     tool_gate,
 )
+from .._protocol.inputs import input_to_wire
 from .._protocol.limits import RunLimits
 from .._protocol.params import fork_params, wire_params
 from .._protocol.tools import GatedTool, Tool, as_tools, ungated
@@ -337,7 +340,7 @@ class AsyncCodex(CommandMethods, FsMethods, ConfigMethods):
         the client's too, passes it before it runs (`GatedTool`). With `inherit_from`, that
         thread's handlers (already behind the hooks) are kept."""
         states = hook_states(self.client)
-        state = states[thread.id] = HookState(hooks)
+        state = states[thread.id] = HookState(hooks, self._tell)
         thread._hooks = state
         gate = tool_gate(states, thread.id)
         every = {**self.client.handlers.tools, **tools}
@@ -348,6 +351,14 @@ class AsyncCodex(CommandMethods, FsMethods, ConfigMethods):
             [GatedTool(t, gate) for t in every.values()],
             inherit_from=inherit_from,
         )
+
+    async def _tell(self, thread_id: str, turn_id: str, message: str) -> None:
+        """Steer a `before_tool` deny message into the turn (`HookState.tell`)."""
+        params = {"threadId": thread_id, "input": input_to_wire(message), "expectedTurnId": turn_id}
+        try:
+            await self.client.request("turn/steer", params)
+        except CodexError as exc:
+            logger.warning("could not tell turn %s why its hook denied: %s", turn_id, exc)
 
     def _thread(self, result: Any) -> AsyncThread:
         thread = AsyncThread(self.client, result["thread"]["id"], result)

@@ -176,17 +176,19 @@ _POINTS = ("before_tool", "after_tool", "before_prompt", "on_turn_end")
 
 class HookState:
     """The hooks of one thread: its own (the client's merged in) and, while a `run(...,
-    hooks=...)` goes, that run's; the thread's current turn; the deny messages still to be
-    told to the model (by item id: a declined approval carries no message, so the turn's
-    driver steers it in when the declined item completes)."""
+    hooks=...)` goes, that run's; the thread's current turn; and `tell(thread_id, turn_id,
+    message)`, the driver's way to steer a deny message in (a declined approval carries no
+    message: the decision is a bare enum), which may return an awaitable."""
 
-    __slots__ = ("denied", "hooks", "run", "turn_id")
+    __slots__ = ("hooks", "run", "tell", "turn_id")
 
-    def __init__(self, hooks: Hooks | None) -> None:
+    def __init__(
+        self, hooks: Hooks | None, tell: Callable[[str, str, str], Any] | None = None
+    ) -> None:
         self.hooks = hooks
         self.run: Hooks | None = None
         self.turn_id: str | None = None
-        self.denied: dict[str, str] = {}
+        self.tell = tell
 
     def current(self) -> Hooks | None:
         return self.hooks if self.run is None else merge(self.hooks, self.run)
@@ -329,8 +331,9 @@ def hook_handlers(states: dict[str, HookState], base: Any) -> Any:
     """`ServerRequestHandlers` that put command and file-change approvals to the
     `before_tool` hook in effect for the request's thread (looked up in `states` at each
     request, so a run's hook applies while it runs): allow accepts, deny declines (and
-    records the message for the model), ask leaves it to `base` (the thread's handlers)
-    or the client-wide ones. With no hook in effect, `base` answers as if unwrapped."""
+    steers the message in first, through `HookState.tell`), ask leaves it to `base` (the
+    thread's handlers) or the client-wide ones. With no hook in effect, `base` answers as
+    if unwrapped."""
     from dataclasses import replace
 
     from .handlers import ServerRequestHandlers
@@ -351,9 +354,13 @@ def hook_handlers(states: dict[str, HookState], base: Any) -> Any:
             def then(decision: HookDecision) -> Any:
                 if decision.action == "ask":
                     return fallback(params) if fallback is not None else None
-                if decision.action == "deny" and use.item_id is not None:
-                    state.denied[use.item_id] = decision.message or "denied by the client's hook"
-                return decision_reply(method, decision)
+                reply = decision_reply(method, decision)
+                if decision.action != "deny" or state.tell is None or use.turn_id is None:
+                    return reply
+                # Steered in while the approval waits, so the model reads it with the
+                # decline, in the same request.
+                told = state.tell(use.thread_id or "", use.turn_id, decision.message or "")
+                return _then_reply(told, reply) if inspect.isawaitable(told) else reply
 
             return decide(before, use, then)
 
@@ -366,6 +373,11 @@ def hook_handlers(states: dict[str, HookState], base: Any) -> Any:
         command_approval=make(COMMAND_APPROVAL, base.handler_for(COMMAND_APPROVAL)),
         file_change_approval=make(FILE_CHANGE_APPROVAL, base.handler_for(FILE_CHANGE_APPROVAL)),
     )
+
+
+async def _then_reply(told: Awaitable[Any], reply: Any) -> Any:
+    await told
+    return reply
 
 
 def tool_gate(states: dict[str, HookState], thread_id: str) -> Callable[[str, Any], Any]:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .._config import AppServerConfig
+from .._protocol.errors import CodexError
 from .._protocol.guards import (
     check_config,
     check_cwd,
@@ -19,10 +20,12 @@ from .._protocol.hooks import (
     HookState,
     hook_handlers,
     hook_states,
+    logger,
     merge,
     needs_approvals,
     tool_gate,
 )
+from .._protocol.inputs import input_to_wire
 from .._protocol.limits import RunLimits
 from .._protocol.models import validate_as
 from .._protocol.params import fork_params, wire_params
@@ -325,7 +328,7 @@ class Codex(CommandMethods, FsMethods, ConfigMethods):
         the client's too, passes it before it runs (`GatedTool`). With `inherit_from`, that
         thread's handlers (already behind the hooks) are kept."""
         states = hook_states(self.client)
-        state = states[thread.id] = HookState(hooks)
+        state = states[thread.id] = HookState(hooks, self._tell)
         thread._hooks = state
         gate = tool_gate(states, thread.id)
         every = {**self.client.handlers.tools, **tools}
@@ -336,6 +339,14 @@ class Codex(CommandMethods, FsMethods, ConfigMethods):
             [GatedTool(t, gate) for t in every.values()],
             inherit_from=inherit_from,
         )
+
+    def _tell(self, thread_id: str, turn_id: str, message: str) -> None:
+        """Steer a `before_tool` deny message into the turn (`HookState.tell`)."""
+        params = {"threadId": thread_id, "input": input_to_wire(message), "expectedTurnId": turn_id}
+        try:
+            self.client.request("turn/steer", params)
+        except CodexError as exc:
+            logger.warning("could not tell turn %s why its hook denied: %s", turn_id, exc)
 
     def _thread(self, result: Any) -> Thread:
         thread = Thread(self.client, result["thread"]["id"], result)

@@ -125,14 +125,10 @@ class TurnHandle:
             logger.debug("interrupting turn %s at max_duration failed: %s", self.id, exc)
 
     def _item_completed(self, state: HookState, note: Notification) -> None:
-        """A completed item: tell the model why its hook denied it (a declined approval
-        carries no message), then call `after_tool`; a steer either returns is queued."""
+        """A completed item: call `after_tool`; a steer it returns is queued."""
         raw = note.params.get("item")
         if not isinstance(raw, dict):
             return
-        message = state.denied.pop(raw.get("id"), None)  # type: ignore[arg-type]
-        if message:
-            self._steer_quietly(message)
         hooks = state.current()
         if hooks is None or hooks.after_tool is None:
             return
