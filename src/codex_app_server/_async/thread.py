@@ -100,14 +100,14 @@ class AsyncThread:
             await _check_effort(client, effort, model)
         state = self._hooks
         hooks = state.current() if state is not None else None
-        if hooks is not None:
+        if hooks is not None and state is not None:
             if hooks.before_prompt is not None:
                 context = PromptContext(self.id, input, self._run_turns or 1)
                 new = await call_hook(
                     hooks.before_prompt, context, hooks.timeout, "before_prompt", strict=True
                 )
                 input = follow_up(new) or input
-            if needs_approvals(hooks) and not needs_approvals(state.hooks):  # type: ignore[union-attr]
+            if needs_approvals(hooks) and not needs_approvals(state.hooks):
                 # a run's before_tool on a thread started without one: ask from now on
                 approval_policy = approval_policy or "untrusted"
                 approvals_reviewer = approvals_reviewer or "user"
@@ -141,8 +141,8 @@ class AsyncThread:
             handle._trace = trace
         if state is not None:
             state.turn_id = handle.id
-            if hooks is not None:
-                handle._hooks = state
+            if hooks is not None and hooks.after_tool is not None:
+                handle._hooks = state  # its stream calls after_tool
         if tracker is not None:
             tracker.turn_started()
             handle._watch_limits(tracker)
