@@ -5,6 +5,7 @@ on a silent turn, and the timeout of blocking hooks. Sync and async."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -339,6 +340,30 @@ async def test_max_duration_interrupts_a_silent_turn_async(
     assert result.stopped_by == "max_duration"
     assert result.turn is not None and result.turn.status.value == "interrupted"
     assert 0.5 <= elapsed < config.turn_inactivity_timeout
+
+
+def test_the_deadline_timer_ends_with_its_turn_sync(
+    scripted_model: ScriptedModel, config: AppServerConfig
+) -> None:
+    scripted_model.enqueue(Reply.text("quick"))
+    with Codex(config) as codex:
+        handle = codex.thread_start().turn("hi", limits=RunLimits(max_duration=600))
+        handle.run()
+        handle._deadline.join(5)  # woken by the turn's end, not after 600 s
+        assert not handle._deadline.is_alive()
+    assert handle.stopped_by is None
+
+
+async def test_the_deadline_timer_ends_with_its_turn_async(
+    scripted_model: ScriptedModel, config: AppServerConfig
+) -> None:
+    scripted_model.enqueue(Reply.text("quick"))
+    async with AsyncCodex(config) as codex:
+        thread = await codex.thread_start()
+        handle = await thread.turn("hi", limits=RunLimits(max_duration=600))
+        await handle.run()
+        await asyncio.wait_for(handle._deadline, 5)
+    assert handle.stopped_by is None
 
 
 # -- blocking hooks time out ---------------------------------------------------------------

@@ -1,9 +1,10 @@
 """Python hooks: the points where a program steers a run (pure types and decisions).
 
-Four hook points, on the client, a thread or one `run()` (chained in that order):
+Four hook points, each set on the client, a thread or one `run()` (see Scopes below):
 
 * `before_tool(ToolUse)`: before a command, a file change or a dynamic tool runs. Return
-  `allow()`, `deny("why")` (the model sees the message) or `ask()` (the approval handler
+  `allow()`, `deny("why")` (the model is told the message: a tool call's failure text, or
+  a steer sent before a command or file change is declined) or `ask()` (the approval handler
   decides; `None` means the same). Built on the approval protocol: a hook on commands or
   file changes makes the SDK start turns with `approval_policy="untrusted"` and
   `approvals_reviewer="user"` (unless the caller chose others) so that every command is

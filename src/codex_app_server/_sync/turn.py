@@ -15,7 +15,7 @@ from .._protocol.limits import LimitTracker, RunLimits
 from .._protocol.models import validate_as
 from .._protocol.notifications import Notification
 from .._protocol.run_result import TurnCollector
-from .backend import call_hook, monotonic, sleep, spawn
+from .backend import call_hook, monotonic, new_queue, spawn
 from .client import AppServerClient
 
 if TYPE_CHECKING:
@@ -38,7 +38,8 @@ class TurnHandle:
         self._trace: TurnTrace | None = None
         self._limits: LimitTracker | None = None
         self._hooks: HookState | None = None
-        self._deadline: Any = None  # the max_duration timer (a task / a thread)
+        self._deadline: Any = None  # the max_duration timer (a task / a thread) ...
+        self._ended: Any = None  # ... and the queue that wakes it early when the turn ends
         #: The run limit that interrupted this turn, if one did.
         self.stopped_by: str | None = None
 
@@ -95,8 +96,8 @@ class TurnHandle:
                 trace.fail(exc)
             raise
         finally:
-            if self._deadline is not None:
-                self._deadline = None
+            if self._ended is not None:
+                self._ended.put_nowait(True)  # the timer stops waiting
             if trace is not None:
                 self.client.traces.closed(self.id)
 
@@ -106,13 +107,14 @@ class TurnHandle:
         self._limits = limits
         left = limits.remaining(monotonic())
         if left is not None:
+            self._ended = new_queue("deadline")
             self._deadline = spawn(self._expire, left, name=f"codex-deadline-{self.id}")
 
     def _expire(self, seconds: float) -> None:
         """At the run's `max_duration`: interrupt the turn if it is still going."""
-        sleep(max(seconds, 0.0))
+        ended, _ = self._ended.get(max(seconds, 0.0))
         limits = self._limits
-        if self.collector.completed or self.stopped_by is not None or limits is None:
+        if ended or self.collector.completed or self.stopped_by is not None or limits is None:
             return
         if limits.reached is None:
             limits.reached = "max_duration"
