@@ -39,7 +39,18 @@ PACKAGE = ROOT / "src" / "codex_app_server"
 #: (async source, sync twin), relative to the repository root.
 FILES = [
     (f"src/codex_app_server/_async/{name}.py", f"src/codex_app_server/_sync/{name}.py")
-    for name in ("codex", "commands", "fs", "account", "paging", "retry")
+    for name in (
+        "codex",
+        "thread",
+        "turn",
+        "config",
+        "methods",
+        "commands",
+        "fs",
+        "account",
+        "paging",
+        "retry",
+    )
 ]
 
 #: Exact phrases first (docstrings written for asyncio readers, reworded for blocking ones).
@@ -84,7 +95,7 @@ SUBSTITUTIONS = [
     (r"\bAsyncGenerator\b", "Generator"),
     (r"\basync_retry_on_overload\b", "retry_on_overload"),
     # typing waits for the background warm-up on the loop only; sync code validates directly
-    (r"from \.\._warmup import WARMUP, avalidate", "from .._protocol.models import validate_as"),
+    (r"from \.\._warmup import (WARMUP, )?avalidate", "from .._protocol.models import validate_as"),
     (r"\bavalidate\(", "validate_as("),
     (r"\bStopAsyncIteration\b", "StopIteration"),
     (r"\b__aenter__\b", "__enter__"),
