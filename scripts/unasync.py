@@ -121,6 +121,7 @@ EXAMPLES = [
     "04_approvals",
     "07_errors_and_retry",
     "08_resume_and_fork",
+    "11_agent_control",
 ]
 
 #: Rewording for the examples, before SUBSTITUTIONS (which the examples share).

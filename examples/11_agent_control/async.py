@@ -1,4 +1,4 @@
-"""Agent control, asyncio (hooks may be `async`): typed events, hooks, limits.
+"""Agent control, asyncio: typed events to match, hooks that vet and watch commands, limits.
 
 `handle.events()` yields frozen event classes (`TextDelta`, `ItemCompleted`, ...) for
 `match`; `Hooks(before_tool=...)` sees each command before it runs (the thread then asks

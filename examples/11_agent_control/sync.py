@@ -1,4 +1,5 @@
-"""Agent control: typed events to match on, hooks that vet and watch commands, run limits.
+# Generated from async.py by scripts/unasync.py: do not edit.
+"""Agent control: typed events to match, hooks that vet and watch commands, limits.
 
 `handle.events()` yields frozen event classes (`TextDelta`, `ItemCompleted`, ...) for
 `match`; `Hooks(before_tool=...)` sees each command before it runs (the thread then asks
