@@ -1,10 +1,13 @@
 """The process-wide background warm-up of the models a turn uses (see `_protocol.warmup`).
 
-The first client to start launches one daemon thread that runs `warm_models()` while the
-app-server spawns and initializes (about 100 ms during which the process only waits).
-Async code awaits `WARMUP.wait()` before it types anything, so the loop never blocks on an
-import or a validator build that the thread is doing (or would do on the loop instead);
-sync code needs no wait (the import lock serializes it). Started at most once.
+The first client to start launches one daemon thread that builds what typing a turn's
+result needs (`warm_turn_models()`) while the app-server spawns and initializes (about
+100 ms during which the process only waits), marks itself done, then builds the payload
+models of a turn's notifications (`warm_notification_models()`). Async code awaits
+`WARMUP.wait()` before it types anything, so the loop never blocks on an import or a
+validator build that the thread is doing (or would do on the loop instead), and a first
+turn that completes early waits only for the first step; sync code needs no wait (the
+import lock serializes it). Started at most once.
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ import threading
 from typing import Any
 
 from ._constants import WARMUP_EXIT_WAIT
-from ._protocol.warmup import warm_models
+from ._protocol.warmup import warm_notification_models, warm_turn_models
 
 
 class Warmup:
-    """One background run of `warm_models()`, awaitable from any event loop."""
+    """One background warm-up, awaitable from any event loop: `done` (and `wait()`) once
+    what a turn's result types is built; the notification payloads follow."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -47,9 +51,10 @@ class Warmup:
 
     def _run(self) -> None:
         try:
-            warm_models()
+            warm_turn_models()
         finally:
             self._finish()
+        warm_notification_models()
 
     def _finish(self) -> None:
         with self._lock:
