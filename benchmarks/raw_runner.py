@@ -57,7 +57,7 @@ async def _awarm(rpc: RawAsync, thread_id: str, p: dict[str, Any]) -> None:
 
 def first_turn_sync(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     n = p["first_turn_deltas"]
-    t0 = now()
+    c0, t0 = cpu(), now()
     import benchmarks.raw_floor  # noqa: F401
 
     t1 = now()
@@ -65,16 +65,16 @@ def first_turn_sync(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]
     try:
         t2 = now()
         record = _run_turn(rpc, _thread(rpc), prompt(n))
-        t3 = now()
+        t3, c3 = now(), cpu()
     finally:
         rpc.close()
     assert record.deltas == n
-    return common.first_turn_metrics(t0, t1, t2, t3)
+    return common.first_turn_metrics(t0, t1, t2, t3, c3 - c0)
 
 
 async def first_turn_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     n = p["first_turn_deltas"]
-    t0 = now()
+    c0, t0 = cpu(), now()
     import benchmarks.raw_floor  # noqa: F401
 
     t1 = now()
@@ -83,12 +83,16 @@ async def first_turn_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[st
     try:
         t2 = now()
         record = await asyncio.wait_for(rpc.run_turn(await _athread(rpc), prompt(n)), STEP_TIMEOUT)
-        t3 = now()
+        t3, c3 = now(), cpu()
         stall, busy = probe.stop(), probe.longest_busy
     finally:
         await rpc.close()
     assert record.deltas == n
-    return {**common.first_turn_metrics(t0, t1, t2, t3), "stall_s": [stall], "busy_s": [busy]}
+    return {
+        **common.first_turn_metrics(t0, t1, t2, t3, c3 - c0),
+        "stall_s": [stall],
+        "busy_s": [busy],
+    }
 
 
 async def _run_retrying(rpc: RawAsync, thread_id: str, text: str) -> TurnRecord:

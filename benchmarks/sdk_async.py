@@ -39,7 +39,7 @@ async def _close_async(codex: Any) -> None:
 
 async def first_turn_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
     n = p["first_turn_deltas"]
-    t0 = now()  # nothing of the client is imported yet
+    c0, t0 = cpu(), now()  # nothing of the client is imported yet
     fl.load()  # a program imports before its loop runs: not a stall
     t1 = now()
     probe = StallProbe().start()
@@ -49,12 +49,12 @@ async def first_turn_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
         thread = await codex.thread_start(**fl.thread_kwargs())
         result = await thread.run(prompt(n))
         fl.typed(result)
-        t3 = now()
+        t3, c3 = now(), cpu()
         stall, busy = probe.stop(), probe.longest_busy
         check_final(result, n)
     finally:
         await _close_async(codex)
-    return {**first_turn_metrics(t0, t1, t2, t3), "stall_s": [stall], "busy_s": [busy]}
+    return {**first_turn_metrics(t0, t1, t2, t3, c3 - c0), "stall_s": [stall], "busy_s": [busy]}
 
 
 async def spawn_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:

@@ -30,7 +30,7 @@ def _warm(thread: Any, p: dict[str, Any]) -> None:
 
 def first_turn_sync(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
     n = p["first_turn_deltas"]
-    t0 = now()  # nothing of the client is imported yet
+    c0, t0 = cpu(), now()  # nothing of the client is imported yet
     fl.load()
     t1 = now()
     with fl.sync_codex() as codex:
@@ -38,9 +38,9 @@ def first_turn_sync(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
         thread = codex.thread_start(**fl.thread_kwargs())
         result = thread.run(prompt(n))
         fl.typed(result)
-        t3 = now()
+        t3, c3 = now(), cpu()
         check_final(result, n)
-    return first_turn_metrics(t0, t1, t2, t3)
+    return first_turn_metrics(t0, t1, t2, t3, c3 - c0)
 
 
 def spawn_sync(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:

@@ -59,17 +59,40 @@ def _wall_rss(scenario: str, title: str, capped: str | None = None) -> Row:
     )
 
 
-def rows(sizes: Sizes) -> list[Row]:
+def _first_turn_rows(api: str, sizes: Sizes) -> list[Row]:
+    """The first turn of a fresh process: wall (and its parts), and the client's CPU."""
+    scenario = f"first_turn_{api}"
     return [
-        Row("import", "`import` (cumulative, -X importtime), ms", _med("import_ms"), "{:.0f}"),
-        Row("import", "`import codex_app_server` alone, ms", _med("import_root_ms"), "{:.0f}"),
         Row(
-            "first_turn_async",
-            f"a fresh process's first turn ({sizes.first_turn_deltas} deltas), async: import "
+            scenario,
+            f"a fresh process's first turn ({sizes.first_turn_deltas} deltas), {api}: import "
             "+ spawn + initialize + turn + typed result, ms",
             _ms("total_s"),
             "{:.0f}",
         ),
+        Row(
+            scenario,
+            f"  of which ({api}): import / spawn + initialize (the rest: thread, turn, "
+            "typed result), ms",
+            _ms("import_s"),
+            "{:.0f}",
+            _ms("spawn_s"),
+            "{:.0f}",
+        ),
+        Row(
+            scenario,
+            f"  client CPU ({api}, every thread) over that first turn, ms",
+            _ms("cpu_s"),
+            "{:.0f}",
+        ),
+    ]
+
+
+def rows(sizes: Sizes) -> list[Row]:
+    return [
+        Row("import", "`import` (cumulative, -X importtime), ms", _med("import_ms"), "{:.0f}"),
+        Row("import", "`import codex_app_server` alone, ms", _med("import_root_ms"), "{:.0f}"),
+        *_first_turn_rows("async", sizes),
         Row(
             "first_turn_async",
             "longest event-loop stall during that first turn (after the import), worst "
@@ -79,13 +102,7 @@ def rows(sizes: Sizes) -> list[Row]:
             _max_ms("busy_s"),
             "{:.1f}",
         ),
-        Row(
-            "first_turn_sync",
-            f"a fresh process's first turn ({sizes.first_turn_deltas} deltas), sync: import "
-            "+ spawn + initialize + turn + typed result, ms",
-            _ms("total_s"),
-            "{:.0f}",
-        ),
+        *_first_turn_rows("sync", sizes),
         Row("spawn_sync", "spawn + initialize, sync, ms", _ms("spawn_s"), "{:.0f}"),
         Row("spawn_async", "spawn + initialize, async, ms", _ms("spawn_s"), "{:.0f}"),
         Row("turns_sync", "sequential simple turn, sync, ms/turn", _ms("turn_s"), "{:.1f}"),

@@ -95,6 +95,31 @@ def test_warmup_is_done_before_the_notification_payloads_are_built(monkeypatch: 
     assert built.wait(60.0)
 
 
+def test_a_sync_start_skips_the_payloads_and_a_later_async_start_adds_them(
+    monkeypatch: Any,
+) -> None:
+    """A sync client never waits on its loop: it is spared the payload models (they build
+    on first read, on its own thread); an async client started later still gets them."""
+    import threading
+
+    from codex_app_server import _warmup
+
+    turn_done, payloads = threading.Event(), threading.Event()
+    monkeypatch.setattr(_warmup, "warm_turn_models", turn_done.set)
+    monkeypatch.setattr(_warmup, "warm_notification_models", payloads.set)
+    warmup = Warmup()
+    warmup.start()  # no running loop: a sync client
+    assert turn_done.wait(60.0)
+
+    async def later_async_client() -> None:
+        await asyncio.wait_for(warmup.wait(), 60.0)
+        assert not payloads.is_set()
+        warmup.start()
+
+    asyncio.run(later_async_client())
+    assert payloads.wait(60.0)
+
+
 def test_warm_models_builds_what_a_turn_types() -> None:
     from codex_app_server._protocol.models import model_class
     from codex_app_server._protocol.warmup import warm_models
