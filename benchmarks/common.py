@@ -57,6 +57,13 @@ class Sizes:
     first_turn_deltas: int = 20
     many_turns: int = 1_000
     many_deltas: int = 10
+    #: At most this many `turn/start` requests in flight at once: the app-server queues at
+    #: most 128 incoming requests (its ingress `CHANNEL_CAPACITY`) and answers the next
+    #: ones "overloaded" (-32001). Every turn still runs at once once started.
+    many_start_window: int = 64
+    #: The app-server starts some 20-40 turns/s here (its own work), so 1,000 turns take
+    #: tens of seconds whatever the client: their own cap, not `starved_cap_s`.
+    many_cap_s: float = 180.0
     #: memory_async: idle (silent) turns whose marginal client memory is measured, after
     #: `memory_base_turns` that absorb one-time costs; and one streamed turn of N deltas.
     memory_base_turns: int = 8

@@ -95,14 +95,14 @@ async def first_turn_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[st
     }
 
 
-async def _run_retrying(rpc: RawAsync, thread_id: str, text: str) -> TurnRecord:
-    """`run_turn`, retried while the app-server answers "overloaded" (-32001)."""
+async def _start_retrying(rpc: RawAsync, thread_id: str, text: str) -> TurnRecord:
+    """`start_turn`, retried while the app-server answers "overloaded" (-32001)."""
     from .raw_floor import RawError
 
     delay = 0.01
     while True:
         try:
-            return await rpc.run_turn(thread_id, text)
+            return (await rpc.start_turn(thread_id, text))[1]
         except RawError as exc:
             error = exc.args[0] if exc.args else None
             if not (isinstance(error, dict) and error.get("code") == -32001):
@@ -123,10 +123,19 @@ async def many_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any
 
         threads = await asyncio.gather(*(new_thread() for _ in range(n_turns)))
         await _awarm(rpc, threads[0], p)
+        window = asyncio.Semaphore(p["many_start_window"])
+
+        async def one(thread_id: str) -> TurnRecord:
+            async with window:
+                record = await _start_retrying(rpc, thread_id, prompt(n))
+            assert record.done is not None
+            await record.done
+            return record
+
         probe = StallProbe().start()
         t0 = now()
         records = await asyncio.wait_for(
-            asyncio.gather(*(_run_retrying(rpc, t, prompt(n)) for t in threads)), STEP_TIMEOUT
+            asyncio.gather(*(one(t) for t in threads)), p["many_cap_s"]
         )
         wall = now() - t0
         stall, busy = probe.stop(), probe.longest_busy

@@ -27,6 +27,9 @@ PRIME_SCENARIO = "first_turn_sync"
 #: Scenarios a client does not run (the official async client parks an executor thread per
 #: waiting stream: tens of idle turns would starve it, and there is nothing to measure).
 NOT_RUN = {"memory_async": {"official"}}
+#: Rounds at most, whatever `--reps` says: the import runs its own repetitions, and 1,000
+#: turns take about a minute per client (the app-server's own pace).
+MAX_ROUNDS = {"import": 1, "many_async": 2}
 
 
 @dataclass
@@ -200,7 +203,7 @@ class Runner:
         for scenario in scenarios:
             runs = [c for c in available if c.name not in NOT_RUN.get(scenario, ())]
             cells = self.results.setdefault(scenario, {c.name: Cell() for c in runs})
-            rounds = 1 if scenario == "import" else self.args.reps
+            rounds = min(self.args.reps, MAX_ROUNDS.get(scenario, self.args.reps))
             for r in range(rounds):
                 order = runs[r % len(runs) :] + runs[: r % len(runs)]
                 for client in order:

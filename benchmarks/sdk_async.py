@@ -268,7 +268,7 @@ async def _start_retrying(thread: Any, text: str) -> Any:
 
 
 async def many_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
-    n_turns, n, cap = p["many_turns"], p["many_deltas"], p["starved_cap_s"]
+    n_turns, n, cap = p["many_turns"], p["many_deltas"], p["many_cap_s"]
     codex = await fl.async_codex()
     capped = False
     try:
@@ -276,8 +276,12 @@ async def many_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
         threads = await _bounded([lambda: codex.thread_start(**kwargs)] * n_turns, 32)
         await _awarm(threads[0], p)
 
+        window = asyncio.Semaphore(p["many_start_window"])
+
         async def one(thread: Any) -> int:
-            return (await _stream_async(await _start_retrying(thread, prompt(n))))[1]
+            async with window:
+                handle = await _start_retrying(thread, prompt(n))
+            return (await _stream_async(handle))[1]
 
         probe = StallProbe().start()
         t0 = now()
