@@ -26,10 +26,20 @@ def notes(n: int) -> list[Notification]:
     out = []
     for i in range(n):
         if i % 50 == 0:
-            item = {"id": f"c{i}", "type": "commandExecution", "command": "ls", "status": "x"}
+            item: dict[str, object] = {
+                "id": f"c{i}",
+                "type": "commandExecution",
+                "command": "ls",
+                "status": "x",
+            }
             out.append(Notification("item/started", {"item": item}, "t", "th"))
         elif i % 50 == 1:
-            item = {"id": f"c{i - 1}", "type": "commandExecution", "command": "ls", "exitCode": 0}
+            item = {
+                "id": f"c{i - 1}",
+                "type": "commandExecution",
+                "command": "ls",
+                "exitCode": 0,
+            }
             out.append(Notification("item/completed", {"item": item}, "t", "th"))
         elif i % 50 == 2:
             usage = {"total": {"totalTokens": i}, "last": {"totalTokens": 10}}

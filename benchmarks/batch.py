@@ -97,7 +97,7 @@ def timed_batch(n: int, tag: str, config: Any, **options: Any) -> float:
     from codex_app_server.batch import run_batch
 
     t0 = time.monotonic()
-    results = []
+    results: list[Any] = []
     first = 0.0
     for result in run_batch(tasks(n, tag), config=config, **options):
         if not results:

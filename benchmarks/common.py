@@ -9,14 +9,17 @@ import asyncio
 import resource
 import sys
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import asdict, dataclass
+from types import ModuleType
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 DELTA = "item/agentMessage/delta"
 COMPLETED = "turn/completed"
+#: How long one step of a scenario (a turn, a stream, a join) may take before it fails.
+STEP_TIMEOUT = 120.0
 
 #: The scripted model reads the last user text of each request: "bench text N MS" streams
 #: an answer of N deltas with MS milliseconds between two deltas; "bench hang" never answers.
@@ -54,6 +57,13 @@ class Sizes:
     first_turn_deltas: int = 20
     many_turns: int = 1_000
     many_deltas: int = 10
+    #: At most this many `turn/start` requests in flight at once: the app-server queues at
+    #: most 128 incoming requests (its ingress `CHANNEL_CAPACITY`) and answers the next
+    #: ones "overloaded" (-32001). Every turn still runs at once once started.
+    many_start_window: int = 64
+    #: The app-server starts some 20-40 turns/s here (its own work), so 1,000 turns take
+    #: tens of seconds whatever the client: their own cap, not `starved_cap_s`.
+    many_cap_s: float = 180.0
     #: memory_async: idle (silent) turns whose marginal client memory is measured, after
     #: `memory_base_turns` that absorb one-time costs; and one streamed turn of N deltas.
     memory_base_turns: int = 8
@@ -205,3 +215,79 @@ def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     return loop.run_until_complete(coro)
+
+
+def run_scenario(modules: Sequence[ModuleType], scenario: str, *args: Any) -> Any:
+    """Run the function named `scenario` of the first of `modules` that has one (on a fresh
+    loop if it is a coroutine function)."""
+    if scenario not in SCENARIOS:
+        raise KeyError(f"unknown scenario {scenario!r}")
+    for module in modules:
+        function = getattr(module, scenario, None)
+        if function is not None:
+            result = function(*args)
+            return run_coroutine(result) if asyncio.iscoroutine(result) else result
+    raise KeyError(f"scenario {scenario!r} is not implemented here")
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float) -> bool:
+    """Poll `predicate` every 10 ms (the benchmark's own bookkeeping, not the client's)."""
+    deadline = now() + timeout
+    while not predicate():
+        if now() > deadline:
+            return False
+        await asyncio.sleep(0.01)
+    return True
+
+
+def spawn_samples(
+    open_: Callable[[], Any], close: Callable[[Any], object], p: dict[str, Any]
+) -> Any:
+    """`spawn_s`: how long `open_()` takes, `spawns` times (`--warm`: one more, not counted)."""
+    warm = bool(p.get("warm"))
+    samples = []
+    for _ in range(p["spawns"] + warm):
+        t0 = now()
+        client = open_()
+        samples.append(now() - t0)
+        close(client)
+    return {"spawn_s": samples[warm:]}
+
+
+async def aspawn_samples(
+    open_: Callable[[], Awaitable[Any]],
+    close: Callable[[Any], Awaitable[object]],
+    p: dict[str, Any],
+) -> Any:
+    """`spawn_samples` for async clients."""
+    warm = bool(p.get("warm"))
+    samples = []
+    for _ in range(p["spawns"] + warm):
+        t0 = now()
+        client = await open_()
+        samples.append(now() - t0)
+        await close(client)
+    return {"spawn_s": samples[warm:]}
+
+
+def first_turn_metrics(
+    t0: float, t1: float, t2: float, t3: float, cpu_s: float
+) -> dict[str, list[float]]:
+    """The first turn of a fresh process: total, its import, spawn and turn parts, and the
+    client's CPU time (every thread) over the total."""
+    return {
+        "total_s": [t3 - t0],
+        "import_s": [t1 - t0],
+        "spawn_s": [t2 - t1],
+        "turn_s": [t3 - t2],
+        "cpu_s": [cpu_s],
+    }
+
+
+def stream_metrics(notes: int, wall: float, cpu_s: float, delivered: bool) -> dict[str, Any]:
+    """One streamed turn: notifications/s, client CPU per 10k notifications, every delta."""
+    return {
+        "rate": [notes / wall],
+        "cpu_per_10k": [cpu_s / notes * 10_000],
+        "delivered": [delivered],
+    }

@@ -131,25 +131,66 @@ class _Core:
             record.started = True
 
 
+class PipedProcess:
+    """A child process with piped stdin and stdout, its stdout non-blocking and watched by a
+    selector: what a single-threaded blocking driver needs (also `tests/support/raw_driver`)."""
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str] | None,
+        cwd: str | os.PathLike[str] | None,
+        stderr: Any = subprocess.DEVNULL,
+    ) -> None:
+        self.proc = subprocess.Popen(
+            list(argv),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env=dict(env) if env is not None else None,
+            cwd=cwd,
+        )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.stdin = self.proc.stdin
+        self.fd = self.proc.stdout.fileno()
+        os.set_blocking(self.fd, False)
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.fd, selectors.EVENT_READ)
+
+    def read(self, deadline: float) -> bytes | None:
+        """What stdout has (up to 1 MiB), waiting until `deadline` (monotonic) at most:
+        None if nothing came by then, b"" at EOF."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not self.selector.select(remaining):
+            return None
+        return os.read(self.fd, CHUNK)
+
+    def close(self, grace: float = 2.0) -> int | None:
+        """Close stdin, then terminate, then kill; return the exit code."""
+        with contextlib.suppress(OSError):
+            self.stdin.close()
+        for stop in (None, self.proc.terminate, self.proc.kill):
+            if stop is not None:
+                stop()
+            try:
+                self.proc.wait(grace)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        self.selector.close()
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
+        return self.proc.returncode
+
+
 class RawSync(_Core):
     """Blocking, single-threaded: `pump()` reads and routes until a condition holds."""
 
     def __init__(self, argv: Sequence[str], env: Mapping[str, str] | None, cwd: str | None) -> None:
         super().__init__()
-        self.proc = subprocess.Popen(
-            list(argv),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=dict(env) if env is not None else None,
-            cwd=cwd,
-        )
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self._out = self.proc.stdin.fileno()
-        self._fd = self.proc.stdout.fileno()
-        os.set_blocking(self._fd, False)
-        self._selector = selectors.DefaultSelector()
-        self._selector.register(self._fd, selectors.EVENT_READ)
+        self._pipe = PipedProcess(argv, env, cwd)
+        self.proc = self._pipe.proc
+        self._out = self._pipe.stdin.fileno()
         self._partial = b""
         self.responses: dict[int, dict[str, Any]] = {}
 
@@ -191,11 +232,11 @@ class RawSync(_Core):
     def pump(self, until: Callable[[], bool], timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         loads, dispatch = _loads, self._dispatch
+        read = self._pipe.read
         while not until():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not self._selector.select(remaining):
+            chunk = read(deadline)
+            if chunk is None:
                 raise TimeoutError("raw floor: timed out")
-            chunk = os.read(self._fd, CHUNK)
             if not chunk:
                 raise RawError("the app-server closed its output")
             *lines, self._partial = (self._partial + chunk).split(b"\n")
@@ -215,22 +256,7 @@ class RawSync(_Core):
         return record
 
     def close(self) -> None:
-        try:
-            assert self.proc.stdin is not None
-            self.proc.stdin.close()
-        except OSError:
-            pass
-        for stop in (None, self.proc.terminate, self.proc.kill):
-            if stop is not None:
-                stop()
-            try:
-                self.proc.wait(2.0)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        self._selector.close()
-        assert self.proc.stdout is not None
-        self.proc.stdout.close()
+        self._pipe.close()
 
 
 class RawAsync(_Core):

@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+import sys
 from typing import TYPE_CHECKING, Any
 
-from .common import (
-    PROMPT_HANG,
-    StallProbe,
-    cpu,
-    now,
-    prompt,
-    rss_mb,
-    run_coroutine,
-    traced_bytes,
-)
+from . import common
+from .common import PROMPT_HANG, STEP_TIMEOUT, StallProbe, cpu, now, prompt, rss_mb, wait_until
 
 if TYPE_CHECKING:
     from .raw_floor import RawAsync, RawSync, TurnRecord
-
-STEP_TIMEOUT = 120.0
 
 
 def _sync(launch: dict[str, Any]) -> RawSync:
@@ -67,7 +57,7 @@ async def _awarm(rpc: RawAsync, thread_id: str, p: dict[str, Any]) -> None:
 
 def first_turn_sync(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     n = p["first_turn_deltas"]
-    t0 = now()
+    c0, t0 = cpu(), now()
     import benchmarks.raw_floor  # noqa: F401
 
     t1 = now()
@@ -75,16 +65,16 @@ def first_turn_sync(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]
     try:
         t2 = now()
         record = _run_turn(rpc, _thread(rpc), prompt(n))
-        t3 = now()
+        t3, c3 = now(), cpu()
     finally:
         rpc.close()
     assert record.deltas == n
-    return {"total_s": [t3 - t0], "import_s": [t1 - t0], "spawn_s": [t2 - t1], "turn_s": [t3 - t2]}
+    return common.first_turn_metrics(t0, t1, t2, t3, c3 - c0)
 
 
 async def first_turn_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     n = p["first_turn_deltas"]
-    t0 = now()
+    c0, t0 = cpu(), now()
     import benchmarks.raw_floor  # noqa: F401
 
     t1 = now()
@@ -93,29 +83,26 @@ async def first_turn_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[st
     try:
         t2 = now()
         record = await asyncio.wait_for(rpc.run_turn(await _athread(rpc), prompt(n)), STEP_TIMEOUT)
-        t3 = now()
+        t3, c3 = now(), cpu()
         stall, busy = probe.stop(), probe.longest_busy
     finally:
         await rpc.close()
     assert record.deltas == n
     return {
-        "total_s": [t3 - t0],
-        "import_s": [t1 - t0],
-        "spawn_s": [t2 - t1],
-        "turn_s": [t3 - t2],
+        **common.first_turn_metrics(t0, t1, t2, t3, c3 - c0),
         "stall_s": [stall],
         "busy_s": [busy],
     }
 
 
-async def _run_retrying(rpc: RawAsync, thread_id: str, text: str) -> TurnRecord:
-    """`run_turn`, retried while the app-server answers "overloaded" (-32001)."""
+async def _start_retrying(rpc: RawAsync, thread_id: str, text: str) -> TurnRecord:
+    """`start_turn`, retried while the app-server answers "overloaded" (-32001)."""
     from .raw_floor import RawError
 
     delay = 0.01
     while True:
         try:
-            return await rpc.run_turn(thread_id, text)
+            return (await rpc.start_turn(thread_id, text))[1]
         except RawError as exc:
             error = exc.args[0] if exc.args else None
             if not (isinstance(error, dict) and error.get("code") == -32001):
@@ -136,10 +123,19 @@ async def many_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any
 
         threads = await asyncio.gather(*(new_thread() for _ in range(n_turns)))
         await _awarm(rpc, threads[0], p)
+        window = asyncio.Semaphore(p["many_start_window"])
+
+        async def one(thread_id: str) -> TurnRecord:
+            async with window:
+                record = await _start_retrying(rpc, thread_id, prompt(n))
+            assert record.done is not None
+            await record.done
+            return record
+
         probe = StallProbe().start()
         t0 = now()
         records = await asyncio.wait_for(
-            asyncio.gather(*(_run_retrying(rpc, t, prompt(n)) for t in threads)), STEP_TIMEOUT
+            asyncio.gather(*(one(t) for t in threads)), p["many_cap_s"]
         )
         wall = now() - t0
         stall, busy = probe.stop(), probe.longest_busy
@@ -179,18 +175,18 @@ async def memory_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, A
                 turns.append((t, turn_id))
                 waiters.append(asyncio.get_running_loop().create_task(wait(record)))
             records = [rpc.turn(turn_id) for _, turn_id in turns]
-            if not await _wait_until(lambda: all(r.started for r in records), 30.0):
+            if not await wait_until(lambda: all(r.started for r in records), 30.0):
                 raise AssertionError("the idle turns did not start")
 
         await start_idle(threads[:base])
-        b0 = traced_bytes()
+        b0 = common.traced_bytes()
         await start_idle(threads[base:])
-        b1 = traced_bytes()
+        b1 = common.traced_bytes()
         tracemalloc.reset_peak()
-        b2 = traced_bytes()
+        b2 = common.traced_bytes()
         record = await asyncio.wait_for(rpc.run_turn(streamed, prompt(n)), STEP_TIMEOUT)
         peak = tracemalloc.get_traced_memory()[1]
-        b3 = traced_bytes()
+        b3 = common.traced_bytes()
         tracemalloc.stop()
     finally:
         await _interrupt_rest(rpc, turns)
@@ -208,16 +204,7 @@ async def memory_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, A
 
 
 def spawn_sync(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
-    samples = []
-    warm = bool(p.get("warm"))
-    for i in range(p["spawns"] + warm):
-        t0 = now()
-        rpc = _sync(launch)
-        t1 = now()
-        rpc.close()
-        if i or not warm:
-            samples.append(t1 - t0)
-    return {"spawn_s": samples}
+    return common.spawn_samples(lambda: _sync(launch), lambda rpc: rpc.close(), p)  # type: ignore[no-any-return]
 
 
 def turns_sync(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
@@ -246,11 +233,7 @@ def stream_sync(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
         t1, c1 = now(), cpu()
     finally:
         rpc.close()
-    return {
-        "rate": [record.notifications / (t1 - t0)],
-        "cpu_per_10k": [(c1 - c0) / record.notifications * 10_000],
-        "delivered": [record.deltas == n],
-    }
+    return common.stream_metrics(record.notifications, t1 - t0, c1 - c0, record.deltas == n)
 
 
 def concurrent_sync(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
@@ -312,16 +295,9 @@ def silent_sync(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
 
 
 async def spawn_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
-    samples = []
-    warm = bool(p.get("warm"))
-    for i in range(p["spawns"] + warm):
-        t0 = now()
-        rpc = await _async(launch)
-        t1 = now()
-        await rpc.close()
-        if i or not warm:
-            samples.append(t1 - t0)
-    return {"spawn_s": samples}
+    return await common.aspawn_samples(  # type: ignore[no-any-return]
+        lambda: _async(launch), lambda rpc: rpc.close(), p
+    )
 
 
 async def turns_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
@@ -350,11 +326,7 @@ async def stream_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, A
         t1, c1 = now(), cpu()
     finally:
         await rpc.close()
-    return {
-        "rate": [record.notifications / (t1 - t0)],
-        "cpu_per_10k": [(c1 - c0) / record.notifications * 10_000],
-        "delivered": [record.deltas == n],
-    }
+    return common.stream_metrics(record.notifications, t1 - t0, c1 - c0, record.deltas == n)
 
 
 async def concurrent_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
@@ -375,15 +347,6 @@ async def concurrent_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[st
         "rss_mb": [rss_mb()],
         "delivered": [all(r.deltas == n for r in records)],
     }
-
-
-async def _wait_until(predicate: Callable[[], bool], timeout: float) -> bool:
-    deadline = now() + timeout
-    while not predicate():
-        if now() > deadline:
-            return False
-        await asyncio.sleep(0.01)
-    return True
 
 
 async def _interrupt_timed(rpc: RawAsync, thread_id: str, turn_id: str) -> float:
@@ -418,7 +381,7 @@ async def interrupt_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str
         started = await asyncio.gather(*(rpc.start_turn(t, long) for t in threads))
         turns = [(t, turn_id) for t, (turn_id, _) in zip(threads, started, strict=True)]
         records = [r for _, r in started]
-        if not await _wait_until(lambda: all(r.deltas >= 5 for r in records), 30.0):
+        if not await wait_until(lambda: all(r.deltas >= 5 for r in records), 30.0):
             raise AssertionError("the streams did not start")
         latencies = []
         for thread_id, turn_id in turns[:samples]:
@@ -443,7 +406,7 @@ async def silent_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, A
         threads = [await _athread(rpc) for _ in range(n_silent)]
         started = await asyncio.gather(*(rpc.start_turn(t, PROMPT_HANG) for t in threads))
         turns = [(t, turn_id) for t, (turn_id, _) in zip(threads, started, strict=True)]
-        await _wait_until(lambda: all(r.started for _, r in started), 5.0)
+        await wait_until(lambda: all(r.started for _, r in started), 5.0)
         await asyncio.sleep(0.1)
         for _ in range(samples):
             t0 = now()
@@ -459,30 +422,7 @@ async def silent_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, A
     return {"fast_turn_s": fast_samples, "interrupt_s": interrupt_samples}
 
 
-SYNC_SCENARIOS = {
-    "first_turn_sync": first_turn_sync,
-    "spawn_sync": spawn_sync,
-    "turns_sync": turns_sync,
-    "stream_sync": stream_sync,
-    "concurrent_sync": concurrent_sync,
-    "silent_sync": silent_sync,
-}
-ASYNC_SCENARIOS = {
-    "first_turn_async": first_turn_async,
-    "many_async": many_async,
-    "memory_async": memory_async,
-    "spawn_async": spawn_async,
-    "turns_async": turns_async,
-    "stream_async": stream_async,
-    "concurrent_async": concurrent_async,
-    "interrupt_async": interrupt_async,
-    "silent_async": silent_async,
-}
-
-
 def run(scenario: str, launch: dict[str, Any], params: dict[str, Any]) -> Any:
     if not scenario.startswith("first_turn"):
         import benchmarks.raw_floor  # noqa: F401  (measured on its own)
-    if scenario in SYNC_SCENARIOS:
-        return SYNC_SCENARIOS[scenario](launch, params)
-    return run_coroutine(ASYNC_SCENARIOS[scenario](launch, params))
+    return common.run_scenario((sys.modules[__name__],), scenario, launch, params)

@@ -7,7 +7,8 @@ Every example defines `main(config)` and `script(model)`. Run directly, `main()`
 Codex account. Here, `script(model)` first enqueues the replies the example needs on a
 `codex_app_server.testing.ScriptedModel`; then `main` runs with `model.config(tmp)`: an
 offline CODEX_HOME that points the real Codex app-server at the scripted model. No
-account, no network.
+account, no network. (A hand-written sync.py that needs the very replies of its async.py
+leaves `script` out: async.py's is used.)
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import importlib.util
 import inspect
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -43,11 +45,21 @@ def load(path: Path) -> ModuleType:
     return module
 
 
+def script_of(path: Path, module: ModuleType) -> Callable[[ScriptedModel], None]:
+    """The example's `script(model)`, or its async.py's if it has none."""
+    script: Callable[[ScriptedModel], None] | None = getattr(module, "script", None)
+    if script is None and path.name == "sync.py":
+        script = load(path.with_name("async.py")).script
+    if script is None:
+        raise AttributeError(f"{path} defines no script(model)")
+    return script
+
+
 def run_offline(path: Path) -> None:
     """Run one example against a fresh scripted model and a temporary CODEX_HOME."""
     module = load(path)
     with ScriptedModel() as model, tempfile.TemporaryDirectory() as tmp:
-        module.script(model)
+        script_of(path, module)(model)
         result = module.main(model.config(tmp))
         if inspect.isawaitable(result):
             asyncio.run(result)  # type: ignore[arg-type]

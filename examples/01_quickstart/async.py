@@ -16,9 +16,12 @@ if TYPE_CHECKING:
 
 
 async def main(config: AppServerConfig | None = None) -> None:
-    # `async with` starts the app-server on entry and stops it on exit.
+    # Entering the block starts `codex app-server` (the binary bundled with the SDK);
+    # leaving it stops the app-server.
     async with AsyncCodex(config) as codex:
         print("server:", codex.metadata.user_agent)
+        # thread_start(model="gpt-5.5", config={"model_reasoning_effort": "high"}) picks a
+        # model and settings; without arguments your Codex config decides.
         thread = await codex.thread_start()
         result = await thread.run("Say hello in one sentence.")
         print("answer:", result.final_response)

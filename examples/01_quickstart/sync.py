@@ -1,3 +1,4 @@
+# Generated from async.py by scripts/unasync.py: do not edit.
 """Quickstart: start Codex, run one turn, print the answer.
 
 python examples/01_quickstart/sync.py                       # with your Codex account
@@ -15,7 +16,8 @@ if TYPE_CHECKING:
 
 
 def main(config: AppServerConfig | None = None) -> None:
-    # Codex() starts `codex app-server` (the binary bundled with the SDK) and stops it on exit.
+    # Entering the block starts `codex app-server` (the binary bundled with the SDK);
+    # leaving it stops the app-server.
     with Codex(config) as codex:
         print("server:", codex.metadata.user_agent)
         # thread_start(model="gpt-5.5", config={"model_reasoning_effort": "high"}) picks a

@@ -21,6 +21,7 @@ async def main(config: AppServerConfig | None = None) -> None:
         thread = await codex.thread_start()
 
         # 1. Every notification of one turn, in order, through `turn/completed`.
+        #    `note.params` is the raw dict (cheap); `note.payload` is the typed model.
         handle = await thread.turn(TextInput("Explain recursion in two sentences."))
         async for note in handle.stream():
             if note.method == "item/reasoning/summaryTextDelta":

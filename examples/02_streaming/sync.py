@@ -1,3 +1,4 @@
+# Generated from async.py by scripts/unasync.py: do not edit.
 """Streaming: watch a turn as it happens, event by event, then text only.
 
 python examples/02_streaming/sync.py                       # with your Codex account

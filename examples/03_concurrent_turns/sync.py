@@ -5,18 +5,16 @@ threads can run or stream different turns on one client.
 
     python examples/03_concurrent_turns/sync.py                       # with your Codex account
     python examples/_offline.py examples/03_concurrent_turns/sync.py  # offline, scripted model
+
+Offline, the scripted model answers with the replies of async.py's `script`.
 """
 
 from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
 
 from codex_app_server import AppServerConfig, Codex, RunResult
-
-if TYPE_CHECKING:
-    from codex_app_server.testing import RecordedRequest, Reply, ScriptedModel
 
 QUESTIONS = [
     "What is 6 times 7?",
@@ -40,27 +38,6 @@ def main(config: AppServerConfig | None = None) -> None:
         for question, result in zip(QUESTIONS, results, strict=True):
             print(f"{question} -> {result.final_response}")
         print(f"{len(results)} turns in {elapsed:.2f} s on one app-server")
-
-
-ANSWERS = {
-    "6 times 7": "Six times seven is 42.",
-    "largest planet": "Jupiter is the largest planet.",
-    "'stressed'": "Backwards, 'stressed' is 'desserts'.",
-}
-
-
-def answer(request: RecordedRequest) -> Reply:
-    """Offline: the scripted model answers by what it was asked (turns arrive in any order)."""
-    from codex_app_server.testing import Reply
-
-    question = request.last_user_text or ""
-    text = next((a for key, a in ANSWERS.items() if key in question), "I don't know.")
-    return Reply.text(text, deltas=4, delay=0.05)
-
-
-def script(model: ScriptedModel) -> None:
-    """The model replies this example needs offline."""
-    model.respond_with(answer)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,16 @@
-"""Approvals, asyncio: an async reviewer, per-thread handlers, and the safe default.
+"""Approvals, asyncio: a reviewer, per-thread handlers, and the safe default.
 
 python examples/04_approvals/async.py                       # with your Codex account
 python examples/_offline.py examples/04_approvals/async.py  # offline, scripted model
 
+With no handler, every approval is declined (nothing runs without a yes). Here a client-wide
+reviewer reads the typed request and lets read-only commands through. A thread's own
+handlers come first; one that returns None leaves the decision to the client-wide handlers,
+then to the safe default (decline). `approve_all` is the explicit preset that says yes to
+every command, file change and permission request.
+
 Handlers may be `async def` (awaited on the loop) or plain functions (run in a worker
-thread, so a slow one never blocks the event loop). A thread's handlers come first; one
-that returns None leaves the decision to the client-wide handlers, then to the safe
-default (decline).
+thread, so a slow one never blocks the event loop).
 """
 
 from __future__ import annotations
@@ -20,17 +24,18 @@ if TYPE_CHECKING:
     from codex_app_server.generated.v2_all import CommandExecutionRequestApprovalParams
     from codex_app_server.testing import ScriptedModel
 
+#: Parsed command actions that only look at things.
 READ_ONLY = {"read", "listFiles", "search"}
 
 
 async def review(params: CommandExecutionRequestApprovalParams) -> Decision | None:
     """Client-wide: accept read-only commands; no opinion on the rest (-> declined)."""
-    await asyncio.sleep(0)  # e.g. ask a UI, a policy service, a human
+    # A real reviewer may ask a UI, a policy service or a human here.
     kinds = {action.type for action in params.command_actions or []}
     if kinds and kinds <= READ_ONLY:
-        print(f"[client-wide] accept {params.command}")
+        print(f"[client-wide] accept {params.command} {sorted(kinds)}")
         return "accept"
-    print(f"[client-wide] no opinion on {params.command}")
+    print(f"[client-wide] no opinion on {params.command} {sorted(kinds)}")
     return None
 
 
@@ -42,18 +47,18 @@ def audit(params: CommandExecutionRequestApprovalParams) -> None:
 async def main(config: AppServerConfig | None = None) -> None:
     handlers = ServerRequestHandlers(command_approval=review)
     async with AsyncCodex(config, handlers=handlers) as codex:
+        # The server asks its client only with an approval policy that asks ("untrusted":
+        # every command that is not known to be safe; "on-request": when the model asks)
+        # and with approvals routed to the user (us), not to an automatic reviewer.
         thread = await codex.thread_start(
             approval_policy="untrusted",
             approvals_reviewer="user",
             handlers=ServerRequestHandlers(command_approval=audit),
         )
         result = await thread.run("List the files here, then delete the build directory.")
-        statuses = [
-            f"{item.command} -> {item.status.value}"
-            for item in result.items
-            if item.type == "commandExecution"
-        ]
-        print("commands:", statuses)
+        for item in result.items:
+            if item.type == "commandExecution":
+                print(f"[command] {item.command} -> {item.status.value}")
         print("answer:", result.final_response)
 
 
@@ -64,7 +69,7 @@ def script(model: ScriptedModel) -> None:
     model.enqueue(
         Reply.shell("ls -a", call_id="list"),
         Reply.shell("rm -rf build", call_id="delete"),
-        Reply.text("Listed the directory; deleting build/ was not approved."),
+        Reply.text("The directory is listed; deleting build/ was declined, so it is still there."),
     )
 
 

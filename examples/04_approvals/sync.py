@@ -1,11 +1,14 @@
-"""Approvals: decide which commands the agent may run.
+# Generated from async.py by scripts/unasync.py: do not edit.
+"""Approvals: a reviewer, per-thread handlers, and the safe default.
 
 python examples/04_approvals/sync.py                       # with your Codex account
 python examples/_offline.py examples/04_approvals/sync.py  # offline, scripted model
 
-With no handler, every approval is declined (nothing runs without a yes). Here a reviewer
-reads the typed request and lets read-only commands through. `approve_all` is the explicit
-preset that says yes to every command, file change and permission request.
+With no handler, every approval is declined (nothing runs without a yes). Here a client-wide
+reviewer reads the typed request and lets read-only commands through. A thread's own
+handlers come first; one that returns None leaves the decision to the client-wide handlers,
+then to the safe default (decline). `approve_all` is the explicit preset that says yes to
+every command, file change and permission request.
 """
 
 from __future__ import annotations
@@ -22,20 +25,33 @@ if TYPE_CHECKING:
 READ_ONLY = {"read", "listFiles", "search"}
 
 
-def review(params: CommandExecutionRequestApprovalParams) -> Decision:
-    """Accept a command when every action the server parsed out of it is read-only."""
+def review(params: CommandExecutionRequestApprovalParams) -> Decision | None:
+    """Client-wide: accept read-only commands; no opinion on the rest (-> declined)."""
+    # A real reviewer may ask a UI, a policy service or a human here.
     kinds = {action.type for action in params.command_actions or []}
-    decision: Decision = "accept" if kinds and kinds <= READ_ONLY else "decline"
-    print(f"[approval] {params.command} {sorted(kinds)} -> {decision}")
-    return decision
+    if kinds and kinds <= READ_ONLY:
+        print(f"[client-wide] accept {params.command} {sorted(kinds)}")
+        return "accept"
+    print(f"[client-wide] no opinion on {params.command} {sorted(kinds)}")
+    return None
+
+
+def audit(params: CommandExecutionRequestApprovalParams) -> None:
+    """Per thread: log every request and pass it on."""
+    print(f"[audit] thread asks to run {params.command}")
 
 
 def main(config: AppServerConfig | None = None) -> None:
-    with Codex(config, handlers=ServerRequestHandlers(command_approval=review)) as codex:
+    handlers = ServerRequestHandlers(command_approval=review)
+    with Codex(config, handlers=handlers) as codex:
         # The server asks its client only with an approval policy that asks ("untrusted":
         # every command that is not known to be safe; "on-request": when the model asks)
         # and with approvals routed to the user (us), not to an automatic reviewer.
-        thread = codex.thread_start(approval_policy="untrusted", approvals_reviewer="user")
+        thread = codex.thread_start(
+            approval_policy="untrusted",
+            approvals_reviewer="user",
+            handlers=ServerRequestHandlers(command_approval=audit),
+        )
         result = thread.run("List the files here, then delete the build directory.")
         for item in result.items:
             if item.type == "commandExecution":

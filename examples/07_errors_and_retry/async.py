@@ -1,7 +1,14 @@
 """Errors and retry, asyncio: what fails, how it is reported, and what to retry.
 
-See sync.py for the list of errors. `async_retry_on_overload` is the asyncio form of
-`retry_on_overload`: it takes a function returning an awaitable.
+Every SDK error is a `CodexError`. The ones met most often:
+
+- `TurnFailedError`: `run()` on a turn that ended "failed" (the model API failed, ...).
+  The thread stays usable: run the turn again.
+- `JsonRpcError` and its subclasses (`InvalidRequestError`, `MethodNotFoundError`, ...):
+  the app-server rejected a request; `.code` and `.message` say why.
+- `ServerBusyError` (JSON-RPC -32001): the app-server is overloaded. Transient:
+  `async_retry_on_overload` retries it with exponential backoff and jitter.
+- `CodexNotFoundError`, `TransportClosedError`: no runtime, or the app-server died.
 
     python examples/07_errors_and_retry/async.py                       # with your account
     python examples/_offline.py examples/07_errors_and_retry/async.py  # offline
@@ -19,8 +26,10 @@ from codex_app_server import (
     CodexError,
     CodexNotFoundError,
     JsonRpcError,
+    ServerBusyError,
     TurnFailedError,
     async_retry_on_overload,
+    is_retryable_error,
 )
 
 if TYPE_CHECKING:
@@ -47,13 +56,19 @@ async def main(config: AppServerConfig | None = None) -> None:
         except JsonRpcError as exc:
             print(f"rejected: {type(exc).__name__} (code {exc.code}): {exc.message}")
 
-        # 3. Overload is transient: retry with backoff while the error is retryable.
+        # 3. Overload is transient: async_retry_on_overload calls again, with backoff, while
+        #    the error is retryable (ServerBusyError), up to max_attempts calls in all.
         result = await async_retry_on_overload(
             lambda: thread.run("One more haiku, please."), max_attempts=4, initial_delay_s=0.5
         )
         print(f"with async_retry_on_overload: {result.final_response}")
+        busy = ServerBusyError(-32001, "Server overloaded; retry later.")
+        print(
+            f"retryable? ServerBusyError: {is_retryable_error(busy)}, "
+            f"TurnFailedError: {is_retryable_error(TurnFailedError('t', 'x'))}"
+        )
 
-    # 4. No runtime at the given path: CodexNotFoundError.
+    # 4. No runtime at the given path: CodexNotFoundError, when the client starts.
     missing = dataclasses.replace(config or AppServerConfig(), codex_bin="/nonexistent/codex")
     try:
         async with AsyncCodex(missing):

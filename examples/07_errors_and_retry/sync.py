@@ -1,3 +1,4 @@
+# Generated from async.py by scripts/unasync.py: do not edit.
 """Errors and retry: what fails, how it is reported, and what to retry.
 
 Every SDK error is a `CodexError`. The ones met most often:
@@ -55,8 +56,8 @@ def main(config: AppServerConfig | None = None) -> None:
         except JsonRpcError as exc:
             print(f"rejected: {type(exc).__name__} (code {exc.code}): {exc.message}")
 
-        # 3. Overload is transient: retry_on_overload calls again, with backoff, while the
-        #    error is retryable (ServerBusyError), up to max_attempts calls in all.
+        # 3. Overload is transient: retry_on_overload calls again, with backoff, while
+        #    the error is retryable (ServerBusyError), up to max_attempts calls in all.
         result = retry_on_overload(
             lambda: thread.run("One more haiku, please."), max_attempts=4, initial_delay_s=0.5
         )
@@ -67,10 +68,11 @@ def main(config: AppServerConfig | None = None) -> None:
             f"TurnFailedError: {is_retryable_error(TurnFailedError('t', 'x'))}"
         )
 
-    # 4. No runtime at the given path: CodexNotFoundError, before anything starts.
+    # 4. No runtime at the given path: CodexNotFoundError, when the client starts.
     missing = dataclasses.replace(config or AppServerConfig(), codex_bin="/nonexistent/codex")
     try:
-        Codex(missing)
+        with Codex(missing):
+            pass
     except CodexNotFoundError as exc:
         print(f"no runtime: {type(exc).__name__}")
     except CodexError as exc:  # every SDK error is a CodexError

@@ -1,7 +1,11 @@
 """Resume and fork, asyncio: threads outlive the process; a fork branches a conversation.
 
-python examples/08_resume_and_fork/async.py                       # with your account
-python examples/_offline.py examples/08_resume_and_fork/async.py  # offline
+Threads are stored under CODEX_HOME, so a new app-server process can `thread_resume` one
+by id and go on with its whole history. `thread_fork` copies a thread's history into a
+new thread: the two then go their own ways.
+
+    python examples/08_resume_and_fork/async.py                       # with your account
+    python examples/_offline.py examples/08_resume_and_fork/async.py  # offline
 """
 
 from __future__ import annotations
@@ -33,10 +37,9 @@ async def main(config: AppServerConfig | None = None) -> None:
         fork = await codex.thread_fork(thread_id)
         changed = await fork.run("Change of plan: the code word is now albatross.")
         print("fork:    ", changed.final_response)
-        # The two threads are independent: ask both at once.
-        in_fork, in_original = await asyncio.gather(fork.run(QUESTION), original.run(QUESTION))
-        print("fork:    ", in_fork.final_response)
-        print("original:", in_original.final_response)
+        # The two threads are independent: the fork's change does not reach the original.
+        print("fork:    ", (await fork.run(QUESTION)).final_response)
+        print("original:", (await original.run(QUESTION)).final_response)
 
         for name, t in (("original", original), ("fork", fork)):
             stored = (await t.read(include_turns=True)).thread

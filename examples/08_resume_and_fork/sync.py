@@ -1,3 +1,4 @@
+# Generated from async.py by scripts/unasync.py: do not edit.
 """Resume and fork: threads outlive the process; a fork branches a conversation.
 
 Threads are stored under CODEX_HOME, so a new app-server process can `thread_resume` one
@@ -24,7 +25,8 @@ def main(config: AppServerConfig | None = None) -> None:
     with Codex(config) as codex:
         thread = codex.thread_start()
         thread.set_name("code word")
-        print("original:", thread.run("Remember the code word: pelican.").final_response)
+        first = thread.run("Remember the code word: pelican.")
+        print("original:", first.final_response)
         thread_id = thread.id
 
     # A new process: nothing in memory, the history comes from CODEX_HOME.
@@ -33,11 +35,11 @@ def main(config: AppServerConfig | None = None) -> None:
         print("resumed: ", original.run(QUESTION).final_response)
 
         fork = codex.thread_fork(thread_id)
-        print(
-            "fork:    ", fork.run("Change of plan: the code word is now albatross.").final_response
-        )
+        changed = fork.run("Change of plan: the code word is now albatross.")
+        print("fork:    ", changed.final_response)
+        # The two threads are independent: the fork's change does not reach the original.
         print("fork:    ", fork.run(QUESTION).final_response)
-        print("original:", original.run(QUESTION).final_response)  # not affected by the fork
+        print("original:", original.run(QUESTION).final_response)
 
         for name, t in (("original", original), ("fork", fork)):
             stored = t.read(include_turns=True).thread

@@ -1,8 +1,10 @@
-"""Agent control, asyncio (hooks may be `async`): typed events, a command hook, limits.
+"""Agent control, asyncio: typed events to match, hooks that vet and watch commands, limits.
 
 `handle.events()` yields frozen event classes (`TextDelta`, `ItemCompleted`, ...) for
 `match`; `Hooks(before_tool=...)` sees each command before it runs (the thread then asks
-for approvals: `approval_policy="untrusted"`, `approvals_reviewer="user"`); `run(...,
+for approvals: `approval_policy="untrusted"`, `approvals_reviewer="user"`; a deny message
+is steered to the model); `after_tool` sees each finished command (on the client: every
+thread); `before_prompt` (here for one run) may rewrite a prompt; `run(...,
 on_turn_end=..., limits=RunLimits(max_turns=...))` follows up automatically, bounded.
 
     python examples/11_agent_control/async.py                       # with your account
@@ -19,9 +21,11 @@ from codex_app_server import (
     AsyncCodex,
     Hooks,
     ItemCompleted,
+    PromptContext,
     ReasoningDelta,
     RunLimits,
     TextDelta,
+    ToolResult,
     ToolUse,
     TurnCompleted,
     TurnEnd,
@@ -42,6 +46,16 @@ async def vet(use: ToolUse) -> Any:
     return allow()
 
 
+async def report(done: ToolResult) -> None:
+    """After a command ran (or was declined): just log it (a string would steer the turn)."""
+    print(f"[after] {done.kind} {done.item.status.value}")
+
+
+async def house_rules(prompt: PromptContext) -> str:
+    """Before each prompt of a run: add the house rules."""
+    return f"{prompt.input} Keep every answer short."
+
+
 async def keep_going(end: TurnEnd) -> str | None:
     """When a turn ends: ask for one more step (the run's max_turns bounds this)."""
     print(f"[turn {end.turn} {end.status}] {end.result.final_response}")
@@ -49,7 +63,7 @@ async def keep_going(end: TurnEnd) -> str | None:
 
 
 async def main(config: AppServerConfig | None = None) -> None:
-    async with AsyncCodex(config) as codex:
+    async with AsyncCodex(config, hooks=Hooks(after_tool=report)) as codex:
         thread = await codex.thread_start(hooks=Hooks(before_tool=vet))
 
         # 1. Typed events, matched.
@@ -65,9 +79,12 @@ async def main(config: AppServerConfig | None = None) -> None:
                 case TurnCompleted(status=status):
                     print(f"\n[done: {status}]")
 
-        # 2. Follow-ups, stopped by a limit.
+        # 2. Follow-ups, stopped by a limit, with a prompt hook for this run only.
         result = await thread.run(
-            "Plan three steps.", on_turn_end=keep_going, limits=RunLimits(max_turns=2)
+            "Plan three steps.",
+            on_turn_end=keep_going,
+            limits=RunLimits(max_turns=2),
+            hooks=Hooks(before_prompt=house_rules),
         )
         print(f"stopped by {result.stopped_by} after {result.turns} turns")
 

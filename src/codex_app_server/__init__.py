@@ -12,18 +12,20 @@ and any of them can also be imported from the root (`from codex_app_server impor
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
+from . import _lazy
 from ._version import __version__
 
 if TYPE_CHECKING:
     from ._async.account import AsyncLoginHandle
     from ._async.client import AsyncAppServerClient
-    from ._async.codex import AsyncCodex, AsyncThread, AsyncTurnHandle
+    from ._async.codex import AsyncCodex
     from ._async.commands import AsyncCommandProcess
     from ._async.fs import AsyncFsWatch
     from ._async.retry import async_retry_on_overload
+    from ._async.thread import AsyncThread
+    from ._async.turn import AsyncTurnHandle
     from ._config import AppServerConfig
     from ._protocol.commands import CommandOutput
     from ._protocol.errors import (
@@ -113,10 +115,12 @@ if TYPE_CHECKING:
     from ._scale.sync_pool import CodexPool, PoolThread
     from ._sync.account import LoginHandle
     from ._sync.client import AppServerClient
-    from ._sync.codex import Codex, Thread, TurnHandle
+    from ._sync.codex import Codex
     from ._sync.commands import CommandProcess
     from ._sync.fs import FsWatch
     from ._sync.retry import retry_on_overload
+    from ._sync.thread import Thread
+    from ._sync.turn import TurnHandle
     from ._transport.listen import AppServerProcess, start_listening_server
     from .generated.v2_all import TurnStatus
 
@@ -147,11 +151,11 @@ _EXPORTS: dict[str, str] = {
     "AppServerClient": "._sync.client",
     "AsyncAppServerClient": "._async.client",
     "Codex": "._sync.codex",
-    "Thread": "._sync.codex",
-    "TurnHandle": "._sync.codex",
+    "Thread": "._sync.thread",
+    "TurnHandle": "._sync.turn",
     "AsyncCodex": "._async.codex",
-    "AsyncThread": "._async.codex",
-    "AsyncTurnHandle": "._async.codex",
+    "AsyncThread": "._async.thread",
+    "AsyncTurnHandle": "._async.turn",
     "AppServerConfig": "._config",
     "RunResult": "._protocol.run_result",
     "Notification": "._protocol.notifications",
@@ -335,6 +339,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    module: str | None
     if name in _EXPORTS:
         module, attr = _EXPORTS[name], name
     elif name in _ALIASES:
@@ -344,13 +349,8 @@ def __getattr__(name: str) -> Any:
         # (`from codex_app_server import ThreadItem`); not in `__all__`, loaded on demand.
         module, attr = ".generated.v2_all", name
     else:
-        raise AttributeError(f"module 'codex_app_server' has no attribute {name!r}")
-    try:
-        value = getattr(importlib.import_module(module, __name__), attr)
-    except AttributeError:
-        raise AttributeError(f"module 'codex_app_server' has no attribute {name!r}") from None
-    globals()[name] = value
-    return value
+        module, attr = None, name
+    return _lazy.load(__name__, globals(), name, module, attr)
 
 
 def __dir__() -> list[str]:

@@ -2,7 +2,8 @@
 
 Convention (see examples/_offline.py): `examples/NN_topic/sync.py` and `async.py` each
 define `main(config: AppServerConfig | None = None)` (async in async.py) and
-`script(model: ScriptedModel)`, which enqueues the replies `main` needs offline.
+`script(model: ScriptedModel)`, which enqueues the replies `main` needs offline (a
+hand-written sync.py may leave it out to use its async.py's).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from codex_app_server.testing import ScriptedModel
 
 pytestmark = pytest.mark.integration
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
 FILES = sorted(
     [*EXAMPLES.glob("[0-9]*/sync.py"), *EXAMPLES.glob("[0-9]*/async.py")],
     key=lambda p: (p.parent.name, p.name),
@@ -47,6 +49,13 @@ EXPECTED: dict[str, list[str]] = {
         "Which is the largest planet? -> Jupiter is the largest planet.",
         "What is 'stressed' spelled backwards? -> Backwards, 'stressed' is 'desserts'.",
         " turns in ",
+    ],
+    "04_approvals": [
+        "[audit] thread asks to run ",
+        "[client-wide] accept ",
+        "[client-wide] no opinion on ",
+        "'ls -a' -> completed",
+        "'rm -rf build' -> declined",
     ],
     "07_errors_and_retry": [
         "attempt 1: turn failed: turn ",
@@ -76,6 +85,10 @@ def load(path: Path) -> ModuleType:
     return module
 
 
+#: The offline runner (examples/_offline.py): how it finds an example's `script`.
+OFFLINE = load(EXAMPLES / "_offline.py")
+
+
 def test_the_examples_are_there() -> None:
     topics = {p.parent.name for p in FILES}
     assert set(EXPECTED) <= topics
@@ -98,7 +111,7 @@ def test_example_runs_offline(
     assert parameter.default is None
     assert 'if __name__ == "__main__":' in path.read_text(encoding="utf-8")
 
-    module.script(scripted_model)
+    OFFLINE.script_of(path, module)(scripted_model)
     config = scripted_model.config(tmp_path)
     if is_async:
         asyncio.run(module.main(config))
@@ -115,6 +128,31 @@ def test_example_runs_offline(
         found = printed.find(text, position)
         assert found >= 0, f"{text!r} not printed (in order) by {path}:\n{printed}"
         position = found + len(text)
+
+
+def test_a_sync_example_without_script_uses_its_async_script(tmp_path: Path) -> None:
+    (tmp_path / "async.py").write_text("def script(model):\n    return 'from async.py'\n")
+    (tmp_path / "sync.py").write_text("def main(config=None):\n    pass\n")
+    sync = OFFLINE.load(tmp_path / "sync.py")
+    assert OFFLINE.script_of(tmp_path / "sync.py", sync)(None) == "from async.py"
+    (tmp_path / "async.py").write_text("async def main(config=None):\n    pass\n")
+    with pytest.raises(AttributeError, match="defines no script"):
+        OFFLINE.script_of(tmp_path / "async.py", OFFLINE.load(tmp_path / "async.py"))
+
+
+def test_generated_sync_examples_are_current() -> None:
+    """`sync.py` of a topic in scripts/unasync.py's EXAMPLES is what its async.py generates."""
+    spec = importlib.util.spec_from_file_location("unasync", ROOT / "scripts" / "unasync.py")
+    assert spec is not None and spec.loader is not None
+    unasync = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(unasync)
+    assert unasync.EXAMPLES, "no example is generated"
+    for topic in unasync.EXAMPLES:
+        source, target = f"examples/{topic}/async.py", f"examples/{topic}/sync.py"
+        text = (ROOT / target).read_text(encoding="utf-8")
+        assert text.startswith("# Generated from async.py by scripts/unasync.py"), target
+        assert "async" not in text.replace("async.py", ""), f"{target} still says async"
+        assert text == unasync.generate(source, target), f"{target} is stale: scripts/unasync.py"
 
 
 def test_offline_runner_runs_an_example_from_the_command_line() -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import signal
+import threading
 from pathlib import Path
 
 import pytest
@@ -121,3 +123,23 @@ def test_sync_pool(codex_config: AppServerConfig, echo: Echo, tmp_path: Path) ->
         read = threads[0].call("read", include_turns=True)
         assert len(read.thread.turns) == 1
     assert app_server_pids() == []
+
+
+def test_sync_pool_takes_every_argument_of_the_async_pool(codex_config: AppServerConfig) -> None:
+    # Regression: CodexPool listed its own arguments and lacked the documented
+    # `drain_notifications`; it now passes AsyncCodexPool's arguments on as they are.
+    assert list(inspect.signature(CodexPool).parameters) == list(
+        inspect.signature(AsyncCodexPool).parameters
+    )
+    pool = CodexPool([codex_config], max_restarts=1, drain_notifications=True)
+    try:
+        assert [s._drain for s in pool.servers] == [True]
+        assert [s.max_restarts for s in pool.servers] == [1]
+    finally:
+        pool.close()
+    threads = threading.active_count()
+    with pytest.raises(TypeError):
+        CodexPool(codex_config, sise=2)  # type: ignore[call-arg]
+    with pytest.raises(ValueError):
+        CodexPool([codex_config], size=2)
+    assert threading.active_count() == threads, "a failed CodexPool left its loop thread"

@@ -8,16 +8,15 @@ benchmarks. Messages that arrive while waiting for a response are kept, in order
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import selectors
-import subprocess
 import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+
+from benchmarks.raw_floor import PipedProcess
 
 if TYPE_CHECKING:
     from codex_app_server import AppServerConfig
@@ -48,20 +47,9 @@ class RawDriver:
         cwd: str | os.PathLike[str] | None = None,
     ) -> None:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
-        self.proc = subprocess.Popen(
-            list(argv),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            env=dict(env) if env is not None else None,
-            cwd=cwd,
-        )
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self._stdin = self.proc.stdin
-        self._fd = self.proc.stdout.fileno()
-        os.set_blocking(self._fd, False)
-        self._selector = selectors.DefaultSelector()
-        self._selector.register(self._fd, selectors.EVENT_READ)
+        self._pipe = PipedProcess(argv, env, cwd, stderr=self._stderr)
+        self.proc = self._pipe.proc
+        self._stdin = self._pipe.stdin
         self._lines: deque[bytes] = deque()  # complete lines not yet parsed
         self._partial = b""  # the start of the next line
         self._next_id = 0
@@ -158,11 +146,10 @@ class RawDriver:
                 if line.strip():
                     message: Message = json.loads(line)
                     return message
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not self._selector.select(remaining):
+            chunk = self._pipe.read(deadline)
+            if chunk is None:
                 methods = [m.get("method", m.get("id")) for m in seen][-20:]
                 raise TimeoutError(f"timed out waiting for {what}; last read: {methods}")
-            chunk = os.read(self._fd, 1 << 20)
             if not chunk:
                 raise EOFError(f"app-server exited ({self.proc.poll()}): {self.stderr()}")
             *lines, self._partial = (self._partial + chunk).split(b"\n")
@@ -177,21 +164,10 @@ class RawDriver:
 
     def close(self, grace: float = 2.0) -> int | None:
         """Close stdin, then terminate, then kill; return the exit code."""
-        with contextlib.suppress(OSError):
-            self._stdin.close()
-        for stop in (None, self.proc.terminate, self.proc.kill):
-            if stop is not None:
-                stop()
-            try:
-                self.proc.wait(grace)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        self._selector.close()
-        assert self.proc.stdout is not None
-        self.proc.stdout.close()
-        self._stderr.close()
-        return self.proc.returncode
+        try:
+            return self._pipe.close(grace)
+        finally:
+            self._stderr.close()
 
 
 def turn_completed(turn_id: str | None = None) -> Callable[[Message], bool]:

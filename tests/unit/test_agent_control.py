@@ -10,13 +10,17 @@ import pytest
 from codex_app_server._protocol import tracing
 from codex_app_server._protocol.events import EventBuilder, Reconnected
 from codex_app_server._protocol.hooks import (
+    Hooks,
+    HookState,
     allow,
     as_decision,
     ask,
-    combine,
     decision_reply,
     deny,
     failed_before,
+    hook_handlers,
+    merge,
+    tool_gate,
 )
 from codex_app_server._protocol.limits import LimitTracker, RunLimits
 from codex_app_server._protocol.notifications import ConnectionGap, ConnectionResumed, Notification
@@ -61,8 +65,6 @@ def test_hook_decisions() -> None:
     assert as_decision("deny").action == "deny"
     with pytest.raises(TypeError):
         as_decision(42)
-    assert combine([allow(), deny("no"), ask()]) == deny("no")
-    assert combine([ask(), allow()]) == allow() and combine([]) == ask()
     approval = "item/commandExecution/requestApproval"
     assert decision_reply(approval, allow()) == {"decision": "accept"}
     assert decision_reply(approval, deny("x")) == {"decision": "decline"}
@@ -121,3 +123,78 @@ def test_turn_trace_spans_and_attributes() -> None:
     assert spans["codex.command"].parent.span_id == root.context.span_id
     assert spans["codex.approval"].parent.span_id == spans["codex.command"].context.span_id
     assert spans["codex.command"].attributes["codex.exit_code"] == 0
+
+
+def test_merge_takes_the_narrowest_scope_per_hook_point() -> None:
+    def a(x: Any) -> None: ...
+    def b(x: Any) -> None: ...
+
+    client = Hooks(before_tool=a, after_tool=a, timeout=5)
+    run = Hooks(before_tool=b, timeout=1)
+    merged = merge(client, None, run)
+    assert merged is not None
+    assert (merged.before_tool, merged.after_tool, merged.timeout) == (b, a, 1)
+    assert merge(None, client) is client and merge() is None
+    state = HookState(client)
+    assert state.before_tool() is a
+    state.run = run
+    assert state.before_tool() is b
+
+
+def test_gated_tools_and_approvals_ask_the_hook_in_effect() -> None:
+    from codex_app_server._protocol.tools import GatedTool, tool, ungated
+
+    @tool
+    def echo(text: str) -> str:
+        """Echo."""
+        return text
+
+    states: dict[str, HookState] = {}
+    gated = GatedTool(echo, tool_gate(states, "th"))
+    assert gated.name == "echo" and ungated({"echo": gated})["echo"] is echo
+    assert gated.invoke({"text": "hi"})["success"] is True  # no state: no hook, the tool runs
+    uses: list[Any] = []
+
+    def guard(use: Any) -> Any:
+        uses.append(use)
+        return deny("no echo") if use.kind == "tool" else allow()
+
+    states["th"] = HookState(Hooks(before_tool=guard))
+    states["th"].turn_id = "t1"
+    reply = gated.invoke({"text": "hi"})
+    assert reply["success"] is False and "no echo" in reply["contentItems"][0]["text"]
+    assert (uses[0].tool, uses[0].turn_id, uses[0].arguments) == ("echo", "t1", {"text": "hi"})
+
+    def broken(use: Any) -> Any:
+        raise RuntimeError("boom")
+
+    states["th"].run = Hooks(before_tool=broken)
+    assert gated.invoke({"text": "hi"})["success"] is False  # a raising hook denies
+    handlers = hook_handlers(states, {"item/commandExecution/requestApproval": lambda p: "x"})
+    states["th"].run = Hooks(before_tool=lambda use: deny("not that"))
+    params = {"threadId": "th", "turnId": "t1", "itemId": "i1", "command": "rm -rf /"}
+    assert handlers.command_approval(params) == {"decision": "decline"}
+    told: list[tuple[str, str, str]] = []
+    states["th"].tell = lambda *args: told.append(args)
+    assert handlers.command_approval(params) == {"decision": "decline"}
+    assert told == [("th", "t1", "not that")]
+    states["th"].run = Hooks(before_tool=lambda use: None)  # ask: the thread's handler
+    assert handlers.command_approval(params) == "x"
+    del states["th"]
+    assert handlers.command_approval(params) == "x"  # no hook in effect
+
+
+async def test_async_before_tool_gates_a_tool() -> None:
+    from codex_app_server._protocol.tools import GatedTool, tool
+
+    @tool
+    def echo(text: str) -> str:
+        """Echo."""
+        return text
+
+    async def guard(use: Any) -> Any:
+        return allow()
+
+    states = {"th": HookState(Hooks(before_tool=guard))}
+    pending = GatedTool(echo, tool_gate(states, "th")).invoke({"text": "hi"})
+    assert (await pending)["success"] is True  # type: ignore[misc]

@@ -66,13 +66,69 @@ def test_warmup_wait_returns_once_the_thread_is_done() -> None:
     assert warmup.done
 
 
+def test_warmup_is_done_before_the_notification_payloads_are_built(monkeypatch: Any) -> None:
+    """A first turn that completes early waits only for what its result types, not for
+    the notification payload models, which the thread builds after marking itself done."""
+    import threading
+
+    from codex_app_server import _warmup
+
+    release, built = threading.Event(), threading.Event()
+
+    def notifications() -> None:
+        release.wait(60.0)
+        built.set()
+
+    monkeypatch.setattr(_warmup, "warm_turn_models", lambda: None)
+    monkeypatch.setattr(_warmup, "warm_notification_models", notifications)
+    warmup = Warmup()
+
+    async def main() -> None:
+        warmup.start()
+        await asyncio.wait_for(warmup.wait(), 60.0)
+
+    try:
+        asyncio.run(main())
+        assert warmup.done and not built.is_set()
+    finally:
+        release.set()
+    assert built.wait(60.0)
+
+
+def test_a_sync_start_skips_the_payloads_and_a_later_async_start_adds_them(
+    monkeypatch: Any,
+) -> None:
+    """A sync client never waits on its loop: it is spared the payload models (they build
+    on first read, on its own thread); an async client started later still gets them."""
+    import threading
+
+    from codex_app_server import _warmup
+
+    turn_done, payloads = threading.Event(), threading.Event()
+    monkeypatch.setattr(_warmup, "warm_turn_models", turn_done.set)
+    monkeypatch.setattr(_warmup, "warm_notification_models", payloads.set)
+    warmup = Warmup()
+    warmup.start()  # no running loop: a sync client
+    assert turn_done.wait(60.0)
+
+    async def later_async_client() -> None:
+        await asyncio.wait_for(warmup.wait(), 60.0)
+        assert not payloads.is_set()
+        warmup.start()
+
+    asyncio.run(later_async_client())
+    assert payloads.wait(60.0)
+
+
 def test_warm_models_builds_what_a_turn_types() -> None:
     from codex_app_server._protocol.models import model_class
     from codex_app_server._protocol.warmup import warm_models
 
     warm_models()
     assert model_class("Turn").__pydantic_complete__
+    assert model_class("ThreadItem").__pydantic_complete__
     assert model_class("TurnInterruptResponse").__pydantic_complete__
+    assert model_class("ItemCompletedNotification").__pydantic_complete__
 
 
 def test_a_process_that_exits_during_the_warm_up_exits_cleanly() -> None:

@@ -1,6 +1,6 @@
 """The asyncio side of the seams between the twins (hand-written; `_sync/backend.py` is the
-blocking side). Everything else in `_async/codex.py`, `commands.py`, `fs.py`, `account.py`,
-`paging.py` and `retry.py` is turned into its `_sync/` twin by `scripts/unasync.py`.
+blocking side). Everything else in the high-level API (`_async/codex.py`, `thread.py`,
+`turn.py`, ...: the `FILES` of `scripts/unasync.py`) is turned into its `_sync/` twin by it.
 
 The seams: how a client starts, where background work runs (a task here, a thread there),
 how long waits and queues are made, and how a cancelled `run()` interrupts its turn.
@@ -19,7 +19,7 @@ from .queues import AsyncQueue
 
 if TYPE_CHECKING:
     from .client import AsyncAppServerClient
-    from .codex import AsyncTurnHandle
+    from .turn import AsyncTurnHandle
 
 #: `asyncio.sleep` (the blocking side: `time.sleep`).
 sleep = asyncio.sleep
@@ -98,19 +98,29 @@ async def _interrupt_shielded(handle: AsyncTurnHandle) -> None:
         await asyncio.wait_for(asyncio.shield(task), 5.0)
 
 
-async def call_hook(hook: Callable[[Any], Any], argument: Any, timeout: float, name: str) -> Any:
-    """Call a hook (plain or `async`) within `timeout` seconds; its result, or None (logged)
-    when it raised or timed out (the fail-safe of hooks after the fact)."""
+async def call_hook(
+    hook: Callable[[Any], Any], argument: Any, timeout: float, name: str, *, strict: bool = False
+) -> Any:
+    """Call a hook (plain or `async`) within `timeout` seconds (an `async` one; a plain one
+    runs inline on the loop); its result, or None (logged) when it raised or timed out (the
+    fail-safe of hooks after the fact). `strict`: the error is logged and raised instead
+    (`TimeoutError` for a timeout)."""
     from .._protocol.hooks import failed_after
+
+    outcome = "not starting the turn" if strict else "ignoring it"
 
     try:
         result = hook(argument)
         if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
             result = await asyncio.wait_for(result, timeout)
     except asyncio.TimeoutError:
-        failed_after(name, None)
+        failed_after(name, None, outcome)
+        if strict:
+            raise TimeoutError(f"the {name} hook did not return within {timeout} s") from None
         return None
     except Exception as exc:
-        failed_after(name, exc)
+        failed_after(name, exc, outcome)
+        if strict:
+            raise
         return None
     return result

@@ -18,7 +18,8 @@ from .style import Console
 
 if TYPE_CHECKING:
     from .._config import AppServerConfig
-    from .._sync.codex import Codex, TurnHandle
+    from .._sync.codex import Codex
+    from .._sync.turn import TurnHandle
 
 
 def run_turn(

@@ -1,27 +1,35 @@
 """Python hooks: the points where a program steers a run (pure types and decisions).
 
-Four hook points, on the client, a thread or one `run()` (chained in that order):
+Four hook points, each set on the client, a thread or one `run()` (see Scopes below):
 
 * `before_tool(ToolUse)`: before a command, a file change or a dynamic tool runs. Return
-  `allow()`, `deny("why")` (the model sees the message) or `ask()` (the approval handler
+  `allow()`, `deny("why")` (the model is told the message: a tool call's failure text, or
+  a steer sent before a command or file change is declined) or `ask()` (the approval handler
   decides; `None` means the same). Built on the approval protocol: a hook on commands or
   file changes makes the SDK start turns with `approval_policy="untrusted"` and
   `approvals_reviewer="user"` (unless the caller chose others) so that every command is
   put to the client first; a dynamic tool call is put to it by nature.
 * `after_tool(ToolResult)`: when a command, file change or tool call completed: observe it;
   return a string to queue it as a steer (`turn/steer`), or None.
-* `before_prompt(PromptContext)`: before a prompt is sent: return a replacement input, or
-  None to send it as is.
+* `before_prompt(PromptContext)`: before a prompt is sent (`turn()`, `run()` and its
+  follow-ups): return a replacement input, or None to send it as is.
 * `on_turn_end(TurnEnd)`: when a turn completed: return a follow-up prompt to continue
   (bounded by `RunLimits.max_turns`), or None to stop.
 
-A hook may be a plain or `async` function. One that raises or does not return within
-`Hooks.timeout` seconds fails safe and is logged: `before_tool` denies, the others are
-treated as having returned None.
+Scopes: `Codex(hooks=...)`, `thread_start` / `thread_resume` / `thread_fork(hooks=...)` and
+`run(hooks=...)`; per hook point the narrowest scope that sets one wins (`merge`).
+
+A hook may be a plain or `async` function (`async` ones with the asyncio API only). Fail
+safe, always logged: a `before_tool` that raises denies (one that does not answer within
+`AppServerConfig.server_request_timeout`: the approval's safe default, decline); a
+`before_prompt` that raises or exceeds `Hooks.timeout` seconds stops the turn before it is
+sent, the error raised to the caller; `after_tool` and `on_turn_end` that raise or time out
+are treated as having returned None.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -151,14 +159,58 @@ class Hooks:
     timeout: float = 30.0
 
 
-def chain(*scopes: Hooks | None) -> tuple[Hooks, ...]:
-    """The hooks that apply, outermost (client) first."""
-    return tuple(h for h in scopes if h is not None)
+def merge(*scopes: Hooks | None) -> Hooks | None:
+    """The hooks in effect, from the widest scope to the narrowest (client, thread, run):
+    per hook point the narrowest scope that sets one wins; `timeout` is the narrowest's."""
+    given = [h for h in scopes if h is not None]
+    if len(given) <= 1:
+        return given[0] if given else None
+    chosen = {
+        point: next((getattr(h, point) for h in reversed(given) if getattr(h, point)), None)
+        for point in _POINTS
+    }
+    return Hooks(**chosen, timeout=given[-1].timeout)
 
 
-def needs_approvals(hooks: tuple[Hooks, ...]) -> bool:
-    """Whether a `before_tool` hook is installed (turns then ask the client first)."""
-    return any(h.before_tool is not None for h in hooks)
+_POINTS = ("before_tool", "after_tool", "before_prompt", "on_turn_end")
+
+
+class HookState:
+    """The hooks of one thread: its own (the client's merged in) and, while a `run(...,
+    hooks=...)` goes, that run's; the thread's current turn; and `tell(thread_id, turn_id,
+    message)`, the driver's way to steer a deny message in (a declined approval carries no
+    message: the decision is a bare enum), which may return an awaitable."""
+
+    __slots__ = ("hooks", "run", "tell", "turn_id")
+
+    def __init__(
+        self, hooks: Hooks | None, tell: Callable[[str, str, str], Any] | None = None
+    ) -> None:
+        self.hooks = hooks
+        self.run: Hooks | None = None
+        self.turn_id: str | None = None
+        self.tell = tell
+
+    def current(self) -> Hooks | None:
+        return self.hooks if self.run is None else merge(self.hooks, self.run)
+
+    def before_tool(self) -> Callable[[ToolUse], _Ret] | None:
+        hooks = self.current()
+        return hooks.before_tool if hooks is not None else None
+
+
+def hook_states(client: Any) -> dict[str, HookState]:
+    """The `HookState` of each thread of `client` (by thread id), made on first use."""
+    states: dict[str, HookState] | None = getattr(client, "_hook_states", None)
+    if states is None:
+        states = {}
+        client._hook_states = states
+    return states
+
+
+def needs_approvals(hooks: Hooks | None) -> bool:
+    """Whether a `before_tool` hook is set (turns then ask the client first)."""
+    return hooks is not None and hooks.before_tool is not None
 
 
 def tool_use(method: str, params: dict[str, Any], typed: Any) -> ToolUse | None:
@@ -203,14 +255,6 @@ def as_decision(value: Any) -> HookDecision:
     raise TypeError(f"a before_tool hook must return allow(), deny(...) or ask(), not {value!r}")
 
 
-def combine(decisions: list[HookDecision]) -> HookDecision:
-    """Several scopes' decisions as one: any deny wins, then any allow, else ask."""
-    for decision in decisions:
-        if decision.action == "deny":
-            return decision
-    return allow() if any(d.action == "allow" for d in decisions) else ask()
-
-
 def decision_reply(method: str, decision: HookDecision) -> dict[str, Any] | None:
     """The server-request reply for a decision; None for `ask` (the handlers answer)."""
     if decision.action == "ask":
@@ -231,12 +275,13 @@ def failed_before(exc: BaseException | None, where: str) -> HookDecision:
     return deny("denied: the client's hook failed")
 
 
-def failed_after(hook: str, exc: BaseException | None) -> None:
-    """A hook other than `before_tool` raised or timed out: logged, treated as None."""
+def failed_after(hook: str, exc: BaseException | None, outcome: str = "ignoring it") -> None:
+    """A hook other than `before_tool` raised or timed out: logged (then treated as None,
+    or, for `before_prompt`, raised: `outcome` says which)."""
     if exc is None:
-        logger.error("the %s hook timed out; ignoring it", hook)
+        logger.error("the %s hook timed out; %s", hook, outcome)
     else:
-        logger.error("the %s hook raised %r; ignoring it", hook, exc, exc_info=exc)
+        logger.error("the %s hook raised %r; %s", hook, exc, outcome, exc_info=exc)
 
 
 def follow_up(value: Any) -> Input | None:
@@ -250,57 +295,102 @@ def _s(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def hook_handlers(hooks: Hooks, base: Any) -> Any:
-    """`ServerRequestHandlers` that put commands, file changes and dynamic tool calls to
-    `hooks.before_tool` first: allow accepts, deny declines (a tool call fails with the
-    message), ask leaves it to `base` (the thread's handlers) or the client-wide ones.
-    A hook that raises denies (logged)."""
-    import inspect
+def decide(
+    before: Callable[[ToolUse], _Ret], use: ToolUse, then: Callable[[HookDecision], Any]
+) -> Any:
+    """`then(decision)` for what `before(use)` decided (a coroutine if the hook is `async`):
+    a hook that raises or returns something else denies (fail safe, logged)."""
+    where = use.kind if use.command is None else f"{use.kind} {use.command!r}"
+    try:
+        value = before(use)
+    except Exception as exc:
+        return then(failed_before(exc, where))
+    if inspect.isawaitable(value):
+        return _decide_later(value, where, then)
+    return then(_decision(value, where))
+
+
+async def _decide_later(
+    value: Awaitable[Any], where: str, then: Callable[[HookDecision], Any]
+) -> Any:
+    try:
+        decision = _decision(await value, where)
+    except Exception as exc:
+        decision = failed_before(exc, where)
+    result = then(decision)
+    return await result if inspect.isawaitable(result) else result
+
+
+def _decision(value: Any, where: str) -> HookDecision:
+    try:
+        return as_decision(value)
+    except TypeError as exc:
+        return failed_before(exc, where)
+
+
+def hook_handlers(states: dict[str, HookState], base: Any) -> Any:
+    """`ServerRequestHandlers` that put command and file-change approvals to the
+    `before_tool` hook in effect for the request's thread (looked up in `states` at each
+    request, so a run's hook applies while it runs): allow accepts, deny declines (and
+    steers the message in first, through `HookState.tell`), ask leaves it to `base` (the
+    thread's handlers) or the client-wide ones. With no hook in effect, `base` answers as
+    if unwrapped."""
     from dataclasses import replace
 
     from .handlers import ServerRequestHandlers
     from .models import to_wire
 
-    before = hooks.before_tool
     base = ServerRequestHandlers.coerce(base) or ServerRequestHandlers()
-    if before is None:
-        return base
 
     def make(method: str, fallback: Any) -> Any:
-        def use_of(params: Any) -> ToolUse:
-            raw = to_wire(params) if hasattr(params, "model_dump") else dict(params or {})
-            found = tool_use(method, raw, params)
-            assert found is not None
-            return found
-
-        def settle(decision: HookDecision, params: Any) -> Any:
-            if decision.action == "ask":
-                return fallback(params) if fallback is not None else None
-            return decision_reply(method, decision)
-
-        if inspect.iscoroutinefunction(before):
-
-            async def async_handler(params: Any) -> Any:
-                try:
-                    decision = as_decision(await before(use_of(params)))
-                except Exception as exc:
-                    decision = failed_before(exc, method)
-                result = settle(decision, params)
-                return await result if inspect.isawaitable(result) else result
-
-            return async_handler
-
         def handler(params: Any) -> Any:
-            try:
-                decision = as_decision(before(use_of(params)))
-            except Exception as exc:
-                decision = failed_before(exc, method)
-            return settle(decision, params)
+            raw = to_wire(params) if hasattr(params, "model_dump") else dict(params or {})
+            state = states.get(raw.get("threadId") or "")
+            before = state.before_tool() if state is not None else None
+            if before is None:
+                return fallback(params) if fallback is not None else None
+            use = tool_use(method, raw, params)
+            assert use is not None and state is not None
+
+            def then(decision: HookDecision) -> Any:
+                if decision.action == "ask":
+                    return fallback(params) if fallback is not None else None
+                reply = decision_reply(method, decision)
+                if decision.action != "deny" or state.tell is None or use.turn_id is None:
+                    return reply
+                # Steered in while the approval waits, so the model reads it with the
+                # decline, in the same request.
+                told = state.tell(use.thread_id or "", use.turn_id, decision.message or "")
+                return _then_reply(told, reply) if inspect.isawaitable(told) else reply
+
+            return decide(before, use, then)
 
         return handler
 
+    gated = (COMMAND_APPROVAL, FILE_CHANGE_APPROVAL)
     return replace(
         base,
-        command_approval=make(COMMAND_APPROVAL, base.command_approval),
-        file_change_approval=make(FILE_CHANGE_APPROVAL, base.file_change_approval),
+        by_method={m: h for m, h in base.by_method.items() if m not in gated},
+        command_approval=make(COMMAND_APPROVAL, base.handler_for(COMMAND_APPROVAL)),
+        file_change_approval=make(FILE_CHANGE_APPROVAL, base.handler_for(FILE_CHANGE_APPROVAL)),
     )
+
+
+async def _then_reply(told: Awaitable[Any], reply: Any) -> Any:
+    await told
+    return reply
+
+
+def tool_gate(states: dict[str, HookState], thread_id: str) -> Callable[[str, Any], Any]:
+    """The check a thread's dynamic tools pass before they run (see `GatedTool`): None to
+    run the tool, or the failure reply that tells the model the hook's deny message."""
+
+    def gate(name: str, arguments: Any) -> Any:
+        state = states.get(thread_id)
+        before = state.before_tool() if state is not None else None
+        if before is None or state is None:
+            return None
+        use = ToolUse("tool", thread_id, state.turn_id, None, tool=name, arguments=arguments)
+        return decide(before, use, lambda decision: decision_reply(TOOL_CALL, decision))
+
+    return gate

@@ -159,6 +159,36 @@ class Tool:
         return tool_failure(f"tool {self.name!r} failed: {type(exc).__name__}: {exc}")
 
 
+class GatedTool(Tool):
+    """`tool` behind a check that runs first: `gate(name, arguments)` returns None to let
+    the tool run, or the reply to send instead (a thread's `before_tool` deny), or an
+    awaitable of either (an `async` hook). Registered per thread by the high-level API."""
+
+    def __init__(self, tool: Tool, gate: Callable[[str, Any], Any]) -> None:
+        self.__dict__.update(vars(tool))
+        self.original: Tool = tool.original if isinstance(tool, GatedTool) else tool
+        self._gate = gate
+
+    def invoke(self, arguments: Any) -> ToolReply | Awaitable[ToolReply]:
+        verdict = self._gate(self.name, arguments)
+        if inspect.isawaitable(verdict):
+            return self._after(verdict, arguments)
+        return self.original.invoke(arguments) if verdict is None else verdict
+
+    async def _after(self, verdict: Awaitable[Any], arguments: Any) -> ToolReply:
+        reply = await verdict
+        if reply is None:
+            reply = self.original.invoke(arguments)
+            if inspect.isawaitable(reply):
+                reply = await reply
+        return reply  # type: ignore[no-any-return]
+
+
+def ungated(tools: Mapping[str, Tool]) -> dict[str, Tool]:
+    """`tools` with the `GatedTool` wrappers taken off (to gate them again elsewhere)."""
+    return {n: t.original if isinstance(t, GatedTool) else t for n, t in tools.items()}
+
+
 @overload
 def tool(function: F, /) -> Tool: ...
 

@@ -2,26 +2,27 @@
 
 The generated models are imported lazily and each builds its validator on first use;
 done on the event loop in the middle of a turn, that first use is a stall (hundreds of
-milliseconds for the first `Turn`). `warm_models()` does it all at once; the clients run it
-in a background thread while the app-server starts (see `codex_app_server._warmup`), and
-the async API waits for it without blocking the loop before it types anything.
+milliseconds for the first `Turn`: importing pydantic, creating the classes, building the
+validator). The clients run the warm-up in a background thread while the app-server
+starts (see `codex_app_server._warmup`), in two steps: `warm_turn_models()`, what typing a
+turn's result needs (the async API waits for this step, without blocking the loop, before
+it types anything), then `warm_notification_models()`, the payloads of a turn's
+notifications, which a program reads only if it asks for `note.payload`.
 """
 
 from __future__ import annotations
 
 import logging
 
-from ..generated.notification_registry import NOTIFICATION_MODELS
-
 logger = logging.getLogger("codex_app_server")
 
-#: The models the high-level API validates during and after a turn.
+#: What the high-level API validates after a turn (`run()`, `handle.run()`, the result's
+#: usage) and for `interrupt()` / `steer()`; `ThreadItem` is built first (see below).
 TURN_MODELS = (
     "Turn",
     "ThreadTokenUsage",
     "TurnInterruptResponse",
     "TurnSteerResponse",
-    "InitializeResponse",
 )
 
 #: The notifications of an ordinary turn, whose `payload` a program is likely to read.
@@ -40,12 +41,9 @@ TURN_NOTIFICATIONS = (
 _SAMPLE_ITEM = {"type": "agentMessage", "id": "warmup", "text": ""}
 
 
-def warm_models() -> None:
-    """Import the models a turn uses and build their validators. Never raises."""
-    from .models import model_class, validate_thread_item
+def _build(names: list[str]) -> None:
+    from .models import model_class
 
-    names = [*TURN_MODELS]
-    names += [NOTIFICATION_MODELS[m] for m in TURN_NOTIFICATIONS if m in NOTIFICATION_MODELS]
     for name in names:
         try:
             rebuild = getattr(model_class(name), "model_rebuild", None)
@@ -53,7 +51,28 @@ def warm_models() -> None:
                 rebuild()
         except Exception as exc:  # a model this runtime's schema lacks: nothing to warm
             logger.debug("warming up %s failed: %s", name, exc)
+
+
+def warm_turn_models() -> None:
+    """Import the models that typing a turn's result uses and build their validators
+    (`ThreadItem`, `Turn`, the usage, the interrupt and steer responses). Never raises."""
+    from .models import validate_thread_item
+
     try:
         validate_thread_item(_SAMPLE_ITEM)
     except Exception as exc:
         logger.debug("warming up ThreadItem failed: %s", exc)
+    _build(list(TURN_MODELS))
+
+
+def warm_notification_models() -> None:
+    """Build the payload models of a turn's notifications. Never raises."""
+    from ..generated.notification_registry import NOTIFICATION_MODELS
+
+    _build([NOTIFICATION_MODELS[m] for m in TURN_NOTIFICATIONS if m in NOTIFICATION_MODELS])
+
+
+def warm_models() -> None:
+    """Both steps, in order. Never raises."""
+    warm_turn_models()
+    warm_notification_models()

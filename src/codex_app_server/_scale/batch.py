@@ -12,6 +12,7 @@ from .engine import Engine
 from .progress import BatchProgress, ProgressCounter
 from .results import ResultsWriter, done_ids
 from .task import Task, TaskResult
+from .workers import FleetSpec
 
 if TYPE_CHECKING:
     import os
@@ -85,23 +86,15 @@ async def arun_batch(
             if progress is not None:
                 progress(counter.snapshot())
             return
+        spec = FleetSpec.of(config, workers, concurrency=concurrency, max_restarts=max_restarts)
         if backend == "ray":
             from .ray_backend import RayWorkers
 
-            fleet: Any = RayWorkers(
-                config,
-                workers,
-                concurrency=concurrency,
-                max_restarts=max_restarts,
-                address=ray_address,
-                actor_options=ray_actor_options,
-            )
+            fleet: Any = RayWorkers(spec, address=ray_address, actor_options=ray_actor_options)
         else:
             from .local import LocalWorkers
 
-            fleet = LocalWorkers(
-                config, workers, concurrency=concurrency, max_restarts=max_restarts
-            )
+            fleet = LocalWorkers(spec)
         async with fleet:
             engine = Engine(
                 todo,

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 from .jobs import JobQueue
 from .progress import BatchProgress, ProgressCounter
@@ -33,35 +33,26 @@ class _Job:
     losses: int = 0  # of those, ended by the worker's death
 
 
+@dataclass(eq=False)
 class Engine:
     """Runs `tasks` on `workers`; iterate `results()` to drive it."""
 
-    def __init__(
-        self,
-        tasks: Sequence[Task],
-        workers: Sequence[BatchWorker],
-        *,
-        concurrency: int,
-        retries: int,
-        timeout: float | None,
-        keep_threads: bool,
-        max_worker_losses: int,
-        writer: ResultsWriter | None,
-        counter: ProgressCounter,
-        progress: Callable[[BatchProgress], None] | None,
-    ) -> None:
-        self._workers = list(workers)
-        self._concurrency = concurrency
-        self._retries = retries
-        self._timeout = timeout
-        self._keep = keep_threads
-        self._max_losses = max_worker_losses
-        self._writer = writer
-        self._counter = counter
-        self._progress = progress
+    tasks: Sequence[Task]
+    workers: Sequence[BatchWorker]
+    _: KW_ONLY
+    concurrency: int
+    retries: int
+    timeout: float | None
+    keep_threads: bool
+    max_worker_losses: int
+    writer: ResultsWriter | None
+    counter: ProgressCounter
+    progress: Callable[[BatchProgress], None] | None
+
+    def __post_init__(self) -> None:
         self._queue: JobQueue[_Job | None] = JobQueue()
-        self._queue.extend([_Job(task) for task in tasks])
-        self._remaining = len(tasks)
+        self._queue.extend([_Job(task) for task in self.tasks])
+        self._remaining = len(self.tasks)
         self._written: set[str] = set()
         self._out: asyncio.Queue[TaskResult | None] = asyncio.Queue()
         self._live_slots = 0
@@ -73,8 +64,8 @@ class Engine:
             return
         slots = [
             asyncio.ensure_future(self._slot(worker))
-            for worker in self._workers
-            for _ in range(self._concurrency)
+            for worker in self.workers
+            for _ in range(self.concurrency)
         ]
         self._live_slots = len(slots)
         self._report()
@@ -107,11 +98,11 @@ class Engine:
     async def _run(self, worker: BatchWorker, job: _Job) -> bool:
         """Run one job; False when the worker is gone for good (the slot ends)."""
         job.attempts += 1
-        self._counter.running += 1
+        self.counter.running += 1
         self._report()
         try:
             result = await worker.run(
-                job.task, timeout=self._timeout, keep_thread=self._keep, attempt=job.attempts
+                job.task, timeout=self.timeout, keep_thread=self.keep_threads, attempt=job.attempts
             )
         except WorkerGone:
             job.attempts -= 1  # never started: it goes to another worker, no loss counted
@@ -120,7 +111,7 @@ class Engine:
         except WorkerLost as exc:
             job.losses += 1
             logger.warning("task %s lost its worker %d: %s", job.task.id, worker.index, exc)
-            if job.losses > self._max_losses:
+            if job.losses > self.max_worker_losses:
                 self._emit(
                     failed_result(
                         job.task,
@@ -138,9 +129,9 @@ class Engine:
             await asyncio.sleep(_BUSY_DELAY)
             return True
         finally:
-            self._counter.running -= 1
+            self.counter.running -= 1
         failures = job.attempts - job.losses
-        if result.status in ("failed", "timed_out") and failures <= self._retries:
+        if result.status in ("failed", "timed_out") and failures <= self.retries:
             logger.info("task %s %s; retrying: %s", job.task.id, result.status, result.error)
             self._queue.put_nowait(job)
             return True
@@ -151,17 +142,17 @@ class Engine:
         if result.id in self._written:  # each result row is written once
             return
         self._written.add(result.id)
-        if self._writer is not None:
-            self._writer.write(result)
+        if self.writer is not None:
+            self.writer.write(result)
         if result.ok:
-            self._counter.completed += 1
+            self.counter.completed += 1
         else:
-            self._counter.failed += 1
+            self.counter.failed += 1
         self._remaining -= 1
         self._out.put_nowait(result)
         self._report()
         if self._remaining == 0:
-            for _ in range(len(self._workers) * self._concurrency):
+            for _ in range(len(self.workers) * self.concurrency):
                 self._queue.put_nowait(None)
 
     def _fail_queued(self, reason: str) -> None:
@@ -172,8 +163,8 @@ class Engine:
         self._out.put_nowait(None)
 
     def _report(self) -> None:
-        if self._progress is not None:
+        if self.progress is not None:
             try:
-                self._progress(self._counter.snapshot())
+                self.progress(self.counter.snapshot())
             except Exception:  # a broken progress display must not stop the batch
                 logger.exception("the batch progress callback failed")

@@ -8,28 +8,19 @@ from .pool import AsyncCodexPool
 from .workers import LocalWorker
 
 if TYPE_CHECKING:
-    from codex_app_server import AppServerConfig
+    from .workers import FleetSpec
 
 
 class LocalWorkers:
     """`workers` app-servers in this process (`async with` starts and stops them)."""
 
-    def __init__(
-        self,
-        config: AppServerConfig | list[AppServerConfig] | None,
-        workers: int,
-        *,
-        concurrency: int,
-        max_restarts: int,
-    ) -> None:
-        size = None if isinstance(config, list) else workers
-        if isinstance(config, list) and len(config) != workers:
-            workers = len(config)
+    def __init__(self, spec: FleetSpec) -> None:
+        from codex_app_server import AppServerConfig
+
         self.pool = AsyncCodexPool(
-            config,
-            size=size,
-            max_turns_per_server=concurrency,
-            max_restarts=max_restarts,
+            [config or AppServerConfig() for config in spec.configs],
+            max_turns_per_server=spec.concurrency,
+            max_restarts=spec.max_restarts,
             drain_notifications=True,
         )
         self.workers = [LocalWorker(server) for server in self.pool.servers]

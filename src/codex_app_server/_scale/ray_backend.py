@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from codex_app_server import AppServerConfig
 
     from .task import Task, TaskResult
+    from .workers import FleetSpec
 
 logger = logging.getLogger("codex_app_server.batch")
 
@@ -126,24 +127,20 @@ class RayWorkers:
 
     def __init__(
         self,
-        config: AppServerConfig | list[AppServerConfig] | None,
-        workers: int,
+        spec: FleetSpec,
         *,
-        concurrency: int,
-        max_restarts: int,
         address: str | None = None,
         actor_options: Mapping[str, Any] | None = None,
     ) -> None:
         ray = _ray()
         if not ray.is_initialized():
             ray.init(address=address, include_dashboard=False, log_to_driver=False)
-        configs = config if isinstance(config, list) else [config] * workers
-        self.max_restarts = max_restarts
+        self.max_restarts = spec.max_restarts
         options = dict(DEFAULT_ACTOR_OPTIONS if actor_options is None else actor_options)
-        options.setdefault("max_concurrency", concurrency + 4)
+        options.setdefault("max_concurrency", spec.concurrency + 4)
         self.actor_options = options
         self.actor_class = ray.remote(CodexActor)
-        self.workers = [RayWorker(self, i, c) for i, c in enumerate(configs)]
+        self.workers = [RayWorker(self, i, c) for i, c in enumerate(spec.configs)]
 
     async def __aenter__(self) -> RayWorkers:
         try:

@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import threading
-from collections.abc import Coroutine, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from .pool import AsyncCodexPool, AsyncPoolThread
 
 if TYPE_CHECKING:
-    from codex_app_server import AppServerConfig, RunResult
+    from codex_app_server import RunResult
 
     from .server import PoolServer
 
 T = TypeVar("T")
+P = ParamSpec("P")
+
+
+def _arguments_of(
+    source: Callable[Concatenate[Any, P], None],
+) -> Callable[[Callable[..., None]], Callable[Concatenate[Any, P], None]]:
+    """Give a method `source`'s parameters, for type checkers and for `help()`: the method
+    passes its arguments on to `source`, so that the two cannot differ."""
+
+    def apply(method: Callable[..., None]) -> Callable[Concatenate[Any, P], None]:
+        method.__signature__ = inspect.signature(source)  # type: ignore[attr-defined]
+        return method
+
+    return apply
 
 
 class CodexPool:
@@ -27,16 +42,8 @@ class CodexPool:
     Calls may come from several threads at once: each blocks until its own work is done.
     """
 
-    def __init__(
-        self,
-        config: AppServerConfig | Sequence[AppServerConfig] | None = None,
-        *,
-        size: int | None = None,
-        max_turns_per_server: int | None = None,
-        max_restarts: int = 3,
-        handlers: Any = None,
-        tools: Any = None,
-    ) -> None:
+    @_arguments_of(AsyncCodexPool.__init__)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         """The same arguments as `AsyncCodexPool`."""
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
@@ -45,17 +52,15 @@ class CodexPool:
         self._thread.start()
 
         async def build() -> AsyncCodexPool:
-            return AsyncCodexPool(
-                config,
-                size=size,
-                max_turns_per_server=max_turns_per_server,
-                max_restarts=max_restarts,
-                handlers=handlers,
-                tools=tools,
-            )
+            return AsyncCodexPool(*args, **kwargs)
 
-        self.aio = self._call(build())
         self._closed = False
+        try:
+            self.aio = self._call(build())
+        except BaseException:  # bad arguments: no loop thread left behind
+            self._closed = True
+            self._stop_loop()
+            raise
 
     def _call(self, coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
@@ -76,6 +81,9 @@ class CodexPool:
             return
         self._closed = True
         self._call(self.aio.close())
+        self._stop_loop()
+
+    def _stop_loop(self) -> None:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join()
         self._loop.close()

@@ -2,13 +2,43 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from .runner import run_task
 
 if TYPE_CHECKING:
+    from codex_app_server import AppServerConfig
+
     from .server import PoolServer
     from .task import Task, TaskResult
+
+
+@dataclass(frozen=True)
+class FleetSpec:
+    """What a backend makes its workers of (`LocalWorkers`, `RayWorkers`): one worker per
+    config, each running up to `concurrency` tasks at once and restarted at most
+    `max_restarts` times."""
+
+    configs: list[AppServerConfig | None]
+    concurrency: int
+    max_restarts: int
+
+    @classmethod
+    def of(
+        cls,
+        config: AppServerConfig | list[AppServerConfig] | None,
+        workers: int,
+        *,
+        concurrency: int,
+        max_restarts: int,
+    ) -> FleetSpec:
+        """`config` as given if it is a list (`workers` is then its length), else `workers`
+        times."""
+        configs: list[AppServerConfig | None] = (
+            list(config) if isinstance(config, list) else [config] * workers
+        )
+        return cls(configs, concurrency, max_restarts)
 
 
 class BatchWorker(Protocol):

@@ -4,17 +4,18 @@ the asyncio side, and says which modules are generated from it by `scripts/unasy
 from __future__ import annotations
 
 import contextlib
+import inspect
 import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .._protocol.errors import CodexError
-from .queues import Queue
+from .queues import Queue, Slot
 
 if TYPE_CHECKING:
     from .client import AppServerClient
-    from .codex import TurnHandle
+    from .turn import TurnHandle
 
 #: `time.sleep` (the asyncio side: `asyncio.sleep`).
 sleep = time.sleep
@@ -60,21 +61,39 @@ def run_turn(handle: TurnHandle) -> TurnHandle:
     return handle
 
 
-def call_hook(hook: Callable[[Any], Any], argument: Any, timeout: float, name: str) -> Any:
-    """Call a plain hook; its result, or None (logged) when it raised. (`timeout` applies to
-    `async` hooks, which only the asyncio API takes.)"""
-    import inspect
-
+def call_hook(
+    hook: Callable[[Any], Any], argument: Any, timeout: float, name: str, *, strict: bool = False
+) -> Any:
+    """Call a plain hook in a worker thread and wait `timeout` seconds for it; its result,
+    or None (logged) when it raised or timed out (it is then left to finish on its own).
+    `strict`: the error is logged and raised instead (`TimeoutError` for a timeout).
+    (`async` hooks need the asyncio API.)"""
     from .._protocol.hooks import failed_after
 
-    try:
-        result = hook(argument)
-        if inspect.isawaitable(result):
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-            raise TypeError("an async hook needs the asyncio API (AsyncCodex)")
-    except Exception as exc:
-        failed_after(name, exc)
+    outcome = "not starting the turn" if strict else "ignoring it"
+
+    slot = Slot()
+
+    def call() -> None:
+        try:
+            result = hook(argument)
+            if inspect.isawaitable(result):
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+                raise TypeError("an async hook needs the asyncio API (AsyncCodex)")
+            slot.put_nowait((result, None))
+        except Exception as exc:
+            slot.put_nowait((None, exc))
+
+    spawn(call, name=f"codex-hook-{name}")
+    done, outcome = slot.get(timeout)
+    result, exc = outcome if done else (None, None)
+    if not done or exc is not None:
+        failed_after(name, exc, outcome)
+        if strict:
+            if exc is not None:
+                raise exc
+            raise TimeoutError(f"the {name} hook did not return within {timeout} s")
         return None
     return result

@@ -30,12 +30,18 @@ from .._protocol.commands import (
     CommandOutput,
     Finished,
     busy,
+    command_params,
+    new_process_id,
     user_shell_item,
 )
 from .._protocol.errors import CodexError, InvalidRequestError, RequestTimeoutError
 from .backend import checkpoint, new_queue, sleep, spawn
+from .methods import ClientMethods, fspath
 
 if TYPE_CHECKING:
+    import os
+    from collections.abc import Mapping, Sequence
+
     from ..generated.v2_all import CommandExecResponse, CommandExecutionThreadItem
     from .client import AppServerClient
 
@@ -175,3 +181,82 @@ def run_shell_command(
                 return item  # type: ignore[no-any-return]
     finally:
         client.unsubscribe_keyed(ITEM_COMPLETED, THREAD_ID_PATH, thread_id)
+
+
+class CommandMethods(ClientMethods):
+    """`Codex`'s `command/exec` methods."""
+
+    def command_exec(
+        self,
+        command: Sequence[str],
+        *,
+        cwd: str | os.PathLike[str] | None = None,
+        env: Mapping[str, str | None] | None = None,
+        timeout_ms: int | None = None,
+        sandbox_policy: Any = None,
+        permission_profile: str | None = None,
+        output_bytes_cap: int | None = None,
+        disable_output_cap: bool | None = None,
+        disable_timeout: bool | None = None,
+    ) -> CommandExecResponse:
+        """Run a command (an argv list) in the server's sandbox, without a thread; wait for
+        it and return its exit code and captured output.
+
+        `env` entries are merged over the server's environment (None unsets one);
+        `timeout_ms` bounds the command (default: the server's).
+        """
+        params = command_params(
+            command,
+            cwd=fspath(cwd),
+            env=dict(env) if env is not None else None,
+            timeout_ms=timeout_ms,
+            sandbox_policy=sandbox_policy,
+            permission_profile=permission_profile,
+            output_bytes_cap=output_bytes_cap,
+            disable_output_cap=disable_output_cap,
+            disable_timeout=disable_timeout,
+        )
+        client = self._started_client()
+        return client.command_exec(params, timeout=math.inf)
+
+    def command_start(
+        self,
+        command: Sequence[str],
+        *,
+        stdin: bool = False,
+        tty: bool = False,
+        size: tuple[int, int] | None = None,
+        process_id: str | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        env: Mapping[str, str | None] | None = None,
+        timeout_ms: int | None = None,
+        sandbox_policy: Any = None,
+        permission_profile: str | None = None,
+        output_bytes_cap: int | None = None,
+        disable_output_cap: bool | None = None,
+        disable_timeout: bool | None = None,
+    ) -> CommandProcess:
+        """Start a command whose output streams back: iterate the handle for
+        `CommandOutput` chunks, `wait()` for the exit code.
+
+        `stdin=True` lets you `write()` to it; `tty=True` runs it in a PTY of `size`
+        (rows, cols). Other arguments as for `command_exec`.
+        """
+        params = command_params(
+            command,
+            process_id=process_id or new_process_id(),
+            stream=True,
+            stdin=stdin,
+            tty=tty,
+            size=size,
+            cwd=fspath(cwd),
+            env=dict(env) if env is not None else None,
+            timeout_ms=timeout_ms,
+            sandbox_policy=sandbox_policy,
+            permission_profile=permission_profile,
+            output_bytes_cap=output_bytes_cap,
+            disable_output_cap=disable_output_cap,
+            disable_timeout=disable_timeout,
+        )
+        client = self._started_client()
+        return start_command(client, params)

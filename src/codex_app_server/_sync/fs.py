@@ -13,11 +13,27 @@ import contextlib
 from typing import TYPE_CHECKING
 
 from .._protocol.errors import CodexError, RequestTimeoutError
-from .._protocol.fs import CLOSED, FS_CHANGED, WATCH_ID_PATH, changed
+from .._protocol.fs import (
+    CLOSED,
+    FS_CHANGED,
+    WATCH_ID_PATH,
+    abs_path,
+    changed,
+    decode_data,
+    encode_data,
+    new_watch_id,
+)
 from .backend import new_queue
+from .methods import ClientMethods
 
 if TYPE_CHECKING:
-    from ..generated.v2_all import FsChangedNotification
+    import os
+
+    from ..generated.v2_all import (
+        FsChangedNotification,
+        FsGetMetadataResponse,
+        FsReadDirectoryEntry,
+    )
     from .client import AppServerClient
 
 
@@ -81,3 +97,73 @@ class FsWatch:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class FsMethods(ClientMethods):
+    """`Codex`'s file-system methods (paths are made absolute against this
+    process's cwd)."""
+
+    def fs_read(self, path: str | os.PathLike[str]) -> bytes:
+        """The bytes of a file, read by the app-server."""
+        client = self._started_client()
+        return decode_data(client.fs_read_file(path=abs_path(path)).data_base64)
+
+    def fs_read_text(self, path: str | os.PathLike[str], encoding: str = "utf-8") -> str:
+        """The text of a file."""
+        return self.fs_read(path).decode(encoding)
+
+    def fs_write(
+        self, path: str | os.PathLike[str], data: bytes | str, *, encoding: str = "utf-8"
+    ) -> None:
+        """Write a file (created or replaced); `str` data is encoded with `encoding`."""
+        client = self._started_client()
+        client.fs_write_file(path=abs_path(path), data_base64=encode_data(data, encoding))
+
+    def fs_list(self, path: str | os.PathLike[str]) -> list[FsReadDirectoryEntry]:
+        """The entries of a directory (`file_name`, `is_directory`, `is_file`)."""
+        client = self._started_client()
+        return client.fs_read_directory(path=abs_path(path)).entries
+
+    def fs_metadata(self, path: str | os.PathLike[str]) -> FsGetMetadataResponse:
+        """Whether a path is a file, directory or symlink, and its timestamps."""
+        client = self._started_client()
+        return client.fs_get_metadata(path=abs_path(path))
+
+    def fs_mkdir(self, path: str | os.PathLike[str], *, recursive: bool | None = None) -> None:
+        """Create a directory (with its parents if `recursive`)."""
+        client = self._started_client()
+        client.fs_create_directory(path=abs_path(path), recursive=recursive)
+
+    def fs_remove(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        recursive: bool | None = None,
+        force: bool | None = None,
+    ) -> None:
+        """Remove a file or directory (a non-empty directory needs `recursive`)."""
+        client = self._started_client()
+        client.fs_remove(path=abs_path(path), recursive=recursive, force=force)
+
+    def fs_copy(
+        self,
+        source: str | os.PathLike[str],
+        destination: str | os.PathLike[str],
+        *,
+        recursive: bool | None = None,
+    ) -> None:
+        """Copy a file (or a directory, with `recursive`)."""
+        client = self._started_client()
+        client.fs_copy(
+            source_path=abs_path(source),
+            destination_path=abs_path(destination),
+            recursive=recursive,
+        )
+
+    def fs_watch(self, path: str | os.PathLike[str]) -> FsWatch:
+        """Watch a file or directory: iterate the handle or call
+        `next(timeout)` for its `FsChangedNotification`s; `close()` it to stop."""
+        client = self._started_client()
+        watch = FsWatch(client, new_watch_id(), abs_path(path))
+        watch._start()
+        return watch

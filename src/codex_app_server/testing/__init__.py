@@ -40,6 +40,7 @@ Stdlib only; importing this module does not load the rest of the SDK.
 
 from typing import Any
 
+from .._lazy import load
 from ._offline_home import (
     DEFAULT_MODEL,
     MOCK_API_KEY_ENV,
@@ -85,8 +86,5 @@ _MOCK_NAMES = frozenset(
 
 def __getattr__(name: str) -> Any:
     # The mock transports load lazily: they pull in the SDK's error and wire modules.
-    if name in _MOCK_NAMES:
-        from .._transport import mock
-
-        return getattr(mock, name)
-    raise AttributeError(f"module 'codex_app_server.testing' has no attribute {name!r}")
+    module = "codex_app_server._transport.mock" if name in _MOCK_NAMES else None
+    return load(__name__, globals(), name, module, name)

@@ -22,23 +22,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._offline_home import DEFAULT_MODEL, offline_env, write_offline_codex_home
-from ._replies import Reply, Usage
+from ._replies import Reply
 from ._requests import RecordedRequest, Responder
-from ._sse import sse_frame
 
 if TYPE_CHECKING:
     from .._config import AppServerConfig
     from ._http import _Server
 
-__all__ = [
-    "RecordedRequest",
-    "Reply",
-    "Responder",
-    "ScriptedModel",
-    "Usage",
-    "offline_env",
-    "sse_frame",
-]
+__all__ = ["ScriptedModel"]
 
 #: Seconds `close()` waits for the server's threads in total.
 _CLOSE_JOIN_SECONDS = 1.0
