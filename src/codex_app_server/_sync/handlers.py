@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -24,6 +23,8 @@ def answer(
         try:
             result = call.function(call.argument)
             if inspect.isawaitable(result):
+                import asyncio  # only for a coroutine handler: blocking clients skip it
+
                 result = asyncio.run(_await(result))
         except Exception as exc:
             return plan.failed(exc, call)

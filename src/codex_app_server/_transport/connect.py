@@ -1,13 +1,14 @@
 """Which transport a config asks for: a WebSocket to `config.url`, else a spawned stdio.
 
-The WebSocket module (and the `websockets` package) load only when a URL is given.
+The WebSocket module (and the `websockets` package) load only when a URL is given, and the
+asyncio transport only for an asyncio client: a blocking client never imports `asyncio`.
 """
 
 from __future__ import annotations
 
 from .._config import AppServerConfig
 from .base import AsyncTransport, Transport
-from .stdio import AsyncStdioTransport, StdioTransport
+from .stdio import StdioTransport
 
 
 def sync_transport_for(config: AppServerConfig) -> Transport:
@@ -25,4 +26,6 @@ def async_transport_for(config: AppServerConfig) -> AsyncTransport:
         from .websocket import AsyncWebSocketTransport
 
         return AsyncWebSocketTransport(config)
+    from .async_stdio import AsyncStdioTransport
+
     return AsyncStdioTransport(config)

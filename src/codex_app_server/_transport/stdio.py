@@ -17,11 +17,10 @@ from .._config import AppServerConfig
 from .._constants import EXIT_STATUS_WAIT, READ_CHUNK_BYTES, STDERR_LINE_LIMIT
 from .._protocol.errors import TransportClosedError
 from .._protocol.wire import OversizedLine
-from .async_stdio import AsyncStdioTransport
 from .process import ChildTransport, spawn_group, track
 from .process import kill_group as _kill_group
 
-__all__ = ["AsyncStdioTransport", "StdioTransport"]
+__all__ = ["StdioTransport"]
 
 #: Bytes read at a time while skipping the rest of an oversized line.
 _SKIP_CHUNK = 1024 * 1024
