@@ -34,11 +34,11 @@ def test_backoff_doubles_and_is_capped(attempt: int, expected: float) -> None:
 
 
 def test_jitter_stays_within_its_ratio(monkeypatch: pytest.MonkeyPatch) -> None:
-    import codex_app_server._protocol.retry as policy
+    import random  # the policy loads it on first use, and draws from its global generator
 
-    monkeypatch.setattr(policy.random, "uniform", lambda a, b: b)  # the widest draw
+    monkeypatch.setattr(random, "uniform", lambda a, b: b)  # the widest draw
     assert backoff_delay(2, 0.25, 2.0, 0.2) == pytest.approx(0.6)
-    monkeypatch.setattr(policy.random, "uniform", lambda a, b: a)
+    monkeypatch.setattr(random, "uniform", lambda a, b: a)
     assert backoff_delay(2, 0.25, 2.0, 0.2) == pytest.approx(0.4)
     # A jitter larger than the delay never makes it negative.
     assert backoff_delay(1, 1.0, 2.0, 5.0) == 0.0

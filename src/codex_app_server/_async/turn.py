@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from .._protocol.errors import CodexError
-from .._protocol.events import Event, EventBuilder, ItemCompleted
 from .._protocol.hooks import HookState, follow_up, logger, tool_result
 from .._protocol.inputs import Input, input_to_wire
 from .._protocol.limits import LimitTracker, RunLimits
@@ -17,6 +16,7 @@ from .backend import call_hook, monotonic, new_queue, spawn
 from .client import AsyncAppServerClient
 
 if TYPE_CHECKING:
+    from .._protocol.events import Event
     from .._protocol.tracing import TurnTrace
     from ..generated.v2_all import (
         Turn,
@@ -132,6 +132,8 @@ class AsyncTurnHandle:
         hooks = state.current()
         if hooks is None or hooks.after_tool is None:
             return
+        from .._protocol.events import ItemCompleted  # only under an after_tool hook
+
         typed = ItemCompleted(note.thread_id, note.turn_id, None, None, raw).item
         done = tool_result(raw, typed, note.thread_id, note.turn_id)
         if done is None:
@@ -149,6 +151,8 @@ class AsyncTurnHandle:
     async def events(self) -> AsyncIterator[Event]:
         """This turn's typed events (`TurnStarted`, `ItemStarted`, `TextDelta`, ...,
         `TurnCompleted`; `RawEvent` for any other notification), for `match` statements."""
+        from .._protocol.events import EventBuilder  # events load on the first events()
+
         build = EventBuilder()
         async for note in self.stream():
             yield build(note)

@@ -7,9 +7,8 @@ by the client-chosen `processId`; `thread/shellCommand` runs a command in a thre
 
 from __future__ import annotations
 
-import base64
+import binascii  # base64 itself loads struct: the codec is all we use
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -53,7 +52,7 @@ class CommandOutput:
     def from_params(cls, params: Mapping[str, Any]) -> CommandOutput:
         return cls(
             stream=str(params.get("stream", "stdout")),
-            data=base64.b64decode(params.get("deltaBase64") or ""),
+            data=binascii.a2b_base64(params.get("deltaBase64") or ""),
             cap_reached=bool(params.get("capReached", False)),
         )
 
@@ -68,6 +67,8 @@ class Finished:
 
 def new_process_id() -> str:
     """A fresh connection-scoped process id."""
+    import uuid  # per command, not per message
+
     return f"py-{uuid.uuid4().hex[:16]}"
 
 
@@ -186,7 +187,7 @@ class CommandBase:
         params: dict[str, Any] = {"processId": self.process_id}
         if data:
             raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-            params["deltaBase64"] = base64.b64encode(raw).decode("ascii")
+            params["deltaBase64"] = binascii.b2a_base64(raw, newline=False).decode("ascii")
         if close_stdin:
             params["closeStdin"] = True
         return params

@@ -6,9 +6,8 @@ process's working directory (as `open()` would), not the app-server's.
 
 from __future__ import annotations
 
-import base64
+import binascii  # base64 itself loads struct: the codec is all we use
 import os
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from .models import validate_as
@@ -35,14 +34,16 @@ def abs_path(path: PathLike) -> str:
 def encode_data(data: bytes | str, encoding: str = "utf-8") -> str:
     """Bytes (or text, encoded) as the base64 the `fs/writeFile` request carries."""
     raw = data.encode(encoding) if isinstance(data, str) else bytes(data)
-    return base64.b64encode(raw).decode("ascii")
+    return binascii.b2a_base64(raw, newline=False).decode("ascii")
 
 
 def decode_data(data_base64: str) -> bytes:
-    return base64.b64decode(data_base64)
+    return binascii.a2b_base64(data_base64)
 
 
 def new_watch_id() -> str:
+    import uuid  # per watch, not per message
+
     return f"py-watch-{uuid.uuid4().hex[:16]}"
 
 

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -60,6 +59,8 @@ def check_protocol_fields(owner: str, model_name: str, fields: Mapping[str, Any]
     known = set(model_class(model_name).model_fields)
     for name in fields:
         if name not in known:
+            import difflib  # only when a suggestion is built
+
             close = difflib.get_close_matches(name, known, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise TypeError(

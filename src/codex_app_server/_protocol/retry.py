@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-
 
 def check_backoff(
     max_attempts: int, initial_delay_s: float, max_delay_s: float, jitter: float
@@ -21,4 +19,6 @@ def backoff_delay(
     """Delay before retry number `attempt` (1-based): doubling, capped, with +/- jitter."""
     base = min(max_delay_s, initial_delay_s * (2 ** (attempt - 1)))
     spread = base * jitter_ratio
+    import random  # only when a backoff is jittered
+
     return float(max(0.0, base + random.uniform(-spread, spread)))

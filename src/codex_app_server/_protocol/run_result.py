@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 from .._logging import redact_text
 from ..generated.methods import TURN_COMPLETED
 from .errors import TurnFailedError
-from .events import ErrorReported, event_from
 from .models import model_class, validate_thread_item
 
 if TYPE_CHECKING:
     from ..generated.v2_all import ThreadItem, ThreadTokenUsage, Turn
+    from .events import ErrorReported
     from .notifications import Notification
 
 logger = logging.getLogger("codex_app_server")
@@ -101,6 +101,8 @@ class TurnCollector:
             self.completed = True
 
     def _runtime_error(self, note: Notification) -> None:
+        from .events import ErrorReported, event_from  # events load on the first error
+
         event = event_from(note)
         if not isinstance(event, ErrorReported):
             return

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._config import AppServerConfig
 from .._constants import CLOSE_WAIT_SLACK
@@ -40,12 +40,14 @@ from .._protocol.wire import encode
 from .._transport.base import Transport
 from .._transport.connect import sync_transport_for
 from .._warmup import WARMUP
-from .._workers import HandlerPool
 from ..generated.client_methods import SyncClientMethods
 from .handlers import answer
 from .queues import Queue, Slot
 from .reader import decode_batch, deliver, route_batch
 from .streaming import StreamingMixin
+
+if TYPE_CHECKING:
+    from .._workers import HandlerPool
 
 logger = logging.getLogger("codex_app_server")
 
@@ -282,6 +284,8 @@ class AppServerClient(StreamingMixin, SyncClientMethods):
 
     def _handler_pool(self) -> HandlerPool:
         if self._executor is None:
+            from .._workers import HandlerPool  # concurrent.futures: when a reply is deferred
+
             # Daemon workers, one more whenever all are busy: a hung handler cannot keep
             # the process alive, and re-entrant handlers cannot starve each other.
             self._executor = HandlerPool()

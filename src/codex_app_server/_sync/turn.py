@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .._protocol.errors import CodexError
-from .._protocol.events import Event, EventBuilder, ItemCompleted
 from .._protocol.hooks import HookState, follow_up, logger, tool_result
 from .._protocol.inputs import Input, input_to_wire
 from .._protocol.limits import LimitTracker, RunLimits
@@ -19,6 +18,7 @@ from .backend import call_hook, monotonic, new_queue, spawn
 from .client import AppServerClient
 
 if TYPE_CHECKING:
+    from .._protocol.events import Event
     from .._protocol.tracing import TurnTrace
     from ..generated.v2_all import (
         Turn,
@@ -134,6 +134,8 @@ class TurnHandle:
         hooks = state.current()
         if hooks is None or hooks.after_tool is None:
             return
+        from .._protocol.events import ItemCompleted  # only under an after_tool hook
+
         typed = ItemCompleted(note.thread_id, note.turn_id, None, None, raw).item
         done = tool_result(raw, typed, note.thread_id, note.turn_id)
         if done is None:
@@ -151,6 +153,8 @@ class TurnHandle:
     def events(self) -> Iterator[Event]:
         """This turn's typed events (`TurnStarted`, `ItemStarted`, `TextDelta`, ...,
         `TurnCompleted`; `RawEvent` for any other notification), for `match` statements."""
+        from .._protocol.events import EventBuilder  # events load on the first events()
+
         build = EventBuilder()
         for note in self.stream():
             yield build(note)
