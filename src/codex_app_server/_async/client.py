@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Coroutine
 from contextlib import nullcontext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._config import AppServerConfig
 from .._protocol.budget import BufferBudget
@@ -41,11 +41,13 @@ from .._protocol.wire import encode
 from .._transport.base import AsyncTransport
 from .._transport.connect import async_transport_for
 from .._warmup import WARMUP
-from .._workers import HandlerPool
 from ..generated.client_methods import AsyncClientMethods
 from .handlers import answer
 from .queues import TIMED_OUT, AsyncQueue, AsyncSlot
 from .streaming import StreamingMixin
+
+if TYPE_CHECKING:
+    from .._workers import HandlerPool
 
 logger = logging.getLogger("codex_app_server")
 
@@ -310,6 +312,8 @@ class AsyncAppServerClient(StreamingMixin, AsyncClientMethods):
 
     async def _run_handler(self, request: ServerRequest) -> Any:
         if self._handler_pool is None:
+            from .._workers import HandlerPool  # on the first server request
+
             self._handler_pool = HandlerPool()
         answering = answer(self.handlers, request, self.server_request_handler, self._handler_pool)
         with approval_tracing(self.traces.approval_span(request)) as decided:

@@ -26,7 +26,7 @@ from .._protocol.hooks import (
     needs_approvals,
     tool_gate,
 )
-from .._protocol.inputs import input_to_wire
+from .._protocol.input_wire import input_to_wire
 from .._protocol.limits import RunLimits
 from .._protocol.params import fork_params, wire_params
 from .._protocol.tools import GatedTool, Tool, as_tools, ungated

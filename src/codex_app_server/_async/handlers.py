@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._protocol.handlers import HandlerRegistry
 from .._protocol.notifications import ServerRequest
-from .._workers import HandlerPool
+
+if TYPE_CHECKING:
+    from .._workers import HandlerPool
 
 
 async def answer(

@@ -14,7 +14,6 @@ from .._protocol.guards import (
     supported_efforts,
 )
 from .._protocol.hooks import Hooks, HookState, PromptContext, TurnEnd, follow_up, needs_approvals
-from .._protocol.inputs import RunInput
 from .._protocol.limits import LimitTracker, RunLimitExceeded, RunLimits
 from .._protocol.params import turn_start_params, wire_params
 from .._protocol.run_result import RunResult
@@ -36,6 +35,7 @@ if TYPE_CHECKING:
         SandboxPolicyArg,
         SummaryArg,
     )
+    from .._protocol.inputs import RunInput
     from ..generated.v2_all import (
         CommandExecutionThreadItem,
         ThreadCompactStartResponse,

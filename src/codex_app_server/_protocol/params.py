@@ -4,12 +4,15 @@ JSON-RPC params, for the low-level clients and the high-level API alike."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .choices import check_choices
-from .inputs import ExternalMessage, RunInput, input_to_wire
+from .input_wire import input_to_wire, is_external_message
 from .models import to_wire, validate_as
 from .structured_output import output_schema_to_wire, parse_structured
+
+if TYPE_CHECKING:
+    from .inputs import Input, RunInput
 
 
 def build_params(
@@ -97,7 +100,7 @@ def turn_start_params(thread_id: str, input: RunInput, **fields: Any) -> dict[st
     """Params of `turn/start`. The output schema is sent as built (not through `to_wire`,
     which would drop keys whose value is None)."""
     output_schema = output_schema_to_wire(fields.pop("output_schema", None))
-    if isinstance(input, ExternalMessage):
+    if is_external_message(input):
         params: dict[str, Any] = {
             "threadId": thread_id,
             "input": [],
@@ -105,7 +108,11 @@ def turn_start_params(thread_id: str, input: RunInput, **fields: Any) -> dict[st
         }
         params.update(wire_params(**fields))
     else:
-        params = {"threadId": thread_id, "input": input_to_wire(input), **wire_params(**fields)}
+        params = {
+            "threadId": thread_id,
+            "input": input_to_wire(cast("str | Input", input)),
+            **wire_params(**fields),
+        }
     if output_schema is not None:
         params["outputSchema"] = output_schema
     return params

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._protocol.errors import CodexError
 from .._protocol.hooks import HookState, follow_up, logger, tool_result
-from .._protocol.inputs import Input, input_to_wire
+from .._protocol.input_wire import input_to_wire
 from .._protocol.limits import LimitTracker, RunLimits
 from .._protocol.models import validate_as
 from .._protocol.notifications import Notification
@@ -19,6 +19,7 @@ from .client import AppServerClient
 
 if TYPE_CHECKING:
     from .._protocol.events import Event
+    from .._protocol.inputs import Input
     from .._protocol.tracing import TurnTrace
     from ..generated.v2_all import (
         Turn,
