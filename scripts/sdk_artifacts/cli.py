@@ -64,7 +64,8 @@ verify). Modules:
 * ``methods``: every method name as a constant, and derived sets (turn-starting methods);
 * ``notification_registry``: notification method -> params model, turn/thread id paths;
 * ``protocol_registry``: client/server request methods -> params/response model names;
-* ``client_methods``: typed sync/async client method mixins.
+* ``client_methods_sync``, ``client_methods_async``: the typed client method mixins, one
+  module each (``client_methods`` re-exports both).
 
 Importing this package imports none of them.
 """
@@ -122,7 +123,7 @@ def generate(codex_bin: Path, out_dir: Path, *, verbose: bool = True) -> dict[st
             ),
             required=False,
         )
-        client_source, notes = render_client_methods(registries, index, original, stable, header)
+        client_files, notes = render_client_methods(registries, index, original, stable, header)
         split = split_models(models_source, header)
 
         files = {
@@ -132,7 +133,7 @@ def generate(codex_bin: Path, out_dir: Path, *, verbose: bool = True) -> dict[st
             "notification_registry.py": render_notification_registry(registries, header),
             "protocol_registry.py": render_protocol_registry(registries, header),
             "methods.py": render_methods(registries, header),
-            "client_methods.py": client_source,
+            **client_files,
             **{f"models/{name}": text for name, text in split.modules.items()},
         }
         written = write_files(out_dir, files)

@@ -362,16 +362,31 @@ def render_client_methods(
     defs: dict[str, Any],
     stable_defs: dict[str, Any],
     header: str,
-) -> tuple[str, list[str]]:
-    """``client_methods.py``: the sync and async mixins, from one template; and notes."""
+) -> tuple[dict[str, str], list[str]]:
+    """The client method mixins, from one template, and notes: ``client_methods_sync.py``
+    (``SyncClientMethods``), ``client_methods_async.py`` (``AsyncClientMethods``), and
+    ``client_methods.py`` re-exporting both. One module per mixin: a blocking client's
+    cold import does not load (unmarshal, build) the async one, and the other way round."""
     ctx = Context(index, defs, stable_defs)
     parts = [method_parts(ctx, method, info) for method, info in checked_methods(reg)]
     typing_line = ", ".join(sorted({"TYPE_CHECKING", "Any", "cast"} | ctx.typing_imports))
     import_lines = "".join(f"        {name},\n" for name in sorted(ctx.imports))
-    classes = []
+    files: dict[str, str] = {}
     for is_async, cls, what in ((False, "Sync", "blocking"), (True, "Async", "asyncio")):
         methods = "\n\n".join(render_method(p, is_async=is_async) for p in parts)
-        classes.append(
+        files[f"client_methods_{cls.lower()}.py"] = (
+            f"{header}\n{MODULE_DOC}\n"
+            "from __future__ import annotations\n"
+            "\n"
+            "from collections.abc import Mapping\n"
+            f"from typing import {typing_line}\n"
+            "\n"
+            "if TYPE_CHECKING:\n"
+            "    from .v2_all import (\n"
+            f"{import_lines}"
+            "    )\n"
+            "\n"
+            "\n"
             f"class {cls}ClientMethods:\n"
             f'    """Typed methods for the {what} client."""\n'
             "\n"
@@ -379,18 +394,15 @@ def render_client_methods(
             "        raise NotImplementedError\n"
             "\n" + methods + "\n"
         )
-    source = (
-        f"{header}\n{MODULE_DOC}\n"
-        "from __future__ import annotations\n"
+    files["client_methods.py"] = (
+        f"{header}\n"
+        '"""The typed client method mixins, both (each client imports its own module:\n'
+        "``client_methods_sync``, ``client_methods_async``). See ``client_methods_sync``.\n"
+        '"""\n'
         "\n"
-        "from collections.abc import Mapping\n"
-        f"from typing import {typing_line}\n"
+        "from .client_methods_async import AsyncClientMethods\n"
+        "from .client_methods_sync import SyncClientMethods\n"
         "\n"
-        "if TYPE_CHECKING:\n"
-        "    from .v2_all import (\n"
-        f"{import_lines}"
-        "    )\n"
-        "\n"
-        "\n" + "\n\n".join(classes)
+        '__all__ = ["AsyncClientMethods", "SyncClientMethods"]\n'
     )
-    return source, ctx.notes
+    return files, ctx.notes

@@ -30,10 +30,14 @@ NEVER = (
     "pydantic",
     "importlib.metadata",
     "tempfile",
+    "codex_app_server.generated.client_methods",  # both mixins: each client loads its own
 )
 
 #: Loaded by `Codex` only if asyncio is (the blocking client never imports it).
 SYNC_ALSO_NEVER = ("asyncio", "concurrent.futures", "base64", "struct", "ssl", "socket")
+SYNC_ALSO_NEVER += ("codex_app_server.generated.client_methods_async",)
+#: Nor does `AsyncCodex` load the blocking client's methods.
+ASYNC_ALSO_NEVER = ("codex_app_server.generated.client_methods_sync",)
 
 
 def _loaded(statement: str) -> set[str]:
@@ -47,7 +51,7 @@ def _loaded(statement: str) -> set[str]:
     ("statement", "never"),
     [
         ("from codex_app_server import Codex", NEVER + SYNC_ALSO_NEVER),
-        ("from codex_app_server import AsyncCodex", NEVER),
+        ("from codex_app_server import AsyncCodex", NEVER + ASYNC_ALSO_NEVER),
         ("import codex_app_server", NEVER + SYNC_ALSO_NEVER + ("dataclasses", "logging")),
     ],
 )

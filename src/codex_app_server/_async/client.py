@@ -41,7 +41,7 @@ from .._protocol.wire import encode
 from .._transport.base import AsyncTransport
 from .._transport.connect import async_transport_for
 from .._warmup import WARMUP
-from ..generated.client_methods import AsyncClientMethods
+from ..generated.client_methods_async import AsyncClientMethods
 from .handlers import answer
 from .queues import TIMED_OUT, AsyncQueue, AsyncSlot
 from .streaming import StreamingMixin

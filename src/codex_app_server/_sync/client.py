@@ -40,7 +40,7 @@ from .._protocol.wire import encode
 from .._transport.base import Transport
 from .._transport.connect import sync_transport_for
 from .._warmup import WARMUP
-from ..generated.client_methods import SyncClientMethods
+from ..generated.client_methods_sync import SyncClientMethods
 from .handlers import answer
 from .queues import Queue, Slot
 from .reader import decode_batch, deliver, route_batch

@@ -8,7 +8,8 @@ verify). Modules:
 * ``methods``: every method name as a constant, and derived sets (turn-starting methods);
 * ``notification_registry``: notification method -> params model, turn/thread id paths;
 * ``protocol_registry``: client/server request methods -> params/response model names;
-* ``client_methods``: typed sync/async client method mixins.
+* ``client_methods_sync``, ``client_methods_async``: the typed client method mixins, one
+  module each (``client_methods`` re-exports both).
 
 Importing this package imports none of them.
 """
