@@ -41,13 +41,15 @@ logger = logging.getLogger("codex_app_server")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# Patterns as sources, compiled by `re` (and cached there) when a tool is first defined:
+# compiling them at import would cost every cold start, tools or not.
 #: A name the OpenAI API accepts for a function tool.
-_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_SECTION = re.compile(
+_NAME = r"^[A-Za-z0-9_-]{1,64}$"
+_SECTION = (
     r"^\s*(Args|Arguments|Parameters|Params|Returns?|Yields?|Raises|Examples?|Notes?)\s*:\s*$"
 )
-_GOOGLE_ARG = re.compile(r"^\s*\*{0,2}(\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
-_SPHINX_ARG = re.compile(r"^\s*:param\s+(?:[^:]*\s)?(\w+)\s*:\s*(.*)$")
+_GOOGLE_ARG = r"^\s*\*{0,2}(\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$"
+_SPHINX_ARG = r"^\s*:param\s+(?:[^:]*\s)?(\w+)\s*:\s*(.*)$"
 
 #: A dynamic-tool reply (`DynamicToolCallResponse` on the wire).
 ToolReply = dict[str, Any]
@@ -73,7 +75,7 @@ class Tool:
         input_schema: dict[str, Any],
         bind: Callable[[Any], tuple[tuple[Any, ...], dict[str, Any]]],
     ) -> None:
-        if not _NAME.match(name):
+        if not re.match(_NAME, name):
             raise ValueError(
                 f"tool name {name!r} must be 1-64 letters, digits, underscores or hyphens"
             )
@@ -381,12 +383,12 @@ def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
     section: str | None = None
     current: str | None = None
     for line in doc.splitlines():
-        sphinx = _SPHINX_ARG.match(line)
+        sphinx = re.match(_SPHINX_ARG, line)
         if sphinx:
             section, current = "sphinx", sphinx.group(1)
             args[current] = sphinx.group(2).strip()
             continue
-        header = _SECTION.match(line)
+        header = re.match(_SECTION, line)
         if header:
             section = header.group(1).lower()
             current = None
@@ -397,7 +399,7 @@ def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
         if section is None:
             summary.append(line)
         elif section in ("args", "arguments", "parameters", "params"):
-            match = _GOOGLE_ARG.match(line)
+            match = re.match(_GOOGLE_ARG, line)
             indent = len(line) - len(line.lstrip())
             if match and (current is None or indent <= _arg_indent(doc, current)):
                 current = match.group(1)
@@ -411,7 +413,7 @@ def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
 
 def _arg_indent(doc: str, name: str) -> int:
     for line in doc.splitlines():
-        match = _GOOGLE_ARG.match(line)
+        match = re.match(_GOOGLE_ARG, line)
         if match and match.group(1) == name:
             return len(line) - len(line.lstrip())
     return 0
