@@ -46,6 +46,7 @@ FILES = [
         "config",
         "methods",
         "commands",
+        "command_process",
         "fs",
         "account",
         "paging",

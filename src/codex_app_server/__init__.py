@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ._async.account import AsyncLoginHandle
     from ._async.client import AsyncAppServerClient
     from ._async.codex import AsyncCodex
-    from ._async.commands import AsyncCommandProcess
+    from ._async.command_process import AsyncCommandProcess
     from ._async.fs import AsyncFsWatch
     from ._async.retry import async_retry_on_overload
     from ._async.thread import AsyncThread
@@ -116,7 +116,7 @@ if TYPE_CHECKING:
     from ._sync.account import LoginHandle
     from ._sync.client import AppServerClient
     from ._sync.codex import Codex
-    from ._sync.commands import CommandProcess
+    from ._sync.command_process import CommandProcess
     from ._sync.fs import FsWatch
     from ._sync.retry import retry_on_overload
     from ._sync.thread import Thread
@@ -210,8 +210,8 @@ _EXPORTS: dict[str, str] = {
     "AsyncLoginHandle": "._async.account",
     "LoginError": "._protocol.errors",
     "LoginTimeoutError": "._protocol.errors",
-    "CommandProcess": "._sync.commands",
-    "AsyncCommandProcess": "._async.commands",
+    "CommandProcess": "._sync.command_process",
+    "AsyncCommandProcess": "._async.command_process",
     "CommandOutput": "._protocol.commands",
     "FsWatch": "._sync.fs",
     "AsyncFsWatch": "._async.fs",

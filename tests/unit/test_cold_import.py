@@ -16,6 +16,9 @@ import pytest
 #: `datetime` and `dataclasses` whatever the SDK does).
 NEVER = (
     "codex_app_server._protocol.events",  # events(), an error event
+    "codex_app_server._protocol.commands",  # command_start() / run_shell_command()
+    "codex_app_server._async.command_process",
+    "codex_app_server._sync.command_process",
     "codex_app_server._protocol.inputs",  # typed input items (a str prompt needs none)
     "codex_app_server._workers",  # the sync handler pool: a deferred reply
     "codex_app_server.generated.v2_all",  # typed models: the warm-up, a typed result

@@ -392,7 +392,7 @@ class Thread:
         bounds the command (default one hour), `timeout` the wait here (default: none).
         One shell command at a time per thread.
         """
-        from .commands import run_shell_command
+        from .command_process import run_shell_command
 
         params = wire_params(thread_id=self.id, command=command, timeout_ms=timeout_ms)
         return run_shell_command(self.client, self.id, params, timeout)
