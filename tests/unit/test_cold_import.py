@@ -20,6 +20,8 @@ NEVER = (
     "codex_app_server._async.command_process",
     "codex_app_server._sync.command_process",
     "codex_app_server._protocol.inputs",  # typed input items (a str prompt needs none)
+    "codex_app_server._protocol.replies",  # the first server request
+    "codex_app_server.generated.protocol_registry",
     "codex_app_server._workers",  # the sync handler pool: a deferred reply
     "codex_app_server.generated.v2_all",  # typed models: the warm-up, a typed result
     "difflib",  # a "did you mean" suggestion

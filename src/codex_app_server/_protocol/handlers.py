@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Union
 
 from .notifications import ServerRequest
-from .replies import Plan, thread_of, typed_params
 from .server_requests import (
     AUTH_REFRESH,
     COMMAND_APPROVAL,
@@ -70,6 +69,7 @@ if TYPE_CHECKING:
         ToolRequestUserInputParams,
         ToolRequestUserInputResponse,
     )
+    from .replies import Plan
 
 logger = logging.getLogger("codex_app_server")
 
@@ -322,6 +322,8 @@ class HandlerRegistry:
 
     def plan(self, request: ServerRequest, raw_handler: Callable[[Any], Any] | None) -> Plan:
         """Who answers `request`, in order."""
+        from .replies import Plan, thread_of, typed_params  # per server request
+
         with self._lock:
             scopes = [self._threads.get(thread_of(request) or ""), self._client]
         calls: list[_Call] = []
