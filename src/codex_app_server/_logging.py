@@ -17,12 +17,73 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import re
+import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-wire_logger = logging.getLogger("codex_app_server.wire")
+if TYPE_CHECKING:
+    import logging
+
+#: `logging.DEBUG`, without importing `logging`.
+DEBUG = 10
+
+
+class _LazyLogger:
+    """`logging.getLogger(name)`, resolved when it is first needed: `logging` (with
+    `traceback`, `textwrap`, `string`: ~4 ms of a cold start) is not imported by the SDK
+    until something logs, or the application has loaded it.
+
+    Each method of the real logger, once resolved, is kept in this object's `__dict__`
+    (the logger's bound method), so that a call costs exactly what a call on the logger
+    costs. Until `logging` is loaded, `isEnabledFor`, `debug` and `info` answer without
+    loading it: nothing can have set a level or a handler yet, and the default
+    configuration (root at WARNING) drops DEBUG and INFO. Data attributes (`level`,
+    `handlers`) are read from the logger each time.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def _bound(self, method: str) -> Any:
+        import logging
+
+        value = getattr(logging.getLogger(self.name), method)
+        self.__dict__[method] = value
+        return value
+
+    def __getattr__(self, attr: str) -> Any:
+        import logging
+
+        value = getattr(logging.getLogger(self.name), attr)
+        if callable(value):
+            self.__dict__[attr] = value
+        return value
+
+    def isEnabledFor(self, level: int) -> bool:
+        if "logging" not in sys.modules:
+            return False
+        return bool(self._bound("isEnabledFor")(level))
+
+    def debug(self, msg: object, *args: Any, **kwargs: Any) -> None:
+        if "logging" in sys.modules:
+            self._bound("debug")(msg, *args, **kwargs)
+
+    def info(self, msg: object, *args: Any, **kwargs: Any) -> None:
+        if "logging" in sys.modules:
+            self._bound("info")(msg, *args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<lazy logger {self.name!r}>"
+
+
+def sdk_logger(name: str) -> logging.Logger:
+    """The logger `name` (`logging.getLogger(name)`), loading `logging` only when it is
+    needed (see `_LazyLogger`); typed as the `logging.Logger` it stands for."""
+    return cast("logging.Logger", _LazyLogger(name))
+
+
+wire_logger = sdk_logger("codex_app_server.wire")
 
 #: What a redacted value is replaced with.
 REDACTED = "[REDACTED]"
@@ -126,12 +187,12 @@ def trace_wire(direction: str, message: Any) -> None:
 
 def trace_enabled() -> bool:
     """True when the wire trace is on (the `codex_app_server.wire` logger logs DEBUG)."""
-    return wire_logger.isEnabledFor(logging.DEBUG)
+    return wire_logger.isEnabledFor(DEBUG)
 
 
 def log_queue_overflow(name: str, maxsize: int, overflowed: int) -> None:
     if overflowed == 1 or overflowed % 1000 == 0:
-        logging.getLogger("codex_app_server").warning(
+        sdk_logger("codex_app_server").warning(
             "%s notification queue is full (%d); dropped %d oldest so far",
             name,
             maxsize,
@@ -162,7 +223,7 @@ class FaultLog:
         window: float = FAULT_WINDOW,
         clock: Any = None,
     ) -> None:
-        self._logger = logger or logging.getLogger("codex_app_server")
+        self._logger = logger or sdk_logger("codex_app_server")
         self._burst = burst
         self._window = window
         self._clock = clock or time.monotonic

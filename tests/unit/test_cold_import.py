@@ -40,6 +40,7 @@ NEVER = (
 
 #: Loaded by `Codex` only if asyncio is (the blocking client never imports it).
 SYNC_ALSO_NEVER = ("asyncio", "concurrent.futures", "base64", "struct", "ssl", "socket")
+SYNC_ALSO_NEVER += ("logging", "traceback", "textwrap")  # the SDK's loggers are lazy
 SYNC_ALSO_NEVER += ("codex_app_server.generated.client_methods_async",)
 #: Nor does `AsyncCodex` load the blocking client's methods.
 ASYNC_ALSO_NEVER = ("codex_app_server.generated.client_methods_sync",)
@@ -76,3 +77,52 @@ def test_the_deferred_modules_load_when_their_feature_runs() -> None:
         " 'willRetry': True}))"
     )
     assert {"random", "codex_app_server._protocol.events"} <= loaded
+
+
+LAZY_LOGGER = """
+import sys
+from codex_app_server import Codex
+from codex_app_server._logging import DEBUG, sdk_logger, wire_logger
+
+# Before logging is loaded: DEBUG/INFO and the level check answer without loading it.
+assert not wire_logger.isEnabledFor(DEBUG)
+wire_logger.debug("dropped %s", 1)
+sdk_logger("codex_app_server").info("dropped")
+assert "logging" not in sys.modules
+
+# The application configures logging after importing the SDK: the SDK's loggers follow.
+import io, logging
+stream = io.StringIO()
+logging.basicConfig(level=logging.DEBUG, stream=stream, format="%(name)s %(message)s")
+assert wire_logger.isEnabledFor(DEBUG)
+wire_logger.debug("recv %s", "x")
+real = logging.getLogger("codex_app_server.wire")
+# Resolved once: the bound methods of the real logger, so a call costs what it costs there.
+assert wire_logger.__dict__["isEnabledFor"] == real.isEnabledFor
+assert wire_logger.__dict__["debug"] == real.debug
+real.setLevel(logging.INFO)  # levels are read live
+assert not wire_logger.isEnabledFor(DEBUG)
+assert wire_logger.level == logging.INFO
+print(stream.getvalue().strip())
+"""
+
+WARNING_WITHOUT_LOGGING = """
+from codex_app_server._logging import sdk_logger
+sdk_logger("codex_app_server").warning("a %s the user must see", "warning")
+"""
+
+
+def test_the_sdk_loggers_load_logging_only_when_needed() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", LAZY_LOGGER], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "codex_app_server.wire recv x"
+
+
+def test_a_warning_is_logged_though_nothing_loaded_logging() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", WARNING_WITHOUT_LOGGING], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == "a warning the user must see"  # logging's last resort

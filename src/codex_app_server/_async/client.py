@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import threading
 from collections.abc import Coroutine
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 from .._config import AppServerConfig
+from .._logging import sdk_logger
 from .._protocol.budget import BufferBudget
 from .._protocol.client_base import (
     CallSink,
@@ -49,7 +49,7 @@ from .streaming import StreamingMixin
 if TYPE_CHECKING:
     from .._workers import HandlerPool
 
-logger = logging.getLogger("codex_app_server")
+logger = sdk_logger("codex_app_server")
 
 #: An async-client server-request handler: sync or async callable taking the request and
 #: returning the result; a plain function runs in a worker thread so it cannot block the loop.

@@ -19,11 +19,11 @@ the reader).
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from typing import Any
 
 from .._constants import EXIT_STATUS_WAIT
+from .._logging import sdk_logger
 from .._protocol.client_base import ClientBase
 from .._protocol.errors import (
     ClientClosedError,
@@ -35,7 +35,7 @@ from .._protocol.errors import (
 from .._protocol.notifications import ConnectionGap, ConnectionResumed, Notification
 from .._protocol.reconnect import GapTracker, delay, gave_up_error, lost_error, may_retry
 
-logger = logging.getLogger("codex_app_server")
+logger = sdk_logger("codex_app_server")
 
 
 class ReconnectMixin(ClientBase):

@@ -15,14 +15,13 @@ the lock.
 from __future__ import annotations
 
 import contextlib
-import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._constants import INTERRUPT_TIMEOUT_CAP
-from .._logging import FaultLog, trace_wire, wire_logger
+from .._logging import DEBUG, FaultLog, sdk_logger, trace_wire, wire_logger
 from ..generated.methods import TURN_STARTING_METHODS
 from .activity import RunningItems
 from .errors import ClientClosedError, ClientNotStartedError, CodexError, MessageTooLargeError
@@ -43,7 +42,7 @@ if TYPE_CHECKING:
     from .._config import AppServerConfig
     from .metadata_models import InitializeResponse
 
-logger = logging.getLogger("codex_app_server")
+logger = sdk_logger("codex_app_server")
 
 M = TypeVar("M", bound="BaseModel")
 #: A low-level server-request handler: gets the request, returns the result dict or model,
@@ -137,7 +136,7 @@ def tracing_on() -> bool:
 
 def trace_send(message: dict[str, Any]) -> None:
     """Log an outgoing message on the wire trace, if it is on."""
-    if wire_logger.isEnabledFor(logging.DEBUG):
+    if wire_logger.isEnabledFor(DEBUG):
         trace_wire("send", message)
 
 
@@ -342,7 +341,7 @@ class ClientBase:
         Without the router lock: for the event loop's reader (the thread side routes each
         batch under one lock, `_sync/reader.py`)."""
         router = self._routing()
-        tracing = wire_logger.isEnabledFor(logging.DEBUG)
+        tracing = wire_logger.isEnabledFor(DEBUG)
         deliveries: list[Delivery] = []
         for line in lines:
             try:

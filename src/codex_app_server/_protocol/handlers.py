@@ -31,13 +31,13 @@ with the message instead, so the agent sees it); one that does not answer within
 from __future__ import annotations
 
 import inspect
-import logging
 import types
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Union
 
+from .._logging import sdk_logger
 from .notifications import ServerRequest
 from .server_requests import (
     AUTH_REFRESH,
@@ -71,7 +71,7 @@ if TYPE_CHECKING:
     )
     from .replies import Plan
 
-logger = logging.getLogger("codex_app_server")
+logger = sdk_logger("codex_app_server")
 
 #: A simple answer to an approval (or to an elicitation: accept / decline / cancel).
 Decision = Literal["accept", "acceptForSession", "decline", "cancel"]

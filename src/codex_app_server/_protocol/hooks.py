@@ -30,11 +30,11 @@ are treated as having returned None.
 from __future__ import annotations
 
 import inspect
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Union
 
+from .._logging import sdk_logger
 from .server_requests import COMMAND_APPROVAL, FILE_CHANGE_APPROVAL, TOOL_CALL, tool_failure
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ __all__ = [
     "deny",
 ]
 
-logger = logging.getLogger("codex_app_server")
+logger = sdk_logger("codex_app_server")
 
 ToolKind = Literal["command", "file_change", "tool"]
 _KINDS: dict[str, ToolKind] = {

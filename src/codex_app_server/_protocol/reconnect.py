@@ -9,14 +9,14 @@ lost in the gap.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
+from .._logging import sdk_logger
 from .errors import CodexError, ConnectionLostError, TransportClosedError
 from .notifications import CONNECTION_RESUMED, Notification
 from .retry import backoff_delay
 
-logger = logging.getLogger("codex_app_server")
+logger = sdk_logger("codex_app_server")
 
 _LOADS = frozenset({"thread/start", "thread/resume", "thread/fork", "thread/unarchive"})
 _UNLOADS = frozenset({"thread/archive", "thread/unsubscribe", "thread/delete"})

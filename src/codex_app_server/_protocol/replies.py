@@ -9,11 +9,11 @@ request's params are typed here first (`typed_params`).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from .._logging import sdk_logger
 from ..generated.protocol_registry import SERVER_REQUESTS
 from .errors import DeclinedRequest
 from .models import to_wire
@@ -37,7 +37,7 @@ from .server_requests import (
 if TYPE_CHECKING:
     from .handlers import _Call as Call
 
-logger = logging.getLogger("codex_app_server")
+logger = sdk_logger("codex_app_server")
 
 
 class Plan:

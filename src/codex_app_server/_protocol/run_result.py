@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .._logging import redact_text
+from .._logging import redact_text, sdk_logger
 from ..generated.methods import TURN_COMPLETED
 from .errors import TurnFailedError
 from .models import model_class, validate_thread_item
@@ -17,7 +16,7 @@ if TYPE_CHECKING:
     from .events import ErrorReported
     from .notifications import Notification
 
-logger = logging.getLogger("codex_app_server")
+logger = sdk_logger("codex_app_server")
 
 
 @dataclass

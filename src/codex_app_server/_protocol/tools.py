@@ -25,19 +25,19 @@ from __future__ import annotations
 
 import inspect
 import json
-import logging
 import re
 import sys
 import typing
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar, overload
 
+from .._logging import sdk_logger
 from .server_requests import tool_failure, tool_text
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-logger = logging.getLogger("codex_app_server")
+logger = sdk_logger("codex_app_server")
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -12,9 +12,9 @@ notifications, which a program reads only if it asks for `note.payload`.
 
 from __future__ import annotations
 
-import logging
+from .._logging import sdk_logger
 
-logger = logging.getLogger("codex_app_server")
+logger = sdk_logger("codex_app_server")
 
 #: What the high-level API validates after a turn (`run()`, `handle.run()`, the result's
 #: usage) and for `interrupt()` / `steer()`; `ThreadItem` is built first (see below).

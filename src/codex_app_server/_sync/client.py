@@ -9,13 +9,13 @@ the reader.
 from __future__ import annotations
 
 import contextlib
-import logging
 import threading
 import time
 from typing import TYPE_CHECKING, Any
 
 from .._config import AppServerConfig
 from .._constants import CLOSE_WAIT_SLACK
+from .._logging import sdk_logger
 from .._protocol.budget import BufferBudget
 from .._protocol.client_base import (
     CallSink,
@@ -49,7 +49,7 @@ from .streaming import StreamingMixin
 if TYPE_CHECKING:
     from .._workers import HandlerPool
 
-logger = logging.getLogger("codex_app_server")
+logger = sdk_logger("codex_app_server")
 
 __all__ = ["AppServerClient", "ServerRequestHandler"]
 

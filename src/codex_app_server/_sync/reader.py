@@ -7,23 +7,22 @@ it, in order, so a consumer thread wakes once per batch rather than once per mes
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from .._logging import FaultLog, trace_wire, wire_logger
+from .._logging import DEBUG, FaultLog, sdk_logger, trace_wire, wire_logger
 from .._protocol.router import Delivery, Dropped, MessageRouter
 from .._protocol.wire import OversizedLine, decode
 
-logger = logging.getLogger("codex_app_server")
+logger = sdk_logger("codex_app_server")
 
 
 def decode_batch(lines: list[bytes], faults: FaultLog | None = None) -> list[Any]:
     """The JSON messages of `lines`, in order (a line that is not JSON is logged,
     rate-limited by `faults`, and skipped; an `OversizedLine` is passed on as is)."""
     messages = []
-    tracing = wire_logger.isEnabledFor(logging.DEBUG)
+    tracing = wire_logger.isEnabledFor(DEBUG)
     for line in lines:
         if not line:
             continue

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import logging
 import os
 import subprocess
 import weakref
@@ -19,14 +18,14 @@ from collections import deque
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .._constants import STDERR_LINE_LIMIT, STDERR_TAIL_LINES
-from .._logging import redact_text
+from .._logging import DEBUG, redact_text, sdk_logger
 from .._protocol.errors import TransportClosedError, TransportError
 from .lines import LineSplitter
 
 if TYPE_CHECKING:
     from .._config import AppServerConfig
 
-stderr_logger = logging.getLogger("codex_app_server.stderr")
+stderr_logger = sdk_logger("codex_app_server.stderr")
 
 
 class StderrTail:
@@ -39,7 +38,7 @@ class StderrTail:
         line = raw[:STDERR_LINE_LIMIT].decode("utf-8", "replace").rstrip("\r\n")
         if line:
             self.lines.append(line)
-            if stderr_logger.isEnabledFor(logging.DEBUG):
+            if stderr_logger.isEnabledFor(DEBUG):
                 stderr_logger.debug("%s", redact_text(line))
 
 
