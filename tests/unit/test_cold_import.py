@@ -38,10 +38,13 @@ NEVER = (
     "codex_app_server.generated.client_methods",  # both mixins: each client loads its own
 )
 
-#: Loaded by `Codex` only if asyncio is (the blocking client never imports it).
-SYNC_ALSO_NEVER = ("asyncio", "concurrent.futures", "base64", "struct", "ssl", "socket")
-SYNC_ALSO_NEVER += ("logging", "traceback", "textwrap")  # the SDK's loggers are lazy
-SYNC_ALSO_NEVER += ("codex_app_server.generated.client_methods_async",)
+#: Loaded by `Codex` only if asyncio is (the blocking client never imports it); nor
+#: logging (the SDK's loggers are lazy; asyncio imports it) or the async methods.
+SYNC_ALSO_NEVER = (
+    *("asyncio", "concurrent.futures", "base64", "struct", "ssl", "socket"),
+    *("logging", "traceback", "textwrap"),
+    "codex_app_server.generated.client_methods_async",
+)
 #: Nor does `AsyncCodex` load the blocking client's methods.
 ASYNC_ALSO_NEVER = ("codex_app_server.generated.client_methods_sync",)
 
