@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,8 +21,7 @@ from codex_app_server import (
 )
 from codex_app_server.generated import v2_all
 from codex_app_server.testing import Reply, ScriptedModel
-
-from .test_protocol_methods import ECHO_MCP_SERVER
+from tests.support.echo_mcp import echo_mcp_settings
 
 pytestmark = pytest.mark.integration
 
@@ -45,16 +43,8 @@ class Env:
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     base = tmp_path_factory.mktemp("helpers")
-    server = base / "mcp_echo.py"
-    server.write_text(ECHO_MCP_SERVER, encoding="utf-8")
     with ScriptedModel() as model:
-        config = model.config(
-            base,
-            settings={
-                "mcp_servers.echo.command": sys.executable,
-                "mcp_servers.echo.args": [str(server)],
-            },
-        )
+        config = model.config(base, settings=echo_mcp_settings(base))
         with Codex(config) as codex:
             yield Env(codex, model, base)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -20,8 +19,7 @@ from codex_app_server import (
 )
 from codex_app_server.generated import v2_all
 from codex_app_server.testing import Reply, ScriptedModel
-
-from .test_protocol_methods import ECHO_MCP_SERVER
+from tests.support.echo_mcp import echo_mcp_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
@@ -43,16 +41,8 @@ class Env:
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def env(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Env]:
     base = tmp_path_factory.mktemp("helpers-async")
-    server = base / "mcp_echo.py"
-    server.write_text(ECHO_MCP_SERVER, encoding="utf-8")
     with ScriptedModel() as model:
-        config = model.config(
-            base,
-            settings={
-                "mcp_servers.echo.command": sys.executable,
-                "mcp_servers.echo.args": [str(server)],
-            },
-        )
+        config = model.config(base, settings=echo_mcp_settings(base))
         # Not started: the first helper call starts it (the helpers start lazily too).
         codex = AsyncCodex(config)
         try:
