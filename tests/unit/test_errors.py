@@ -20,7 +20,7 @@ from codex_app_server import (
     CodexError,
 )
 from codex_app_server._protocol import errors
-from codex_app_server._transport.mock import AsyncMockTransport
+from codex_app_server.testing import AsyncMockTransport
 from tests.support.mock_server import MockAppServer
 
 #: Still defined in `_async/account.py` (being rewritten elsewhere); errors.py has their

@@ -9,7 +9,7 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,7 +17,6 @@ from pydantic import TypeAdapter
 
 from codex_app_server import (
     AppServerClient,
-    AppServerConfig,
     AsyncAppServerClient,
     AsyncCodex,
     Codex,
@@ -25,12 +24,10 @@ from codex_app_server import (
     approve_all,
     tool,
 )
-from codex_app_server._transport.mock import AsyncMockTransport, MockTransport
 from codex_app_server.generated import v2_all
 from codex_app_server.generated.protocol_registry import SERVER_REQUESTS
-from tests.support.mock_server import MockAppServer
-
-FAST = AppServerConfig(request_timeout=5.0, shutdown_grace=0.2)
+from codex_app_server.testing import AsyncMockTransport, MockTransport
+from tests.support.mock_server import FAST, MockAppServer
 
 COMMAND = "item/commandExecution/requestApproval"
 FILE_CHANGE = "item/fileChange/requestApproval"
@@ -127,31 +124,10 @@ async def ask_async(
     )
 
 
-@pytest.fixture
-def server() -> MockAppServer:
-    return MockAppServer()
-
-
-@pytest.fixture
-def transport(server: MockAppServer) -> MockTransport:
-    return MockTransport(server)
-
-
-@pytest.fixture
-def async_transport(server: MockAppServer) -> AsyncMockTransport:
-    return AsyncMockTransport(server)
-
-
 def client_with(transport: MockTransport, **kwargs: Any) -> AppServerClient:
     client = AppServerClient(kwargs.pop("config", FAST), transport=transport, **kwargs)
     client.start()
     return client
-
-
-@pytest.fixture
-def client(transport: MockTransport) -> Iterator[AppServerClient]:
-    with AppServerClient(FAST, transport=transport) as c:
-        yield c
 
 
 # -- generated models ------------------------------------------------------------------

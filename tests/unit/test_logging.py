@@ -7,16 +7,14 @@ from typing import Any
 
 import pytest
 
-from codex_app_server import AppServerClient, AppServerConfig, AsyncAppServerClient
+from codex_app_server import AppServerClient, AsyncAppServerClient
 from codex_app_server import _logging as cas_logging
 from codex_app_server._logging import REDACTED, format_message, is_secret_key, redact, redact_text
-from codex_app_server._transport.mock import AsyncMockTransport, MockPeer, MockTransport
 from codex_app_server._transport.stdio import _StderrTail
-from tests.support.mock_server import MockAppServer
+from codex_app_server.testing import AsyncMockTransport, MockPeer, MockTransport
+from tests.support.mock_server import FAST, MockAppServer
 
-FAST = AppServerConfig(request_timeout=5.0, shutdown_grace=0.2)
 WIRE = "codex_app_server.wire"
-
 
 # --------------------------------------------------------------------------- redaction
 
