@@ -15,6 +15,9 @@ side drops:
     ... (dropped from the sync twin)
     # unasync: end
 
+The twin tests listed in `TEST_FILES` are generated the same way (async test source ->
+sync test), with pytest-asyncio's markers and fixtures turned into plain pytest ones.
+
 Usage: `scripts/unasync.py` writes the twins; `scripts/unasync.py --check` exits 1 (and
 says which) if a twin on disk differs from what its source generates (`scripts/test` runs it).
 """
@@ -35,6 +38,13 @@ PACKAGE = ROOT / "src" / "codex_app_server"
 FILES = [
     (f"src/codex_app_server/_async/{name}.py", f"src/codex_app_server/_sync/{name}.py")
     for name in ("codex", "commands", "fs", "account", "paging", "retry")
+]
+
+#: Twin tests: (async source, sync twin). Where the tests truly mirror, the async file is the
+#: source; tests that only one side has are marked async-only there, or live in a
+#: hand-written file of their own.
+TEST_FILES = [
+    ("tests/integration/test_codex_async.py", "tests/integration/test_codex_sync.py"),
 ]
 
 #: Exact phrases first (docstrings written for asyncio readers, reworded for blocking ones).
@@ -97,6 +107,15 @@ SUBSTITUTIONS = [
     (r"\bawait ", ""),
 ]
 
+#: For the twin tests, before the rules above: pytest-asyncio's markers and fixtures.
+TEST_SUBSTITUTIONS = [
+    (r"@pytest_asyncio\.fixture\(loop_scope=\"\w+\"\)", "@pytest.fixture"),
+    (r"@pytest_asyncio\.fixture\(loop_scope=\"\w+\", ", "@pytest.fixture("),
+    (r"@pytest_asyncio\.fixture\b", "@pytest.fixture"),
+    (r", pytest\.mark\.asyncio(?:\(loop_scope=\"\w+\"\))?\]", "]"),
+    (r"(?m)^@pytest\.mark\.asyncio(?:\(loop_scope=\"\w+\"\))?\n", ""),
+]
+
 DROP_LINE = "# unasync: async-only"
 BEGIN, END = "# unasync: begin async-only", "# unasync: end"
 
@@ -108,8 +127,9 @@ def header(source: str) -> str:
     )
 
 
-def unasync(text: str) -> str:
-    """The sync twin of an async module's text (before import fixing and formatting)."""
+def unasync(text: str, extra: list[tuple[str, str]] | None = None) -> str:
+    """The sync twin of an async module's text (before import fixing and formatting);
+    `extra` substitutions run before the common ones."""
     kept: list[str] = []
     dropping = False
     for line in text.splitlines(keepends=True):
@@ -126,7 +146,7 @@ def unasync(text: str) -> str:
     out = "".join(kept)
     for old, new in PHRASES:
         out = out.replace(old, new)
-    for pattern, replacement in SUBSTITUTIONS:
+    for pattern, replacement in [*(extra or []), *SUBSTITUTIONS]:
         out = re.sub(pattern, replacement, out)
     return out
 
@@ -173,9 +193,9 @@ def polish(text: str, target: str) -> str:
     return formatted.stdout
 
 
-def generate(source: str, target: str) -> str:
+def generate(source: str, target: str, extra: list[tuple[str, str]] | None = None) -> str:
     text = (ROOT / source).read_text()
-    return polish(header(source) + unasync(text), target)
+    return polish(header(source) + unasync(text, extra), target)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -183,8 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="fail if a twin is out of date")
     args = parser.parse_args(argv)
     stale = []
-    for source, target in FILES:
-        wanted = generate(source, target)
+    twins = [(s, t, None) for s, t in FILES] + [(s, t, TEST_SUBSTITUTIONS) for s, t in TEST_FILES]
+    for source, target, extra in twins:
+        wanted = generate(source, target, extra)
         path = ROOT / target
         current = path.read_text() if path.exists() else None
         if current == wanted:
