@@ -26,7 +26,7 @@ def console(color: str = "never") -> tuple[Console, io.StringIO, io.StringIO]:
 
 
 def completed(status: str = "completed", error: str | None = None) -> Notification:
-    turn = {"id": "turn", "status": status, "items": [], "error": None}
+    turn: dict[str, Any] = {"id": "turn", "status": status, "items": [], "error": None}
     if error:
         turn["error"] = {"message": error}
     return note("turn/completed", turn=turn)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from codex_app_server import AppServerConfig, AsyncCodex, TextInput, TurnFailedError
-from codex_app_server.testing import RecordedRequest, Reply, ScriptedModel
+from codex_app_server.testing import Reply, ScriptedModel
+from tests.support.replies import last_word_repeated
 
 pytestmark = pytest.mark.integration
 
@@ -63,7 +64,7 @@ async def test_stream_delivers_every_delta_in_order(
 async def test_interrupt_mid_stream(scripted_model: ScriptedModel, codex: AsyncCodex) -> None:
     scripted_model.enqueue(Reply.text("x " * 400, deltas=400, delay=0.01))
     handle = await (await codex.thread_start()).turn("long answer")
-    statuses = []
+    statuses: list[str] = []
     async for note in handle.stream():
         if note.method == "item/agentMessage/delta" and not statuses:
             statuses.append("interrupting")
@@ -79,7 +80,8 @@ async def test_steer_mid_stream(scripted_model: ScriptedModel, codex: AsyncCodex
     async for note in handle.stream():
         if note.method == "item/agentMessage/delta" and not steered:
             steered = True
-            assert (await handle.steer("change of plan")).turn_id == handle.id
+            steer = await handle.steer("change of plan")  # type: ignore[arg-type]  # str too
+            assert steer.turn_id == handle.id
     assert handle.collector.final_response() == "steered answer"
     assert scripted_model.requests[-1].last_user_text == "change of plan"
 
@@ -179,11 +181,7 @@ async def test_lazy_initialization(
 async def test_many_turns_stream_concurrently_on_one_client(
     scripted_model: ScriptedModel, codex: AsyncCodex
 ) -> None:
-    def reply(req: RecordedRequest) -> Reply:
-        word = (req.last_user_text or "?").split()[-1]
-        return Reply.text(" ".join([word] * 30), deltas=30, delay=0.002)
-
-    scripted_model.respond_with(reply)
+    scripted_model.respond_with(last_word_repeated(30))
     words = [f"w{i}" for i in range(6)]
     threads = await asyncio.gather(*(codex.thread_start() for _ in words))
     handles = await asyncio.gather(
@@ -212,7 +210,7 @@ async def test_interrupt_and_steer(scripted_model: ScriptedModel, codex: AsyncCo
     async for note in handle.stream():
         if note.method == "item/agentMessage/delta" and not steered:
             steered = True
-            await handle.steer("new direction")
+            await handle.steer("new direction")  # type: ignore[arg-type]  # steer takes str too
     assert handle.collector.final_response() == "steered"
 
     handle = await thread.turn("second")

@@ -52,7 +52,7 @@ def test_stream_delivers_every_delta_in_order(scripted_model: ScriptedModel, cod
 def test_interrupt_mid_stream(scripted_model: ScriptedModel, codex: Codex) -> None:
     scripted_model.enqueue(Reply.text("x " * 400, deltas=400, delay=0.01))
     handle = codex.thread_start().turn("long answer")
-    statuses = []
+    statuses: list[str] = []
     for note in handle.stream():
         if note.method == "item/agentMessage/delta" and not statuses:
             statuses.append("interrupting")
@@ -68,7 +68,8 @@ def test_steer_mid_stream(scripted_model: ScriptedModel, codex: Codex) -> None:
     for note in handle.stream():
         if note.method == "item/agentMessage/delta" and not steered:
             steered = True
-            assert handle.steer("change of plan").turn_id == handle.id
+            steer = handle.steer("change of plan")  # type: ignore[arg-type]  # str too
+            assert steer.turn_id == handle.id
     assert handle.collector.final_response() == "steered answer"
     assert scripted_model.requests[-1].last_user_text == "change of plan"
 

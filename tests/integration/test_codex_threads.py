@@ -7,7 +7,8 @@ import threading
 import pytest
 
 from codex_app_server import AppServerConfig, Codex, TurnHandle
-from codex_app_server.testing import RecordedRequest, Reply, ScriptedModel
+from codex_app_server.testing import ScriptedModel
+from tests.support.replies import last_word_repeated
 
 pytestmark = pytest.mark.integration
 
@@ -15,11 +16,7 @@ pytestmark = pytest.mark.integration
 def test_two_turns_stream_concurrently_from_two_threads(
     scripted_model: ScriptedModel, codex_config: AppServerConfig
 ) -> None:
-    def reply(req: RecordedRequest) -> Reply:
-        word = (req.last_user_text or "?").split()[-1]
-        return Reply.text(" ".join([word] * 50), deltas=50, delay=0.002)
-
-    scripted_model.respond_with(reply)
+    scripted_model.respond_with(last_word_repeated(50))
     with Codex(codex_config) as codex:
         handles = [codex.thread_start().turn(f"say {w}") for w in ("alpha", "beta")]
         got = read_concurrently(handles)

@@ -14,6 +14,7 @@ import textwrap
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -73,7 +74,8 @@ def test_an_unclosed_async_client_ends_with_its_loop() -> None:
         # A server that ignores EOF and SIGTERM: only an explicit kill ends it.
         client = AsyncAppServerClient(fake_config("stubborn"))
         await client.start()
-        pid = client._transport.pid  # type: ignore[attr-defined]
+        transport: Any = client._transport
+        pid: int = transport.pid
         assert pid is not None
         return pid  # never closed
 

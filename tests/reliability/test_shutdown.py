@@ -45,13 +45,16 @@ CLOSE_BOUND = 3 * DEFAULT_SHUTDOWN_GRACE + 0.75
 
 
 def app_server_pid(client: AppServerClient | AsyncAppServerClient) -> int:
-    pid = client._transport.pid  # type: ignore[attr-defined]
+    transport: Any = client._transport
+    pid = transport.pid
     assert isinstance(pid, int)
     return pid
 
 
 def returncode(client: AppServerClient | AsyncAppServerClient) -> int | None:
-    return client._transport._proc.returncode  # type: ignore[attr-defined, no-any-return]
+    transport: Any = client._transport
+    code: int | None = transport._proc.returncode
+    return code
 
 
 def timed(call: Any) -> float:

@@ -17,7 +17,8 @@ from codex_app_server import (
     TransportClosedError,
     TransportError,
 )
-from codex_app_server.testing import RecordedRequest, Reply, ScriptedModel
+from codex_app_server.testing import Reply, ScriptedModel
+from tests.support.replies import last_word_repeated
 
 from .relay import Relay
 
@@ -27,11 +28,7 @@ pytestmark = pytest.mark.integration
 def test_a_turn_and_concurrent_streams(
     scripted_model: ScriptedModel, server: AppServerProcess
 ) -> None:
-    def reply(req: RecordedRequest) -> Reply:
-        word = (req.last_user_text or "?").split()[-1]
-        return Reply.text(" ".join([word] * 20), deltas=20, delay=0.002)
-
-    scripted_model.respond_with(reply)
+    scripted_model.respond_with(last_word_repeated(20))
     with Codex(server.client_config()) as codex:
         assert "codex" in codex.metadata.user_agent.lower()
         threads = [codex.thread_start() for _ in range(4)]
@@ -56,12 +53,12 @@ def test_a_turn_and_concurrent_streams(
 def test_missing_and_wrong_token(ws_server: AppServerProcess) -> None:
     assert ws_server.token
     with pytest.raises(AuthenticationError) as missing:
-        Codex(AppServerConfig(url=ws_server.url)).start()
+        Codex(AppServerConfig(url=ws_server.url))
     assert missing.value.status == 401
     assert "auth_token" in str(missing.value) and "bearer" in str(missing.value).lower()
     secret = "wrong-" + ws_server.token[:8]
     with pytest.raises(AuthenticationError) as wrong:
-        Codex(AppServerConfig(url=ws_server.url, auth_token=secret)).start()
+        Codex(AppServerConfig(url=ws_server.url, auth_token=secret))
     assert "rejected" in str(wrong.value)
     assert secret not in str(wrong.value) and secret not in repr(
         AppServerConfig(url="ws://h:1", auth_token=secret)
@@ -78,10 +75,10 @@ def test_token_file(ws_server: AppServerProcess, scripted_model: ScriptedModel) 
 def test_nothing_listening_fails_fast_naming_the_url(tmp_path: Path) -> None:
     started = time.monotonic()
     with pytest.raises(TransportError, match=r"nothing is listening at ws://127\.0\.0\.1:9"):
-        Codex(AppServerConfig(url="ws://127.0.0.1:9", startup_timeout=5)).start()
+        Codex(AppServerConfig(url="ws://127.0.0.1:9", startup_timeout=5))
     sock = tmp_path / "none.sock"
     with pytest.raises(TransportError, match="nothing is listening at unix://"):
-        Codex(AppServerConfig(url=f"unix://{sock}", startup_timeout=5)).start()
+        Codex(AppServerConfig(url=f"unix://{sock}", startup_timeout=5))
     assert time.monotonic() - started < 5
 
 
@@ -144,7 +141,7 @@ def test_wss_through_a_tls_relay(
 ) -> None:
     url = f"wss://127.0.0.1:{tls_relay.port}"
     with pytest.raises(TransportError, match="TLS certificate verification failed"):
-        Codex(ws_server.client_config(url=url)).start()
+        Codex(ws_server.client_config(url=url))
     context = ssl.create_default_context(cafile=str(tls_files[0]))
     scripted_model.enqueue(Reply.text("over TLS", deltas=4))
     with Codex(ws_server.client_config(url=url, ssl_context=context)) as codex:
@@ -156,4 +153,4 @@ def test_plain_ws_client_against_tls_is_named(
 ) -> None:
     # A wss:// URL pointed at a plain ws server: the TLS handshake fails and says so.
     with pytest.raises(TransportError, match="TLS"):
-        Codex(ws_server.client_config(url=ws_server.url.replace("ws://", "wss://"))).start()
+        Codex(ws_server.client_config(url=str(ws_server.url).replace("ws://", "wss://")))

@@ -64,7 +64,8 @@ class Fake:
 
     def _read_stderr(self) -> None:
         assert self.proc.stderr is not None
-        for chunk in iter(lambda: self.proc.stderr.read1(65536), b""):  # type: ignore[union-attr]
+        stderr: Any = self.proc.stderr  # a BufferedReader: read1 returns what is there
+        for chunk in iter(lambda: stderr.read1(65536), b""):
             with self._stderr_lock:
                 self._stderr += chunk
         self._stderr_done.set()
@@ -127,7 +128,8 @@ class Fake:
     def call_error(self, method: str, params: Any = None) -> dict[str, Any]:
         response, _ = self.response(self.request(method, params))
         assert "error" in response, response
-        return response["error"]
+        error: dict[str, Any] = response["error"]
+        return error
 
     def assert_quiet(self, timeout: float = QUIET) -> None:
         with pytest.raises(queue.Empty):
@@ -149,13 +151,15 @@ class Fake:
     # -- protocol helpers ------------------------------------------------------
 
     def initialize(self) -> dict[str, Any]:
-        result = self.call("initialize", {"clientInfo": {"name": "test", "version": "0"}})
+        result: dict[str, Any] = self.call(
+            "initialize", {"clientInfo": {"name": "test", "version": "0"}}
+        )
         self.send({"method": "initialized"})
         return result
 
     def start_thread(self) -> str:
         response, before = self.response(self.request("thread/start", {}))
-        thread_id = response["result"]["thread"]["id"]
+        thread_id: str = response["result"]["thread"]["id"]
         assert before == []
         started = self.read()
         assert started["method"] == "thread/started"
@@ -166,7 +170,8 @@ class Fake:
         params = {"threadId": thread_id, "input": [{"type": "text", "text": text}]}
         result = self.call("turn/start", params)
         assert result["turn"]["status"] == "inProgress"
-        return result["turn"]["id"]
+        turn_id: str = result["turn"]["id"]
+        return turn_id
 
     def close(self) -> None:
         if self.proc.poll() is None:

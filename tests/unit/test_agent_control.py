@@ -114,10 +114,13 @@ def test_turn_trace_spans_and_attributes() -> None:
     turn.feed(Notification("turn/completed", failed, "t", "th"))
     spans = {s.name: s for s in exporter.get_finished_spans()}
     assert set(spans) == {"codex.turn", "codex.command", "codex.approval"}
-    root = spans["codex.turn"]
+    root, command, approval = spans["codex.turn"], spans["codex.command"], spans["codex.approval"]
+    assert root.attributes is not None and command.attributes is not None
     assert root.attributes["gen_ai.request.model"] == "gpt-5.5"
     assert root.attributes["codex.turn.status"] == "failed"
     assert root.status.status_code.name == "ERROR"
-    assert spans["codex.command"].parent.span_id == root.context.span_id
-    assert spans["codex.approval"].parent.span_id == spans["codex.command"].context.span_id
-    assert spans["codex.command"].attributes["codex.exit_code"] == 0
+    assert command.parent is not None and approval.parent is not None
+    assert root.context is not None and command.context is not None
+    assert command.parent.span_id == root.context.span_id
+    assert approval.parent.span_id == command.context.span_id
+    assert command.attributes["codex.exit_code"] == 0

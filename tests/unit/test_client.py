@@ -13,6 +13,7 @@ from codex_app_server import (
     ClientClosedError,
     Codex,
     InvalidParamsError,
+    JsonRpcError,
     MethodNotFoundError,
     RequestTimeoutError,
     ServerBusyError,
@@ -140,7 +141,7 @@ def test_known_notification_with_bad_params_is_a_fallback_not_a_crash(
     [(-32601, MethodNotFoundError), (-32602, InvalidParamsError), (-32001, ServerBusyError)],
 )
 def test_jsonrpc_errors_are_mapped(
-    server: MockAppServer, client: AppServerClient, code: int, cls: type
+    server: MockAppServer, client: AppServerClient, code: int, cls: type[JsonRpcError]
 ) -> None:
     server.errors["thread/start"] = {"code": code, "message": "nope", "data": {"x": 1}}
     with pytest.raises(cls) as info:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from pydantic import TypeAdapter
@@ -201,7 +201,8 @@ def test_named_slots_receive_typed_params(transport: MockTransport) -> None:
 
 def test_typed_response_model_is_accepted(transport: MockTransport) -> None:
     def command(params: Any) -> Any:
-        return v2_all.CommandExecutionRequestApprovalResponse(decision="acceptForSession")
+        decision: Any = "acceptForSession"  # validated into the decision model
+        return v2_all.CommandExecutionRequestApprovalResponse(decision=decision)
 
     with client_with(transport, handlers=ServerRequestHandlers(command_approval=command)):
         assert ask(transport, COMMAND)["result"] == {"decision": "acceptForSession"}
@@ -250,7 +251,12 @@ def test_params_that_do_not_validate_are_declined_without_calling_the_handler(
     transport: MockTransport, caplog: pytest.LogCaptureFixture
 ) -> None:
     called: list[Any] = []
-    handlers = ServerRequestHandlers(command_approval=lambda p: called.append(p) or "accept")
+
+    def record(params: Any) -> Literal["accept"]:
+        called.append(params)
+        return "accept"
+
+    handlers = ServerRequestHandlers(command_approval=record)
     with (
         caplog.at_level(logging.WARNING, "codex_app_server"),
         client_with(transport, handlers=handlers),

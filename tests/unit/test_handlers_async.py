@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import threading
-from typing import Any
+from typing import Any, Literal
 
 from codex_app_server import (
     AsyncAppServerClient,
@@ -56,7 +56,7 @@ async def test_async_handler_failures_and_timeouts(async_transport: AsyncMockTra
     async def broken(params: Any) -> str:
         raise RuntimeError("async bug")
 
-    async def stuck(params: Any) -> str:
+    async def stuck(params: Any) -> Literal["accept"]:
         await asyncio.Event().wait()
         return "accept"
 

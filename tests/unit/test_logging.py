@@ -51,7 +51,7 @@ def test_not_secret_keys(key: str) -> None:
 
 
 def test_redact_replaces_secret_values_at_any_depth() -> None:
-    message = {
+    message: dict[str, Any] = {
         "id": 3,
         "method": "account/login/start",
         "params": {

@@ -28,7 +28,7 @@ def test_command_exec(env: Env) -> None:
     assert done.exit_code == 4
     assert done.stdout.splitlines() == ["hello", str(env.base)]
     with pytest.raises(TypeError, match="argv list"):
-        env.codex.command_exec("echo hi")  # type: ignore[arg-type]
+        env.codex.command_exec("echo hi")
 
 
 def test_command_start_streams_output_and_takes_input(env: Env) -> None:

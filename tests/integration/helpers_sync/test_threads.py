@@ -102,7 +102,8 @@ def test_shell_command_on_an_idle_thread(env: Env) -> None:
     thread = env.codex.thread_start()
     item = thread.shell_command("echo from-the-shell; echo oops >&2; exit 3")
     assert isinstance(item, v2_all.CommandExecutionThreadItem)
-    assert item.source.value == "userShell" and item.exit_code == 3
+    assert item.source is not None and item.source.value == "userShell"
+    assert item.exit_code == 3
     assert item.aggregated_output == "from-the-shell\noops\n"
     # it ran as a turn of its own
     (turn,) = [t for t in thread.iter_turns(items_view="full")]

@@ -108,7 +108,7 @@ class Env:
 
     def run_turn(self, thread_id: str, text: str, reply: str = "ok") -> str:
         self.model.enqueue(Reply.text(reply))
-        turn = self.client.turn_start(thread_id=thread_id, input=[{"type": "text", "text": text}])
+        turn = self.client.turn_start(thread_id=thread_id, input=text_input(text))
         for _ in self.client.stream_turn(turn.turn.id):
             pass
         return turn.turn.id
@@ -135,10 +135,11 @@ def record_calls(client: AppServerClient, calls: list[Call]) -> None:
         calls.append(Call(method, None))
         return result
 
-    client._typed_request = recording  # type: ignore[method-assign]
+    client._typed_request = recording  # type: ignore[method-assign, assignment]
 
 
-def text_input(text: str) -> list[dict[str, Any]]:
+def text_input(text: str) -> list[Any]:
+    """A text input as plain JSON (the wrappers validate it into the model)."""
     return [{"type": "text", "text": text}]
 
 

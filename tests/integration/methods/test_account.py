@@ -31,8 +31,8 @@ def test_account_basics(env: Env) -> None:
     api_key = client.account_login_start({"type": "apiKey", "apiKey": "sk-test"})
     assert type(api_key.root).__name__ == "ApiKeyLoginAccountResponse"
     browser = client.account_login_start({"type": "chatgpt"})
-    assert browser.auth_url.startswith("https://auth.openai.com/")  # type: ignore[union-attr]
-    cancelled = client.account_login_cancel(login_id=browser.login_id)  # type: ignore[union-attr]
+    assert browser.auth_url.startswith("https://auth.openai.com/")
+    cancelled = client.account_login_cancel(login_id=browser.login_id)
     assert cancelled.status.value == "canceled"
     assert isinstance(client.account_logout(), v2_all.LogoutAccountResponse)
     gateway = client.account_gateway_oauth_read()
@@ -57,7 +57,7 @@ def test_chatgpt_only_account_reads(env: Env) -> None:
         client.account_usage_read,
         client.account_workspace_messages_read,
         lambda: client.account_rate_limit_reset_credit_consume(idempotency_key="k"),
-        lambda: client.account_send_add_credits_nudge_email(credit_type="credits"),
+        lambda: client.account_send_add_credits_nudge_email(credit_type="credits"),  # type: ignore[arg-type]
     ):
         with pytest.raises(InvalidRequestError, match="authentication required"):
             call()

@@ -49,7 +49,7 @@ def test_command_exec(env: Env) -> None:
     tty_output = env.keyed("command/exec/outputDelta", ("processId",), "tty-1")
     runner = _in_thread(lambda: client.command_exec(tty), results)
     assert b"20 70" in base64.b64decode(tty_output.get(timeout=10).params["deltaBase64"])
-    client.command_exec_resize(process_id="tty-1", size={"rows": 30, "cols": 90})
+    client.command_exec_resize(process_id="tty-1", size={"rows": 30, "cols": 90})  # type: ignore[arg-type]
     client.command_exec_terminate(process_id="tty-1")
     assert results.get(timeout=10).exit_code != 0
     runner.join()
@@ -81,9 +81,9 @@ def test_processes(env: Env) -> None:
         cwd=str(env.workspace),
         process_handle="p-tty",
         tty=True,
-        size={"rows": 10, "cols": 40},
+        size={"rows": 10, "cols": 40},  # type: ignore[arg-type]
     )
-    client.process_resize_pty(process_handle="p-tty", size={"rows": 20, "cols": 50})
+    client.process_resize_pty(process_handle="p-tty", size={"rows": 20, "cols": 50})  # type: ignore[arg-type]
     client.process_kill(process_handle="p-tty")
     assert pty_exited.get(timeout=10).params["processHandle"] == "p-tty"
     for handle, method in [

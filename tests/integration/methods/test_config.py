@@ -28,11 +28,13 @@ def test_config(env: Env) -> None:
     before = client.config_read(include_layers=True)
     assert before.config.model == "gpt-5.5" and before.layers
     written = client.config_value_write(
-        key_path="model_reasoning_summary", value="concise", merge_strategy="replace"
+        key_path="model_reasoning_summary",
+        value="concise",
+        merge_strategy="replace",  # type: ignore[arg-type]
     )
     assert written.status.value == "ok" and written.file_path.endswith("config.toml")
     edits = [{"keyPath": "model_verbosity", "value": "low", "mergeStrategy": "replace"}]
-    assert client.config_batch_write(edits=edits).status.value == "ok"
+    assert client.config_batch_write(edits=edits).status.value == "ok"  # type: ignore[arg-type]
     after = client.config_read().config
     assert after.model_reasoning_summary is not None
     assert after.model_reasoning_summary.value == "concise"
@@ -186,7 +188,9 @@ def test_remote_plugin_services(env: Env) -> None:
         client.plugin_share_delete(remote_plugin_id="x")
     with pytest.raises(InvalidRequestError, match="not enabled"):
         client.plugin_share_update_targets(
-            remote_plugin_id="x", discoverability="UNLISTED", share_targets=[]
+            remote_plugin_id="x",
+            discoverability="UNLISTED",  # type: ignore[arg-type]
+            share_targets=[],
         )
     with pytest.raises(InvalidRequestError, match="not enabled"):
         client.plugin_skill_read(remote_marketplace_name="m", remote_plugin_id="x", skill_name="s")
@@ -257,11 +261,11 @@ def test_external_agent_config(env: Env) -> None:
 def test_projects(env: Env) -> None:
     client = env.client
     roots = [{"path": str(env.workspace)}]
-    project = client.project_create(idempotency_key="k1", name="proj", roots=roots).project
+    project = client.project_create(idempotency_key="k1", name="proj", roots=roots).project  # type: ignore[arg-type]
     assert client.project_read(project_id=project.id).project.name == "proj"
     assert client.project_update(project_id=project.id, name="renamed").project.name == "renamed"
     client.project_move(project_id=project.id)
-    imported = client.project_import(idempotency_key="k2", name="imported", roots=roots).project
+    imported = client.project_import(idempotency_key="k2", name="imported", roots=roots).project  # type: ignore[arg-type]
     ids = {p.id for p in client.project_list().data}
     assert {project.id, imported.id} <= ids
     client.project_delete(project_id=project.id)
@@ -290,7 +294,7 @@ def test_server_utilities(env: Env) -> None:
     assert isinstance(client.rollout_compress(), v2_all.RolloutCompressResponse)
     assert client.windows_sandbox_readiness().status.value == "notConfigured"
     assert isinstance(
-        client.windows_sandbox_setup_start(mode="unelevated"),
+        client.windows_sandbox_setup_start(mode="unelevated"),  # type: ignore[arg-type]
         v2_all.WindowsSandboxSetupStartResponse,
     )
 

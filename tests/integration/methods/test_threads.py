@@ -43,7 +43,7 @@ def test_thread_lifecycle(env: Env) -> None:
     assert thread_id in client.thread_loaded_list().data
     listed = client.thread_list(search_term="lifecycle")
     assert [t.id for t in listed.data] == [thread_id]
-    updated = client.thread_metadata_update(thread_id=thread_id, git_info={"branch": "main"})
+    updated = client.thread_metadata_update(thread_id=thread_id, git_info={"branch": "main"})  # type: ignore[arg-type]
     assert updated.thread.git_info is not None and updated.thread.git_info.branch == "main"
     fork = client.thread_fork(thread_id=thread_id)
     assert fork.thread.id != thread_id and fork.thread.forked_from_id == thread_id
@@ -155,7 +155,8 @@ def test_review(env: Env) -> None:
     thread_id = env.new_thread()
     env.model.enqueue(Reply.text("Looks good."))
     response = env.client.review_start(
-        thread_id=thread_id, target={"type": "custom", "instructions": "check it"}
+        thread_id=thread_id,
+        target={"type": "custom", "instructions": "check it"},  # type: ignore[arg-type]
     )
     assert response.review_thread_id == thread_id
     turn = TurnHandle(env.client, thread_id, response.turn.id)
@@ -167,12 +168,12 @@ def test_goals(env: Env) -> None:
     client = env.client
     thread_id = env.new_thread()
     assert client.thread_goal_get(thread_id=thread_id).goal is None
-    paused = client.thread_goal_set(thread_id=thread_id, objective="ship it", status="paused")
+    paused = client.thread_goal_set(thread_id=thread_id, objective="ship it", status="paused")  # type: ignore[arg-type]
     assert (paused.goal.objective, paused.goal.status.value) == ("ship it", "paused")
     # An active goal on an idle thread starts a continuation turn at once; let it fail.
     turns = env.keyed("turn/completed", ("threadId",), thread_id, tee=True)
     env.model.enqueue(Reply.error(500, "no continuation in this test"))
-    active = client.thread_goal_set(thread_id=thread_id, status="active").goal
+    active = client.thread_goal_set(thread_id=thread_id, status="active").goal  # type: ignore[arg-type]
     assert active.status.value == "active"
     assert turns.get(timeout=30).params["turn"]["status"] == "failed"
     client.unsubscribe_keyed("turn/completed", ("threadId",), thread_id)
@@ -296,7 +297,9 @@ def test_read_state(env: Env) -> None:
         revision = changes.get_nowait().params["readState"]["revision"]
     env.client.unsubscribe_keyed("thread/readState/changed", ("threadId",), thread_id)
     response = env.client.thread_read_state_update(
-        thread_id=thread_id, expected_revision=revision, operation={"type": "read"}
+        thread_id=thread_id,
+        expected_revision=revision,
+        operation={"type": "read"},  # type: ignore[arg-type]
     )
     assert response.read_state.first_unread is None
 
@@ -304,7 +307,7 @@ def test_read_state(env: Env) -> None:
 @covers("thread/memoryMode/set", "thread/settings/update")
 def test_thread_settings(env: Env) -> None:
     thread_id = env.new_thread()
-    env.client.thread_memory_mode_set(thread_id=thread_id, mode="disabled")
+    env.client.thread_memory_mode_set(thread_id=thread_id, mode="disabled")  # type: ignore[arg-type]
     response = env.client.thread_settings_update(thread_id=thread_id, effort="low")
     assert isinstance(response, v2_all.ThreadSettingsUpdateResponse)
 
@@ -335,13 +338,13 @@ def test_realtime(env: Env) -> None:
     assert client.thread_realtime_list_voices().voices.v2
     thread_id = env.new_thread()
     errors = env.keyed("thread/realtime/error", ("threadId",), thread_id)
-    client.thread_realtime_start(thread_id=thread_id, output_modality="text")
+    client.thread_realtime_start(thread_id=thread_id, output_modality="text")  # type: ignore[arg-type]
     error = errors.get(timeout=10)  # the session needs the Realtime API
     assert "realtime" in error.params["message"]
     client.thread_realtime_append_text(thread_id=thread_id, text="hi")
     client.thread_realtime_append_speech(thread_id=thread_id, text="hi")
     audio = {"data": "", "sampleRate": 24000, "numChannels": 1}
-    client.thread_realtime_append_audio(thread_id=thread_id, audio=audio)
+    client.thread_realtime_append_audio(thread_id=thread_id, audio=audio)  # type: ignore[arg-type]
     client.thread_realtime_stop(thread_id=thread_id)
     env.client.unsubscribe_keyed("thread/realtime/error", ("threadId",), thread_id)
     # The session tried the provider's realtime endpoint (the scripted model answers 404).

@@ -6,7 +6,7 @@ from typing import Any
 
 from codex_app_server.testing import Reply, ScriptedModel
 
-ASKS = {"approval_policy": "untrusted", "approvals_reviewer": "user"}
+ASKS: dict[str, Any] = {"approval_policy": "untrusted", "approvals_reviewer": "user"}
 
 
 def touch_then_answer(model: ScriptedModel, name: str = "marker.txt") -> None:

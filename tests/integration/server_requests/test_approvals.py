@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -22,11 +22,14 @@ PATCH = "*** Begin Patch\n*** Add File: hello.txt\n+hello\n*** End Patch\n"
 
 @pytest.mark.parametrize("decision", [None, "accept"])
 def test_file_change_approval(
-    scripted_model: ScriptedModel, config: AppServerConfig, workspace: Path, decision: str | None
+    scripted_model: ScriptedModel,
+    config: AppServerConfig,
+    workspace: Path,
+    decision: Literal["accept"] | None,
 ) -> None:
     seen: list[Any] = []
 
-    def review(params: v2_all.FileChangeRequestApprovalParams) -> str | None:
+    def review(params: v2_all.FileChangeRequestApprovalParams) -> Literal["accept"] | None:
         seen.append(params)
         return decision
 
@@ -46,12 +49,12 @@ def test_file_change_approval(
 
 @pytest.mark.parametrize("decision", [None, "accept"])
 def test_permissions_approval(
-    scripted_model: ScriptedModel, tmp_path: Path, decision: str | None
+    scripted_model: ScriptedModel, tmp_path: Path, decision: Literal["accept"] | None
 ) -> None:
     config = scripted_model.config(tmp_path, settings={"features.request_permissions_tool": True})
     seen: list[v2_all.PermissionsRequestApprovalParams] = []
 
-    def review(params: v2_all.PermissionsRequestApprovalParams) -> str | None:
+    def review(params: v2_all.PermissionsRequestApprovalParams) -> Literal["accept"] | None:
         seen.append(params)
         return decision
 

@@ -38,6 +38,22 @@ def _largest_gap(times: list[float]) -> float:
     return max(b - a for a, b in itertools.pairwise(times))
 
 
+def assert_not_stalled(
+    label: str, deltas: list[float], window: list[float], request_latency: float
+) -> None:
+    """The other turn streamed, and a request was answered, while the 2 s handler ran."""
+    assert len(deltas) == STREAM_DELTAS
+    assert len(window) == 2 and deltas[0] < window[1], "the other turn streamed during the handler"
+    gap = _largest_gap(deltas)
+    print(
+        f"\n[{label}] handler 2 s; other turn: {len(deltas)} deltas, largest gap"
+        f" {gap * 1000:.1f} ms, {sum(window[0] <= t <= window[1] for t in deltas)} during the"
+        f" handler; model/list answered in {request_latency * 1000:.1f} ms"
+    )
+    assert gap < 0.5
+    assert request_latency < 0.5
+
+
 def test_two_second_handler_does_not_stall_another_turn_sync(
     scripted_model: ScriptedModel, config: AppServerConfig
 ) -> None:
@@ -65,16 +81,7 @@ def test_two_second_handler_does_not_stall_another_turn_sync(
             if note.method == "item/agentMessage/delta"
         ]
         asking.run()
-    assert len(deltas) == STREAM_DELTAS
-    assert len(window) == 2 and deltas[0] < window[1], "the other turn streamed during the handler"
-    gap = _largest_gap(deltas)
-    print(
-        f"\n[sync] handler 2 s; other turn: {len(deltas)} deltas, largest gap {gap * 1000:.1f} ms,"
-        f" {sum(window[0] <= t <= window[1] for t in deltas)} during the handler;"
-        f" model/list answered in {request_latency * 1000:.1f} ms"
-    )
-    assert gap < 0.5
-    assert request_latency < 0.5
+    assert_not_stalled("sync", deltas, window, request_latency)
     assert asking.collector.final_response() == "handled"
 
 
@@ -114,14 +121,5 @@ async def test_two_second_handler_does_not_stall_another_turn_async(
             if note.method == "item/agentMessage/delta"
         ]
         await asking.run()
-    assert len(deltas) == STREAM_DELTAS
-    assert len(window) == 2 and deltas[0] < window[1]
-    gap = _largest_gap(deltas)
-    print(
-        f"\n[async, {kind} handler] handler 2 s; other turn: {len(deltas)} deltas, largest gap"
-        f" {gap * 1000:.1f} ms, {sum(window[0] <= t <= window[1] for t in deltas)} during the"
-        f" handler; model/list answered in {request_latency * 1000:.1f} ms"
-    )
-    assert gap < 0.5
-    assert request_latency < 0.5
+    assert_not_stalled(f"async, {kind} handler", deltas, window, request_latency)
     assert asking.collector.final_response() == "handled"

@@ -72,20 +72,28 @@ class ServerCore:
     def in_worker(self, req_id: Any, work: Callable[[], Any]) -> Any:
         """Run work() in a daemon thread and answer with its result (or RpcError)."""
 
-        def run() -> None:
-            try:
-                result = work()
-            except RpcError as error:
-                self.reply_error(req_id, error)
-                return
-            except Exception as exc:
-                self.reply_error(req_id, RpcError(INTERNAL_ERROR, f"fake internal error: {exc!r}"))
-                return
-            if result is not NO_REPLY:
-                self.reply(req_id, result)
-
-        threading.Thread(target=run, daemon=True).start()
+        threading.Thread(target=self.answer, args=(req_id, work), daemon=True).start()
         return NO_REPLY
+
+    def answer(self, req_id: Any, work: Callable[[], Any], *, check_params: bool = False) -> None:
+        """Answer with what work() returns, or with the error it raised (a TypeError or a
+        ValueError is an invalid-params error when `check_params`, else an internal one)."""
+        try:
+            result = work()
+        except RpcError as error:
+            self.reply_error(req_id, error)
+            return
+        except Exception as exc:
+            invalid = check_params and isinstance(exc, (TypeError, ValueError))
+            self.reply_error(
+                req_id,
+                RpcError(INVALID_PARAMS, f"invalid params: {exc}")
+                if invalid
+                else RpcError(INTERNAL_ERROR, f"fake internal error: {exc!r}"),
+            )
+            return
+        if result is not NO_REPLY:
+            self.reply(req_id, result)
 
     def serve(self) -> None:
         stdin = sys.stdin.buffer
@@ -128,30 +136,22 @@ class ServerCore:
             log(f"ignoring message without method or id: {line[:200]!r}")
 
     def handle_request(self, req_id: Any, method: str, params: Any) -> None:
-        try:
-            if not method.startswith("fake/"):
-                self.check_reject_next()
-                if method != "initialize" and not self.initialized:
-                    raise RpcError(NOT_INITIALIZED, "Not initialized")
-            handler = self.handlers.get(method)
-            if handler is None:
-                raise RpcError(METHOD_NOT_FOUND, f"Method not found: {method}")
-            if params is None:
-                params = {} if method != "fake/echo" else None
-            elif not isinstance(params, dict) and method != "fake/echo":
-                raise RpcError(INVALID_PARAMS, "params must be an object")
-            result = handler(req_id, params)
-        except RpcError as error:
-            self.reply_error(req_id, error)
-            return
-        except (TypeError, ValueError) as exc:
-            self.reply_error(req_id, RpcError(INVALID_PARAMS, f"invalid params: {exc}"))
-            return
-        except Exception as exc:
-            self.reply_error(req_id, RpcError(INTERNAL_ERROR, f"fake internal error: {exc!r}"))
-            return
-        if result is not NO_REPLY:
-            self.reply(req_id, result)
+        self.answer(req_id, lambda: self.dispatch(req_id, method, params), check_params=True)
+
+    def dispatch(self, req_id: Any, method: str, params: Any) -> Any:
+        """The handler's result for one request (an RpcError when it is refused)."""
+        if not method.startswith("fake/"):
+            self.check_reject_next()
+            if method != "initialize" and not self.initialized:
+                raise RpcError(NOT_INITIALIZED, "Not initialized")
+        handler = self.handlers.get(method)
+        if handler is None:
+            raise RpcError(METHOD_NOT_FOUND, f"Method not found: {method}")
+        if params is None:
+            params = {} if method != "fake/echo" else None
+        elif not isinstance(params, dict) and method != "fake/echo":
+            raise RpcError(INVALID_PARAMS, "params must be an object")
+        return handler(req_id, params)
 
     def check_reject_next(self) -> None:
         with self.lock:

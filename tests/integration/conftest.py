@@ -1,4 +1,6 @@
-"""A workspace-write config, so that an approved `touch` really creates a file."""
+"""Fixtures for the integration tests: a workspace-write config (`config`) and its workspace.
+
+A module that needs another config defines its own `config` fixture."""
 
 from __future__ import annotations
 
