@@ -45,6 +45,7 @@ FILES = [
 #: hand-written file of their own.
 TEST_FILES = [
     ("tests/integration/test_codex_async.py", "tests/integration/test_codex_sync.py"),
+    ("tests/remote/test_remote_async.py", "tests/remote/test_remote_sync.py"),
     *(
         (f"tests/integration/helpers_async/{name}.py", f"tests/integration/helpers_sync/{name}.py")
         for name in ("env", "conftest", "test_threads", "test_commands", "test_files_and_config")
