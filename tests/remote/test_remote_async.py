@@ -101,7 +101,7 @@ async def test_server_killed_without_reconnect_wakes_within_a_second(
                 break
         killed = time.monotonic()
         await asyncio.to_thread(ws_server.kill)
-        with pytest.raises(TransportClosedError):
+        with pytest.raises(TransportClosedError, match="ended"):
             async for _ in stream:
                 pass
         assert time.monotonic() - killed < 1.0
@@ -157,24 +157,6 @@ async def test_auth_and_nothing_listening(ws_server: AppServerProcess) -> None:
     with pytest.raises(TransportError, match=r"nothing is listening at ws://127\.0\.0\.1:9"):
         await AsyncCodex(AppServerConfig(url="ws://127.0.0.1:9")).start()
     assert time.monotonic() - started < 1.0
-
-
-async def test_server_killed_mid_turn(
-    scripted_model: ScriptedModel, ws_server: AppServerProcess
-) -> None:
-    scripted_model.enqueue(Reply.text("x " * 500, deltas=500, delay=0.01))
-    async with AsyncCodex(ws_server.client_config(reconnect=False)) as codex:
-        handle = await (await codex.thread_start()).turn("go")
-        stream = handle.stream()
-        async for note in stream:
-            if note.method == "item/agentMessage/delta":
-                break
-        killed = time.monotonic()
-        await asyncio.to_thread(ws_server.kill)
-        with pytest.raises(TransportClosedError, match="ended"):
-            async for _ in stream:
-                pass
-        assert time.monotonic() - killed < 1.0
 
 
 async def test_close_leaves_the_server_running(

@@ -96,7 +96,7 @@ def test_server_killed_without_reconnect_wakes_within_a_second(
                 break
         killed = time.monotonic()
         ws_server.kill()
-        with pytest.raises(TransportClosedError):
+        with pytest.raises(TransportClosedError, match="ended"):
             for _ in stream:
                 pass
         assert time.monotonic() - killed < 1.0
