@@ -36,9 +36,9 @@ def test_backoff_doubles_and_is_capped(attempt: int, expected: float) -> None:
 def test_jitter_stays_within_its_ratio(monkeypatch: pytest.MonkeyPatch) -> None:
     import codex_app_server._protocol.retry as policy
 
-    monkeypatch.setattr(policy.random, "uniform", lambda a, b: b)  # the widest draw
+    monkeypatch.setattr(policy.random, "uniform", lambda a, b: b)  # type: ignore[attr-defined]  # the widest draw
     assert backoff_delay(2, 0.25, 2.0, 0.2) == pytest.approx(0.6)
-    monkeypatch.setattr(policy.random, "uniform", lambda a, b: a)
+    monkeypatch.setattr(policy.random, "uniform", lambda a, b: a)  # type: ignore[attr-defined]
     assert backoff_delay(2, 0.25, 2.0, 0.2) == pytest.approx(0.4)
     # A jitter larger than the delay never makes it negative.
     assert backoff_delay(1, 1.0, 2.0, 5.0) == 0.0
