@@ -265,9 +265,13 @@ def polish(text: str, target: str) -> str:
 def generate(
     source: str,
     target: str,
-    phrases: list[tuple[str, str]] = PHRASES,
+    phrases: list[tuple[str, str]] | None = None,
     extra: list[tuple[str, str]] | None = None,
 ) -> str:
+    """The twin of `source` as it must stand at `target` (the examples' phrases by default
+    for an example, the package's for the rest)."""
+    if phrases is None:
+        phrases = EXAMPLE_PHRASES if source.startswith("examples/") else PHRASES
     text = (ROOT / source).read_text()
     return polish(header(source) + unasync(text, phrases, extra), target)
 

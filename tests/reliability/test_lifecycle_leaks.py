@@ -195,7 +195,7 @@ def test_the_warmup_thread_is_waited_for_not_reported_as_a_leak(
     # Regression: a module whose first test started the process's first client failed its
     # leak check while the one-off warm-up thread was still building validators.
     release = threading.Event()
-    monkeypatch.setattr(_warmup, "warm_models", release.wait)
+    monkeypatch.setattr(_warmup, "warm_turn_models", release.wait)
     before = set(sdk_threads())
     warmup = _warmup.Warmup()
     warmup.start()
