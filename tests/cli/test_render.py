@@ -26,7 +26,7 @@ def console(color: str = "never") -> tuple[Console, io.StringIO, io.StringIO]:
 
 
 def completed(status: str = "completed", error: str | None = None) -> Notification:
-    turn = {"id": "turn", "status": status, "items": [], "error": None}
+    turn: dict[str, Any] = {"id": "turn", "status": status, "items": [], "error": None}
     if error:
         turn["error"] = {"message": error}
     return note("turn/completed", turn=turn)
@@ -360,7 +360,7 @@ def test_format_usage_tolerates_missing_numbers() -> None:
 def test_ctrl_c_while_streaming_interrupts_the_turn(monkeypatch: pytest.MonkeyPatch) -> None:
     from codex_app_server import AppServerConfig, Codex
     from codex_app_server._cli import commands as cli
-    from codex_app_server._transport.mock import MockTransport
+    from codex_app_server.testing import MockTransport
     from tests.support.mock_server import MockAppServer
 
     server = MockAppServer()

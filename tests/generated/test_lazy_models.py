@@ -39,7 +39,7 @@ def test_every_name_of_all_resolves() -> None:
 
 def test_unknown_names_raise_attribute_error() -> None:
     with pytest.raises(AttributeError, match="NoSuchModel"):
-        _ = v2_all.NoSuchModel
+        _ = v2_all.NoSuchModel  # type: ignore[attr-defined]
     with pytest.raises(ImportError):
         exec("from codex_app_server.generated.v2_all import NoSuchModel", {})
 

@@ -36,17 +36,6 @@ from codex_app_server.testing import Reply, ScriptedModel, Usage
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def config(scripted_model: ScriptedModel, tmp_path: Path) -> AppServerConfig:
-    return scripted_model.config(tmp_path, sandbox_mode="workspace-write")
-
-
-@pytest.fixture
-def workspace(config: AppServerConfig) -> Path:
-    assert config.cwd is not None
-    return Path(config.cwd)
-
-
 def command_turn(model: ScriptedModel) -> None:
     model.enqueue(
         Reply.shell("echo hi", call_id="c1", reasoning="Let me check."),

@@ -232,7 +232,7 @@ def tool_turn(model: ScriptedModel) -> None:
 
 
 def tool_output(model: ScriptedModel) -> str:
-    return next(o["output"] for r in model.requests for o in r.function_call_outputs)
+    return str(next(o["output"] for r in model.requests for o in r.function_call_outputs))
 
 
 def test_before_tool_denies_a_dynamic_tool_sync(
@@ -325,6 +325,7 @@ def test_max_duration_interrupts_a_silent_turn_sync(
     elapsed = time.monotonic() - started
     assert result.stopped_by == "max_duration"
     assert result.turn is not None and result.turn.status.value == "interrupted"
+    assert config.turn_inactivity_timeout is not None
     assert 0.5 <= elapsed < config.turn_inactivity_timeout
 
 
@@ -339,6 +340,7 @@ async def test_max_duration_interrupts_a_silent_turn_async(
     elapsed = time.monotonic() - started
     assert result.stopped_by == "max_duration"
     assert result.turn is not None and result.turn.status.value == "interrupted"
+    assert config.turn_inactivity_timeout is not None
     assert 0.5 <= elapsed < config.turn_inactivity_timeout
 
 

@@ -29,6 +29,8 @@ TIMEOUT = 10.0
 
 #: Thread names the SDK gives its own threads.
 SDK_THREAD_PREFIXES = ("codex-",)
+#: The process-wide background warm-up (`codex_app_server._warmup`), started by the first client.
+WARMUP_THREAD = "codex-app-server-warmup"
 
 
 def fake_config(*scenarios: str, **overrides: Any) -> AppServerConfig:
@@ -98,6 +100,15 @@ def no_thread_leaks() -> Iterator[None]:
     """Fail the test if an SDK thread started during it is still alive at its end."""
     before = set(sdk_threads())
     yield
+    assert_no_new_sdk_threads(before)
+
+
+def assert_no_new_sdk_threads(before: set[threading.Thread]) -> None:
+    """No SDK thread but those in `before` is alive (the warm-up is waited for: it runs once
+    per process, whichever test starts the first client, and must end on its own)."""
+    for thread in sdk_threads():
+        if thread.name == WARMUP_THREAD and thread not in before:
+            thread.join(TIMEOUT)
     leaked = [t.name for t in sdk_threads() if t not in before]
     assert not leaked, f"SDK threads outlived the test: {leaked}"
 

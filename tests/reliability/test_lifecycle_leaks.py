@@ -14,17 +14,26 @@ import textwrap
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from codex_app_server import AppServerClient, AsyncAppServerClient, AsyncCodex, TransportClosedError
+from codex_app_server import (
+    AppServerClient,
+    AsyncAppServerClient,
+    AsyncCodex,
+    TransportClosedError,
+    _warmup,
+)
 
 from .conftest import (
     FAKE_APP_SERVER,
     TIMEOUT,
+    assert_no_new_sdk_threads,
     fake_config,
     process_is_alive,
     requires_proc,
+    sdk_threads,
     wait_for,
 )
 
@@ -73,7 +82,8 @@ def test_an_unclosed_async_client_ends_with_its_loop() -> None:
         # A server that ignores EOF and SIGTERM: only an explicit kill ends it.
         client = AsyncAppServerClient(fake_config("stubborn"))
         await client.start()
-        pid = client._transport.pid  # type: ignore[attr-defined]
+        transport: Any = client._transport
+        pid: int = transport.pid
         assert pid is not None
         return pid  # never closed
 
@@ -177,3 +187,21 @@ async def test_a_death_at_start_is_always_reported_with_exit_code_and_stderr() -
             await client.start()
         assert caught.value.exit_code == 2, caught.value
         assert any("failed to start" in line for line in caught.value.stderr_tail)
+
+
+def test_the_warmup_thread_is_waited_for_not_reported_as_a_leak(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Regression: a module whose first test started the process's first client failed its
+    # leak check while the one-off warm-up thread was still building validators.
+    release = threading.Event()
+    monkeypatch.setattr(_warmup, "warm_turn_models", release.wait)
+    before = set(sdk_threads())
+    warmup = _warmup.Warmup()
+    warmup.start()
+    assert any(t.name == "codex-app-server-warmup" for t in sdk_threads())
+    timer = threading.Timer(0.05, release.set)  # still running when the check starts
+    timer.start()
+    assert_no_new_sdk_threads(before)
+    assert warmup.done
+    timer.join()

@@ -19,7 +19,7 @@ import pytest
 from codex_app_server import AsyncCodex, Codex
 from codex_app_server.testing import RecordedRequest, Reply, ScriptedModel
 
-from ..support.fake_app_server import split_text
+from ..support.fake_server.wire import split_text
 from .conftest import TIMEOUT, fake_config
 
 TURNS = 100

@@ -74,6 +74,19 @@ def received(client: AppServerClient, method: str) -> int:
     return len(client.request("fake/received", {"method": method})["messages"])
 
 
+def assert_every_waiter_died(
+    killer: BaseException | None,
+    ended: dict[str, tuple[float, BaseException | None]],
+    *,
+    since: float,
+) -> None:
+    """The request that killed the fake and every waiter failed with its exit (code 17)."""
+    assert_died_with(killer, 17, "fatal: boom", since=since, at=time.monotonic())
+    assert set(ended) == {"stream", "run", "request", "next_notification"}
+    for at, exc in ended.values():
+        assert_died_with(exc, 17, "fatal: boom", since=since, at=at)
+
+
 def assert_died_with(
     exc: BaseException | None, code: int | None, stderr: str | None, *, since: float, at: float
 ) -> None:
@@ -112,10 +125,7 @@ def test_death_mid_turn_fails_every_sync_waiter_within_1s(no_thread_leaks: None)
         with pytest.raises(TransportClosedError) as killer:
             client.request("fake/exit", {"code": 17, "stderr": "fatal: boom\n"})
         waiters.join()
-        assert_died_with(killer.value, 17, "fatal: boom", since=t0, at=time.monotonic())
-        assert set(waiters.ended) == {"stream", "run", "request", "next_notification"}
-        for at, exc in waiters.ended.values():
-            assert_died_with(exc, 17, "fatal: boom", since=t0, at=at)
+        assert_every_waiter_died(killer.value, waiters.ended, since=t0)
 
         # Every waiter got the one error; later calls fail at once, with that same error.
         assert all(exc is killer.value for _, exc in waiters.ended.values())
@@ -291,10 +301,7 @@ async def test_death_mid_turn_fails_every_async_waiter_within_1s() -> None:
         with pytest.raises(TransportClosedError) as killer:
             await client.request("fake/exit", {"code": 17, "stderr": "fatal: boom\n"})
         await waiters.join()
-        assert_died_with(killer.value, 17, "fatal: boom", since=t0, at=time.monotonic())
-        assert set(waiters.ended) == {"stream", "run", "request", "next_notification"}
-        for at, exc in waiters.ended.values():
-            assert_died_with(exc, 17, "fatal: boom", since=t0, at=at)
+        assert_every_waiter_died(killer.value, waiters.ended, since=t0)
 
         assert all(exc is killer.value for _, exc in waiters.ended.values())
         t1 = time.monotonic()

@@ -35,13 +35,16 @@ CLOSE_BOUND = 3 * 1.5 + 0.75
 
 
 def pid_of(codex: Codex | AsyncCodex) -> int:
-    pid = codex.client._transport.pid  # type: ignore[attr-defined]
+    transport: Any = codex.client._transport
+    pid = transport.pid
     assert isinstance(pid, int)
     return pid
 
 
 def returncode_of(codex: Codex | AsyncCodex) -> int | None:
-    return codex.client._transport._proc.returncode  # type: ignore[attr-defined, no-any-return]
+    transport: Any = codex.client._transport
+    code: int | None = transport._proc.returncode
+    return code
 
 
 def test_sigkill_mid_turn_fails_every_sync_waiter_within_1s(
@@ -182,7 +185,8 @@ async def test_a_cancelled_start_of_the_real_app_server_kills_it(
     with pytest.raises(asyncio.TimeoutError):
         await asyncio.wait_for(codex.__aenter__(), deadline)
     elapsed = time.monotonic() - t0
-    pid = codex.client._transport.pid  # type: ignore[attr-defined]
+    transport: Any = codex.client._transport
+    pid = transport.pid
     # By the time the cancellation returns, what the start spawned is gone.
     assert pid is None or not process_is_alive(pid)
     assert elapsed < deadline + CLOSE_BOUND

@@ -45,13 +45,16 @@ CLOSE_BOUND = 3 * DEFAULT_SHUTDOWN_GRACE + 0.75
 
 
 def app_server_pid(client: AppServerClient | AsyncAppServerClient) -> int:
-    pid = client._transport.pid  # type: ignore[attr-defined]
+    transport: Any = client._transport
+    pid = transport.pid
     assert isinstance(pid, int)
     return pid
 
 
 def returncode(client: AppServerClient | AsyncAppServerClient) -> int | None:
-    return client._transport._proc.returncode  # type: ignore[attr-defined, no-any-return]
+    transport: Any = client._transport
+    code: int | None = transport._proc.returncode
+    return code
 
 
 def timed(call: Any) -> float:
@@ -407,7 +410,7 @@ def test_no_signal_is_ever_sent_to_a_reaped_pid(monkeypatch: pytest.MonkeyPatch,
     reaped (for instance long after it died), when its pid, the group id, may already
     belong to an unrelated process group."""
     signals: list[tuple[int, bool]] = []
-    kill_group = _transport._kill_group
+    kill_group = _transport._kill_group  # type: ignore[attr-defined]
 
     def recording_kill_group(pid: int, sig: int) -> None:
         proc = client._transport._proc  # type: ignore[attr-defined]

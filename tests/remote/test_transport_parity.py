@@ -17,7 +17,8 @@ from codex_app_server import (
     start_listening_server,
     tool,
 )
-from codex_app_server.testing import RecordedRequest, Reply, ScriptedModel
+from codex_app_server.testing import Reply, ScriptedModel
+from tests.support.replies import last_word_repeated
 
 pytestmark = pytest.mark.integration
 
@@ -79,11 +80,7 @@ def test_approval_and_tool(scripted_model: ScriptedModel, any_config: AppServerC
 async def test_async_concurrent_streams(
     scripted_model: ScriptedModel, any_config: AppServerConfig
 ) -> None:
-    def reply(req: RecordedRequest) -> Reply:
-        word = (req.last_user_text or "?").split()[-1]
-        return Reply.text(" ".join([word] * 20), deltas=20, delay=0.002)
-
-    scripted_model.respond_with(reply)
+    scripted_model.respond_with(last_word_repeated(20))
     async with AsyncCodex(any_config) as codex:
         threads = await asyncio.gather(*(codex.thread_start() for _ in range(4)))
         results: list[Any] = await asyncio.gather(

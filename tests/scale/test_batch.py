@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,7 @@ from .conftest import Echo, answer_for, kill_one_app_server
 pytestmark = pytest.mark.integration
 
 
-def rows(path: Path) -> list[dict]:
+def rows(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
@@ -48,6 +49,7 @@ def test_200_tasks_on_2_workers_each_get_their_own_answer(
 
     assert sorted(r.id for r in results) == sorted(t.id for t in tasks)
     for r in results:
+        assert r.metadata is not None
         n = r.metadata["n"]
         assert r.status == "completed", r.error
         assert r.final_response == answer_for(f"question {n}")
@@ -103,6 +105,7 @@ def test_resume_runs_only_what_is_not_done(
 
     assert sorted(r.id for r in rest) == sorted(set(t.id for t in tasks) - written)
     for task in tasks:  # the model saw no new request for a task already done
+        assert task.prompt is not None
         expected = before.get(task.prompt, 0) + (0 if task.id in written else 1)
         assert echo.seen.get(task.prompt, 0) == expected, task.id
     final = read_results(out)

@@ -11,7 +11,16 @@ import itertools
 import threading
 from typing import Any
 
-from codex_app_server._transport.mock import MockPeer, answer_initialize
+from codex_app_server import AppServerConfig
+from codex_app_server.testing import MockPeer, answer_initialize
+
+#: Short timeouts for the in-process mock: a test that hits one has failed.
+FAST = AppServerConfig(request_timeout=5.0, shutdown_grace=0.2)
+
+
+def is_reply(message: dict[str, Any], request_id: Any) -> bool:
+    """A reply the client sent to the server's request `request_id`."""
+    return message.get("id") == request_id and "method" not in message
 
 
 def turn_payload(turn_id: str, status: str = "inProgress") -> dict[str, Any]:

@@ -89,7 +89,7 @@ class Client:
         self.sock = socket.create_connection(("127.0.0.1", model.port), timeout=10)
         self.file = self.sock.makefile("rb")
 
-    def post(self, body: Mapping[str, Any] | None = None, **kwargs: Any) -> Response:
+    def post(self, body: Mapping[str, Any] | bytes | None = None, **kwargs: Any) -> Response:
         self.sock.sendall(request_bytes(body=body, **kwargs))
         return read_response(self.file)
 

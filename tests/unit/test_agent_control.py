@@ -116,13 +116,16 @@ def test_turn_trace_spans_and_attributes() -> None:
     turn.feed(Notification("turn/completed", failed, "t", "th"))
     spans = {s.name: s for s in exporter.get_finished_spans()}
     assert set(spans) == {"codex.turn", "codex.command", "codex.approval"}
-    root = spans["codex.turn"]
+    root, command, approval = spans["codex.turn"], spans["codex.command"], spans["codex.approval"]
+    assert root.attributes is not None and command.attributes is not None
     assert root.attributes["gen_ai.request.model"] == "gpt-5.5"
     assert root.attributes["codex.turn.status"] == "failed"
     assert root.status.status_code.name == "ERROR"
-    assert spans["codex.command"].parent.span_id == root.context.span_id
-    assert spans["codex.approval"].parent.span_id == spans["codex.command"].context.span_id
-    assert spans["codex.command"].attributes["codex.exit_code"] == 0
+    assert command.parent is not None and approval.parent is not None
+    assert root.context is not None and command.context is not None
+    assert command.parent.span_id == root.context.span_id
+    assert approval.parent.span_id == command.context.span_id
+    assert command.attributes["codex.exit_code"] == 0
 
 
 def test_merge_takes_the_narrowest_scope_per_hook_point() -> None:
@@ -141,6 +144,13 @@ def test_merge_takes_the_narrowest_scope_per_hook_point() -> None:
     assert state.before_tool() is b
 
 
+def answer(gated: Any, arguments: dict[str, Any]) -> dict[str, Any]:
+    """A gated plain tool's reply (a dict: no hook here is async)."""
+    reply = gated.invoke(arguments)
+    assert isinstance(reply, dict)
+    return reply
+
+
 def test_gated_tools_and_approvals_ask_the_hook_in_effect() -> None:
     from codex_app_server._protocol.tools import GatedTool, tool, ungated
 
@@ -152,7 +162,7 @@ def test_gated_tools_and_approvals_ask_the_hook_in_effect() -> None:
     states: dict[str, HookState] = {}
     gated = GatedTool(echo, tool_gate(states, "th"))
     assert gated.name == "echo" and ungated({"echo": gated})["echo"] is echo
-    assert gated.invoke({"text": "hi"})["success"] is True  # no state: no hook, the tool runs
+    assert answer(gated, {"text": "hi"})["success"] is True  # no state: no hook, the tool runs
     uses: list[Any] = []
 
     def guard(use: Any) -> Any:
@@ -161,7 +171,7 @@ def test_gated_tools_and_approvals_ask_the_hook_in_effect() -> None:
 
     states["th"] = HookState(Hooks(before_tool=guard))
     states["th"].turn_id = "t1"
-    reply = gated.invoke({"text": "hi"})
+    reply = answer(gated, {"text": "hi"})
     assert reply["success"] is False and "no echo" in reply["contentItems"][0]["text"]
     assert (uses[0].tool, uses[0].turn_id, uses[0].arguments) == ("echo", "t1", {"text": "hi"})
 
@@ -169,7 +179,7 @@ def test_gated_tools_and_approvals_ask_the_hook_in_effect() -> None:
         raise RuntimeError("boom")
 
     states["th"].run = Hooks(before_tool=broken)
-    assert gated.invoke({"text": "hi"})["success"] is False  # a raising hook denies
+    assert answer(gated, {"text": "hi"})["success"] is False  # a raising hook denies
     handlers = hook_handlers(states, {"item/commandExecution/requestApproval": lambda p: "x"})
     states["th"].run = Hooks(before_tool=lambda use: deny("not that"))
     params = {"threadId": "th", "turnId": "t1", "itemId": "i1", "command": "rm -rf /"}

@@ -1,10 +1,9 @@
-"""The async client and high-level API on the in-process mock transport (parity with sync)."""
+"""The async client and high-level API on the in-process mock async_transport (parity with sync)."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -21,38 +20,21 @@ from codex_app_server import (
     TurnTimeoutError,
     UnknownNotification,
 )
-from codex_app_server._transport.mock import AsyncMockTransport, MockPeer, answer_initialize
-from tests.support.mock_server import MockAppServer
-
-FAST = AppServerConfig(request_timeout=5.0, shutdown_grace=0.2)
-
-
-def is_reply(message: dict[str, Any], request_id: Any) -> bool:
-    """A reply the client sent to the server's request `request_id`."""
-    return message.get("id") == request_id and "method" not in message
+from codex_app_server.testing import AsyncMockTransport, MockPeer, answer_initialize
+from tests.support.mock_server import FAST, MockAppServer, is_reply
 
 
 @pytest.fixture
-def server() -> MockAppServer:
-    return MockAppServer()
+def codex(async_codex: AsyncCodex) -> AsyncCodex:
+    """This module's `codex` is the asyncio one."""
+    return async_codex
 
 
-@pytest.fixture
-def transport(server: MockAppServer) -> AsyncMockTransport:
-    return AsyncMockTransport(server)
-
-
-@pytest.fixture
-async def codex(transport: AsyncMockTransport) -> AsyncIterator[AsyncCodex]:
-    async with AsyncCodex(FAST, transport=transport) as c:
-        yield c
-
-
-async def test_lazy_start_on_first_call(transport: AsyncMockTransport) -> None:
-    codex = AsyncCodex(FAST, transport=transport)
-    assert transport.received == []
+async def test_lazy_start_on_first_call(async_transport: AsyncMockTransport) -> None:
+    codex = AsyncCodex(FAST, transport=async_transport)
+    assert async_transport.received == []
     thread = await codex.thread_start()
-    assert [m.get("method") for m in transport.received[:3]] == [
+    assert [m.get("method") for m in async_transport.received[:3]] == [
         "initialize",
         "initialized",
         "thread/start",
@@ -62,10 +44,10 @@ async def test_lazy_start_on_first_call(transport: AsyncMockTransport) -> None:
     await codex.close()
 
 
-async def test_concurrent_starts_share_one_initialize(transport: AsyncMockTransport) -> None:
-    codex = AsyncCodex(FAST, transport=transport)
+async def test_concurrent_starts_share_one_initialize(async_transport: AsyncMockTransport) -> None:
+    codex = AsyncCodex(FAST, transport=async_transport)
     await asyncio.gather(*(codex.thread_start() for _ in range(5)))
-    assert [m.get("method") for m in transport.received].count("initialize") == 1
+    assert [m.get("method") for m in async_transport.received].count("initialize") == 1
     await codex.close()
 
 
@@ -122,12 +104,12 @@ async def test_release_from_another_thread(server: MockAppServer, codex: AsyncCo
 
 
 async def test_unknown_notifications(
-    transport: AsyncMockTransport, server: MockAppServer, codex: AsyncCodex
+    async_transport: AsyncMockTransport, server: MockAppServer, codex: AsyncCodex
 ) -> None:
     server.hold_turns = True
     handle = await (await codex.thread_start()).turn("x")
-    transport.send({"method": "brand/new", "params": {"turnId": handle.id}})
-    transport.send({"method": "brand/global", "params": {}})
+    async_transport.send({"method": "brand/new", "params": {"turnId": handle.id}})
+    async_transport.send({"method": "brand/global", "params": {}})
     server.release(handle.id)
     notes = [n async for n in handle.stream()]
     assert isinstance(
@@ -146,10 +128,10 @@ async def test_errors_mapped(
 
 
 async def test_timeout_and_cancellation_free_the_waiter(
-    transport: AsyncMockTransport, codex: AsyncCodex
+    async_transport: AsyncMockTransport, codex: AsyncCodex
 ) -> None:
     await codex.start()
-    transport.handler = None
+    async_transport.handler = None
     with pytest.raises(RequestTimeoutError):
         await codex.client.request("silent", {}, timeout=0.05)
     task = asyncio.ensure_future(codex.client.request("silent", {}))
@@ -161,14 +143,14 @@ async def test_timeout_and_cancellation_free_the_waiter(
 
 
 async def test_exit_wakes_waiters(
-    transport: AsyncMockTransport, server: MockAppServer, codex: AsyncCodex
+    async_transport: AsyncMockTransport, server: MockAppServer, codex: AsyncCodex
 ) -> None:
     server.hold_turns = True
     handle = await (await codex.thread_start()).turn("x")
-    transport.handler = None
+    async_transport.handler = None
     pending = asyncio.ensure_future(codex.client.request("never", {}))
     await asyncio.sleep(0)
-    transport.exit(9, ["segfault-ish"])
+    async_transport.exit(9, ["segfault-ish"])
     with pytest.raises(TransportClosedError) as info:
         await pending
     assert info.value.exit_code == 9 and "segfault-ish" in str(info.value)
@@ -187,7 +169,7 @@ async def test_closed_client_refuses_work(codex: AsyncCodex) -> None:
 
 
 async def test_cancelled_run_interrupts_the_turn(
-    transport: AsyncMockTransport, server: MockAppServer, codex: AsyncCodex
+    async_transport: AsyncMockTransport, server: MockAppServer, codex: AsyncCodex
 ) -> None:
     server.hold_turns = True
     thread = await codex.thread_start()
@@ -200,41 +182,45 @@ async def test_cancelled_run_interrupts_the_turn(
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert any(m.get("method") == "turn/interrupt" for m in transport.received)
+    assert any(m.get("method") == "turn/interrupt" for m in async_transport.received)
 
 
 async def test_turn_inactivity_timeout(
-    transport: AsyncMockTransport, server: MockAppServer
+    async_transport: AsyncMockTransport, server: MockAppServer
 ) -> None:
     server.hold_turns = True
     config = AppServerConfig(request_timeout=5.0, turn_inactivity_timeout=0.05)
-    async with AsyncCodex(config, transport=transport) as codex:
+    async with AsyncCodex(config, transport=async_transport) as codex:
         handle = await (await codex.thread_start()).turn("x")
         with pytest.raises(TurnTimeoutError):
             await handle.run()
-        assert any(m.get("method") == "turn/interrupt" for m in transport.received)
+        assert any(m.get("method") == "turn/interrupt" for m in async_transport.received)
 
 
-async def test_default_decline_and_async_handler(transport: AsyncMockTransport) -> None:
+async def test_default_decline_and_async_handler(async_transport: AsyncMockTransport) -> None:
     seen: list[str] = []
 
     async def handler(request: Any) -> Any:
         seen.append(request.method)
         return {"decision": "accept"}
 
-    async with AsyncAppServerClient(FAST, transport=transport) as c:
-        transport.send({"id": 1, "method": "item/commandExecution/requestApproval", "params": {}})
-        reply = await asyncio.to_thread(transport.wait_for, lambda m: is_reply(m, 1))
+    async with AsyncAppServerClient(FAST, transport=async_transport) as c:
+        async_transport.send(
+            {"id": 1, "method": "item/commandExecution/requestApproval", "params": {}}
+        )
+        reply = await asyncio.to_thread(async_transport.wait_for, lambda m: is_reply(m, 1))
         assert reply["result"] == {"decision": "decline"}
         c.server_request_handler = handler
-        transport.send({"id": 2, "method": "item/commandExecution/requestApproval", "params": {}})
-        reply = await asyncio.to_thread(transport.wait_for, lambda m: is_reply(m, 2))
+        async_transport.send(
+            {"id": 2, "method": "item/commandExecution/requestApproval", "params": {}}
+        )
+        reply = await asyncio.to_thread(async_transport.wait_for, lambda m: is_reply(m, 2))
         assert reply["result"] == {"decision": "accept"}
     assert seen == ["item/commandExecution/requestApproval"]
 
 
 async def test_slow_sync_handler_does_not_block_the_loop(
-    transport: AsyncMockTransport, server: MockAppServer
+    async_transport: AsyncMockTransport, server: MockAppServer
 ) -> None:
     release = threading.Event()
 
@@ -242,9 +228,11 @@ async def test_slow_sync_handler_does_not_block_the_loop(
         release.wait(10)
         return {"decision": "decline"}
 
-    async with AsyncCodex(FAST, transport=transport) as codex:
+    async with AsyncCodex(FAST, transport=async_transport) as codex:
         codex.client.server_request_handler = slow
-        transport.send({"id": 3, "method": "item/commandExecution/requestApproval", "params": {}})
+        async_transport.send(
+            {"id": 3, "method": "item/commandExecution/requestApproval", "params": {}}
+        )
         result = await (await codex.thread_start()).run("still responsive")
         assert result.final_response == "still responsive"
         release.set()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from codex_app_server import (
     ClientClosedError,
     Codex,
     InvalidParamsError,
+    JsonRpcError,
     MethodNotFoundError,
     RequestTimeoutError,
     ServerBusyError,
@@ -22,37 +22,8 @@ from codex_app_server import (
     TurnTimeoutError,
     UnknownNotification,
 )
-from codex_app_server._transport.mock import MockPeer, MockTransport, answer_initialize
-from tests.support.mock_server import MockAppServer
-
-FAST = AppServerConfig(request_timeout=5.0, shutdown_grace=0.2)
-
-
-def is_reply(message: dict[str, Any], request_id: Any) -> bool:
-    """A reply the client sent to the server's request `request_id`."""
-    return message.get("id") == request_id and "method" not in message
-
-
-@pytest.fixture
-def server() -> MockAppServer:
-    return MockAppServer()
-
-
-@pytest.fixture
-def transport(server: MockAppServer) -> MockTransport:
-    return MockTransport(server)
-
-
-@pytest.fixture
-def client(transport: MockTransport) -> Iterator[AppServerClient]:
-    with AppServerClient(FAST, transport=transport) as c:
-        yield c
-
-
-@pytest.fixture
-def codex(transport: MockTransport) -> Iterator[Codex]:
-    with Codex(FAST, transport=transport) as c:
-        yield c
+from codex_app_server.testing import MockPeer, MockTransport, answer_initialize
+from tests.support.mock_server import FAST, MockAppServer, is_reply
 
 
 def test_initialize_then_initialized(transport: MockTransport, client: AppServerClient) -> None:
@@ -170,7 +141,7 @@ def test_known_notification_with_bad_params_is_a_fallback_not_a_crash(
     [(-32601, MethodNotFoundError), (-32602, InvalidParamsError), (-32001, ServerBusyError)],
 )
 def test_jsonrpc_errors_are_mapped(
-    server: MockAppServer, client: AppServerClient, code: int, cls: type
+    server: MockAppServer, client: AppServerClient, code: int, cls: type[JsonRpcError]
 ) -> None:
     server.errors["thread/start"] = {"code": code, "message": "nope", "data": {"x": 1}}
     with pytest.raises(cls) as info:

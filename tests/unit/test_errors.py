@@ -20,7 +20,7 @@ from codex_app_server import (
     CodexError,
 )
 from codex_app_server._protocol import errors
-from codex_app_server._transport.mock import AsyncMockTransport
+from codex_app_server.testing import AsyncMockTransport
 from tests.support.mock_server import MockAppServer
 
 #: Still defined in `_async/account.py` (being rewritten elsewhere); errors.py has their
@@ -80,7 +80,9 @@ def test_every_public_exception_is_the_one_defined_in_errors(name: str) -> None:
 
 
 def test_the_moved_exceptions_are_still_importable_from_their_old_homes() -> None:
-    from codex_app_server._protocol.server_requests import DeclinedRequest
+    from codex_app_server._protocol.server_requests import (  # type: ignore[attr-defined]
+        DeclinedRequest,
+    )
     from codex_app_server._protocol.structured_output import StructuredOutputError
 
     assert DeclinedRequest is errors.DeclinedRequest

@@ -86,7 +86,7 @@ def test_each_kind_of_notification_has_its_event() -> None:
 def test_events_are_frozen_and_match_by_field() -> None:
     event = EventBuilder()(note("item/agentMessage/delta", itemId="m", delta="hi"))
     with pytest.raises(dataclasses.FrozenInstanceError):
-        event.delta = "x"  # type: ignore[misc]
+        event.delta = "x"  # type: ignore[attr-defined]
     match event:
         case TextDelta(delta=text, item_id="m"):
             assert text == "hi"
@@ -98,14 +98,14 @@ def test_typed_item_is_validated_once_and_only_when_read(monkeypatch: pytest.Mon
     from codex_app_server._protocol import events as events_module
 
     calls: list[Any] = []
-    real = events_module.validate_thread_item
+    real = events_module.validate_thread_item  # type: ignore[attr-defined]
 
     def counting(raw: Any) -> Any:
         calls.append(raw)
         return real(raw)
 
     monkeypatch.setattr(events_module, "validate_thread_item", counting)
-    raw = {
+    raw: dict[str, Any] = {
         "type": "commandExecution",
         "id": "c",
         "command": "ls",
@@ -123,13 +123,14 @@ def test_typed_item_is_validated_once_and_only_when_read(monkeypatch: pytest.Mon
 
 def test_malformed_params_fall_back_to_raw_events() -> None:
     build = EventBuilder()
-    for method, params in [
+    cases: list[tuple[str, dict[str, Any]]] = [
         ("item/completed", {"item": "not a dict"}),
         ("item/agentMessage/delta", {"delta": 5}),
         ("thread/tokenUsage/updated", {"tokenUsage": None}),
         ("error", {"error": "boom"}),
         ("turn/completed", {"turn": []}),
-    ]:
+    ]
+    for method, params in cases:
         assert isinstance(build(note(method, **params)), RawEvent), method
 
 

@@ -7,16 +7,14 @@ from typing import Any
 
 import pytest
 
-from codex_app_server import AppServerClient, AppServerConfig, AsyncAppServerClient
+from codex_app_server import AppServerClient, AsyncAppServerClient
 from codex_app_server import _logging as cas_logging
 from codex_app_server._logging import REDACTED, format_message, is_secret_key, redact, redact_text
-from codex_app_server._transport.mock import AsyncMockTransport, MockPeer, MockTransport
 from codex_app_server._transport.process import StderrTail
-from tests.support.mock_server import MockAppServer
+from codex_app_server.testing import AsyncMockTransport, MockPeer, MockTransport
+from tests.support.mock_server import FAST, MockAppServer
 
-FAST = AppServerConfig(request_timeout=5.0, shutdown_grace=0.2)
 WIRE = "codex_app_server.wire"
-
 
 # --------------------------------------------------------------------------- redaction
 
@@ -53,7 +51,7 @@ def test_not_secret_keys(key: str) -> None:
 
 
 def test_redact_replaces_secret_values_at_any_depth() -> None:
-    message = {
+    message: dict[str, Any] = {
         "id": 3,
         "method": "account/login/start",
         "params": {

@@ -128,7 +128,7 @@ def test_config_edits() -> None:
         {"keyPath": "a.b", "value": 1, "mergeStrategy": "upsert"},
         {"keyPath": "c", "value": [True], "mergeStrategy": "upsert"},
     ]
-    edit = v2_all.ConfigEdit(key_path="x", value=2, merge_strategy="replace")
+    edit = v2_all.ConfigEdit(key_path="x", value=2, merge_strategy=v2_all.MergeStrategy("replace"))
     assert config_edits([edit], "ignored") == [
         {"keyPath": "x", "value": 2, "mergeStrategy": "replace"}
     ]

@@ -19,24 +19,7 @@ from codex_app_server._protocol.notifications import (
     UnknownNotification,
 )
 from codex_app_server._protocol.router import MAX_UNCLAIMED_TURNS, Dropped, MessageRouter
-
-
-class Sink:
-    def __init__(self, name: str = "sink") -> None:
-        self.name = name
-        self.items: list[Any] = []
-
-    def put_nowait(self, item: Any) -> None:
-        self.items.append(item)
-
-    def __repr__(self) -> str:
-        return f"Sink({self.name})"
-
-
-def deliver(routed: Any) -> None:
-    assert not isinstance(routed, Dropped), routed
-    for sink, item in routed:
-        sink.put_nowait(item)
+from tests.support.sinks import Sink, deliver
 
 
 def delta(turn_id: str, text: str = "x") -> dict[str, Any]:
@@ -51,11 +34,6 @@ def completed(turn_id: str, status: str = "completed") -> dict[str, Any]:
         "method": "turn/completed",
         "params": {"threadId": "thr", "turn": {"id": turn_id, "status": status, "items": []}},
     }
-
-
-@pytest.fixture
-def router() -> MessageRouter:
-    return MessageRouter(Sink("global"), Sink("server-requests"), finished_retention=4)
 
 
 def methods(sink: Sink) -> list[str]:

@@ -7,54 +7,16 @@ from typing import Any
 
 import pytest
 
-from codex_app_server import (
-    AppServerConfig,
-    AsyncCodex,
-    Codex,
-    LoginError,
-    LoginTimeoutError,
-    RequestTimeoutError,
-)
+from codex_app_server import AsyncCodex, Codex, LoginError, LoginTimeoutError, RequestTimeoutError
 from codex_app_server._protocol.errors import TransportClosedError
 from codex_app_server._protocol.notifications import Notification
-from codex_app_server._protocol.router import MAX_RETAINED_KEYED, Dropped, MessageRouter
-from codex_app_server._transport.mock import (
-    AsyncMockTransport,
-    MockPeer,
-    MockTransport,
-    answer_initialize,
-)
+from codex_app_server._protocol.router import MAX_RETAINED_KEYED, MessageRouter
+from codex_app_server.testing import AsyncMockTransport, MockPeer, MockTransport, answer_initialize
+from tests.support.mock_server import FAST
+from tests.support.sinks import Sink, deliver
 
 LOGIN = "account/login/completed"
 OUTPUT = "command/exec/outputDelta"
-
-
-class Sink:
-    def __init__(self, name: str = "sink") -> None:
-        self.name = name
-        self.items: list[Any] = []
-
-    def put_nowait(self, item: Any) -> None:
-        self.items.append(item)
-
-    def __repr__(self) -> str:
-        return f"Sink({self.name})"
-
-
-@pytest.fixture
-def global_sink() -> Sink:
-    return Sink("global")
-
-
-@pytest.fixture
-def router(global_sink: Sink) -> MessageRouter:
-    return MessageRouter(global_sink, Sink("server-requests"), finished_retention=4)
-
-
-def deliver(routed: Any) -> None:
-    assert not isinstance(routed, Dropped), routed
-    for sink, item in routed:
-        sink.put_nowait(item)
 
 
 def login_completed(login_id: str | None, success: bool = True) -> dict[str, Any]:
@@ -245,8 +207,6 @@ def test_notifications_are_still_notifications(router: MessageRouter) -> None:
 
 
 # -- through the clients, on the mock transport -------------------------------------------------
-
-FAST = AppServerConfig(request_timeout=5.0, shutdown_grace=0.2)
 
 
 def login_server(completion_success: bool) -> Any:

@@ -20,6 +20,13 @@ from codex_app_server._protocol.structured_output import (
 from codex_app_server.generated import v2_all
 
 
+def invoke(tool: Tool, arguments: Any) -> dict[str, Any]:
+    """A sync function's reply (`invoke` returns an awaitable for an async one only)."""
+    reply = tool.invoke(arguments)
+    assert isinstance(reply, dict), reply
+    return reply
+
+
 def text_of(reply: Any) -> str:
     TypeAdapter(v2_all.DynamicToolCallResponse).validate_python(reply)  # always schema-valid
     return str(reply["contentItems"][0]["text"])
@@ -113,14 +120,14 @@ def test_arguments_are_validated_and_coerced() -> None:
 
     assert text_of(add.invoke({"a": "2", "b": 1})) == "3.0"
     assert seen == [(2, 1.0, None)]
-    reply = add.invoke({"a": "two", "c": 1})
+    reply = invoke(add, {"a": "two", "c": 1})
     assert reply["success"] is False
     assert text_of(reply) == (
         "invalid arguments for tool 'add': a: Input should be a valid integer, unable to parse "
         "string as an integer; c: Extra inputs are not permitted"
     )
-    assert add.invoke({})["success"] is False
-    assert add.invoke("not json")["success"] is False
+    assert invoke(add, {})["success"] is False
+    assert invoke(add, "not json")["success"] is False
     assert text_of(add.invoke('{"a": 1}')) == "1.5"  # a JSON string is decoded
     assert len(seen) == 2
 
@@ -143,7 +150,7 @@ def test_a_lone_pydantic_model_parameter_is_the_input() -> None:
         "title": "Bug",
         "priority": "low",
     }
-    assert file_ticket.invoke({"priority": "urgent"})["success"] is False
+    assert invoke(file_ticket, {"priority": "urgent"})["success"] is False
 
 
 def test_exceptions_become_failed_replies() -> None:
@@ -152,7 +159,7 @@ def test_exceptions_become_failed_replies() -> None:
         """Fail."""
         raise ValueError(reason)
 
-    reply = explode.invoke({"reason": "disk full"})
+    reply = invoke(explode, {"reason": "disk full"})
     assert reply["success"] is False
     assert text_of(reply) == "tool 'explode' failed: ValueError: disk full"
 
@@ -169,7 +176,7 @@ def test_async_tools_return_awaitables() -> None:
     assert echo.is_async
     pending = echo.invoke({"text": "hi"})
     assert text_of(asyncio.run(pending)) == "hi"  # type: ignore[arg-type]
-    failed = asyncio.run(echo.invoke({"text": "boom"}))  # type: ignore[arg-type]
+    failed: Any = asyncio.run(echo.invoke({"text": "boom"}))  # type: ignore[arg-type]
     assert failed["success"] is False and "RuntimeError: boom" in text_of(failed)
     # Invalid arguments fail at once, without a coroutine.
     assert echo.invoke({})["success"] is False  # type: ignore[index]
@@ -200,7 +207,8 @@ def test_a_full_reply_is_passed_through() -> None:
     reply = {"contentItems": [{"type": "inputImage", "imageUrl": "data:,"}], "success": True}
     assert Tool.from_function(lambda: reply, name="img").invoke({}) == reply
     model = v2_all.DynamicToolCallResponse(
-        content_items=[{"type": "inputText", "text": "x"}], success=False
+        content_items=[{"type": "inputText", "text": "x"}],  # type: ignore[list-item]
+        success=False,
     )
     assert Tool.from_function(lambda: model, name="m").invoke({}) == {
         "contentItems": [{"type": "inputText", "text": "x"}],

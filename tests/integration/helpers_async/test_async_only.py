@@ -1,77 +1,34 @@
-"""The protocol helpers of `AsyncCodex` and `AsyncThread`, against the real runtime."""
+"""Protocol helpers only the asyncio side has tests for: lazy start, several helpers per test
+in one task, and `asyncio.gather` over commands (hand-written, not mirrored)."""
 
 from __future__ import annotations
 
 import asyncio
-import sys
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from codex_app_server import (
     AsyncCodex,
     AsyncCommandProcess,
     AsyncFsWatch,
-    AsyncThread,
     InvalidRequestError,
     RequestTimeoutError,
 )
 from codex_app_server.generated import v2_all
-from codex_app_server.testing import Reply, ScriptedModel
+from codex_app_server.testing import Reply
 
-from .test_protocol_methods import ECHO_MCP_SERVER
+from .env import Env
 
-pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
-
-
-class Env:
-    def __init__(self, codex: AsyncCodex, model: ScriptedModel, base: Path) -> None:
-        self.codex = codex
-        self.model = model
-        self.base = base
-
-    async def thread_with_turns(self, *texts: str) -> AsyncThread:
-        thread = await self.codex.thread_start()
-        for text in texts:
-            self.model.enqueue(Reply.text(f"answer to {text}"))
-            await thread.run(text)
-        return thread
-
-
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def env(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Env]:
-    base = tmp_path_factory.mktemp("helpers-async")
-    server = base / "mcp_echo.py"
-    server.write_text(ECHO_MCP_SERVER, encoding="utf-8")
-    with ScriptedModel() as model:
-        config = model.config(
-            base,
-            settings={
-                "mcp_servers.echo.command": sys.executable,
-                "mcp_servers.echo.args": [str(server)],
-            },
-        )
-        # Not started: the first helper call starts it (the helpers start lazily too).
-        codex = AsyncCodex(config)
-        try:
-            yield Env(codex, model, base)
-        finally:
-            await codex.close()
-
-
-@pytest.fixture(autouse=True)
-def fresh_model(env: Env) -> Iterator[None]:
-    env.model.reset()
-    yield
-    assert env.model.unexpected_requests == 0, "the model got a request nobody scripted"
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="package")]
 
 
 async def test_helpers_start_the_client_lazily(env: Env) -> None:
-    # The first test of the module: nothing has started the app-server yet.
-    servers = await env.codex.mcp_servers()
-    assert [s.name for s in servers] == ["echo"]
+    codex = AsyncCodex(env.config)  # not started: the first helper call starts it
+    try:
+        servers = await codex.mcp_servers()
+        assert [s.name for s in servers] == ["echo"]
+    finally:
+        await codex.close()
 
 
 async def test_threads_turns_and_items(env: Env) -> None:

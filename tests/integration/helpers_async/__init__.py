@@ -1,0 +1,1 @@
+"""The protocol helpers of `AsyncCodex` and `AsyncThread` (the source of helpers_sync)."""
