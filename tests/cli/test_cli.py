@@ -46,7 +46,7 @@ def cli(
             env["CODEX_HOME"] = os.fspath(config.codex_home)
         else:
             argv += ["--codex-home", os.fspath(config.codex_home)]
-        cwd = config.cwd
+        cwd = config.cwd if cwd is None else cwd
     env.update(extra_env or {})
     return subprocess.run(
         argv, input=stdin, capture_output=True, text=True, env=env, cwd=cwd, timeout=120
