@@ -95,32 +95,36 @@ PHRASES = [
     ("`await fetch(cursor)` returns", "`fetch(cursor)` returns"),
 ]
 
-#: Then names and syntax, as whole words (regular expressions).
+#: Then names, as whole words: the async name and its blocking twin.
+RENAMES = {
+    "AsyncCodex": "Codex",
+    "AsyncThread": "Thread",
+    "AsyncTurnHandle": "TurnHandle",
+    "AsyncAppServerClient": "AppServerClient",
+    "AsyncTransport": "Transport",
+    "AsyncMockTransport": "MockTransport",
+    "AsyncCommandProcess": "CommandProcess",
+    "AsyncFsWatch": "FsWatch",
+    "AsyncLoginHandle": "LoginHandle",
+    "AsyncQueue": "Queue",
+    "AsyncSlot": "Slot",
+    "AsyncIterator": "Iterator",
+    "AsyncIterable": "Iterable",
+    "AsyncGenerator": "Generator",
+    "async_retry_on_overload": "retry_on_overload",
+    "StopAsyncIteration": "StopIteration",
+    "__aenter__": "__enter__",
+    "__aexit__": "__exit__",
+    "__aiter__": "__iter__",
+    "__anext__": "__next__",
+    "aclose": "close",
+}
+
+#: And syntax (regular expressions), after the names.
 SUBSTITUTIONS = [
-    (r"\bAsyncCodex\b", "Codex"),
-    (r"\bAsyncThread\b", "Thread"),
-    (r"\bAsyncTurnHandle\b", "TurnHandle"),
-    (r"\bAsyncAppServerClient\b", "AppServerClient"),
-    (r"\bAsyncTransport\b", "Transport"),
-    (r"\bAsyncMockTransport\b", "MockTransport"),
-    (r"\bAsyncCommandProcess\b", "CommandProcess"),
-    (r"\bAsyncFsWatch\b", "FsWatch"),
-    (r"\bAsyncLoginHandle\b", "LoginHandle"),
-    (r"\bAsyncQueue\b", "Queue"),
-    (r"\bAsyncSlot\b", "Slot"),
-    (r"\bAsyncIterator\b", "Iterator"),
-    (r"\bAsyncIterable\b", "Iterable"),
-    (r"\bAsyncGenerator\b", "Generator"),
-    (r"\basync_retry_on_overload\b", "retry_on_overload"),
     # typing waits for the background warm-up on the loop only; sync code validates directly
     (r"from \.\._warmup import (WARMUP, )?avalidate", "from .._protocol.models import validate_as"),
     (r"\bavalidate\(", "validate_as("),
-    (r"\bStopAsyncIteration\b", "StopIteration"),
-    (r"\b__aenter__\b", "__enter__"),
-    (r"\b__aexit__\b", "__exit__"),
-    (r"\b__aiter__\b", "__iter__"),
-    (r"\b__anext__\b", "__next__"),
-    (r"\baclose\b", "close"),
     (r"\bAwaitable\[(\w+)\]", r"\1"),
     (r"\bCoroutine\[Any, Any, (\w+)\]", r"\1"),
     # `(await f(x)).attr` -> `f(x).attr`, not `(f(x)).attr`
@@ -142,7 +146,7 @@ EXAMPLES = [
     "11_agent_control",
 ]
 
-#: Rewording for the examples, before SUBSTITUTIONS (which the examples share).
+#: Rewording for the examples, before RENAMES and SUBSTITUTIONS (which the examples share).
 EXAMPLE_PHRASES = [
     (", asyncio: ", ": "),  # the title line: "Quickstart, asyncio: ..." -> "Quickstart: ..."
     ("/async.py", "/sync.py"),  # the command lines of the docstring
@@ -216,7 +220,8 @@ def unasync(
     out = "".join(kept)
     for old, new in phrases:
         out = out.replace(old, new)
-    for pattern, replacement in [*(extra or []), *SUBSTITUTIONS]:
+    renames = [(rf"\b{name}\b", twin) for name, twin in RENAMES.items()]
+    for pattern, replacement in [*(extra or []), *renames, *SUBSTITUTIONS]:
         out = re.sub(pattern, replacement, out)
     return out
 

@@ -31,12 +31,14 @@ def cli(
     stdin: str = "",
     home_from_env: bool = False,
     extra_env: dict[str, str] | None = None,
+    unset: tuple[str, ...] = (),
+    cwd: str | os.PathLike[str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -m codex_app_server ARGS` with the offline CODEX_HOME of `config`."""
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-    env.pop("CODEX_HOME", None)
+    """Run `python -m codex_app_server ARGS` with the offline CODEX_HOME of `config`, without
+    the variables in `unset`."""
+    dropped = ("NO_COLOR", "FORCE_COLOR", "CODEX_HOME", *unset)
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     argv = [sys.executable, "-m", "codex_app_server", *args]
-    cwd = None
     if config is not None:
         env.update(config.env or {})
         assert config.codex_home is not None
@@ -44,7 +46,7 @@ def cli(
             env["CODEX_HOME"] = os.fspath(config.codex_home)
         else:
             argv += ["--codex-home", os.fspath(config.codex_home)]
-        cwd = config.cwd
+        cwd = config.cwd if cwd is None else cwd
     env.update(extra_env or {})
     return subprocess.run(
         argv, input=stdin, capture_output=True, text=True, env=env, cwd=cwd, timeout=120
@@ -224,15 +226,7 @@ def test_ctrl_c_interrupts_the_turn(
 def test_run_without_a_login_says_so_instead_of_waiting(tmp_path: Path) -> None:
     home = tmp_path / "empty-home"
     home.mkdir()
-    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
-    done = subprocess.run(
-        [sys.executable, "-m", "codex_app_server", "run", "hi", "--codex-home", str(home)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-    )
+    done = cli("run", "hi", "--codex-home", str(home), unset=("OPENAI_API_KEY",), cwd=tmp_path)
     assert done.returncode == 1
     assert "[error] not logged in" in done.stderr
     assert "codex-py demo" in done.stderr
@@ -242,8 +236,14 @@ def test_run_without_a_login_says_so_instead_of_waiting(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- approvals
 
 
-def _script_command(model: ScriptedModel) -> None:
+def _run_a_command(
+    model: ScriptedModel, config: AppServerConfig, *flags: str, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """`run --approval-policy untrusted FLAGS go` against a model that asks to run a command."""
     model.enqueue(Reply.shell("echo approved-output"), Reply.text("all done"))
+    done = cli("run", "--approval-policy", "untrusted", *flags, "go", config=config, stdin=stdin)
+    assert done.returncode == 0, done.stderr
+    return done
 
 
 def _command_output_sent_back(model: ScriptedModel) -> str:
@@ -252,32 +252,33 @@ def _command_output_sent_back(model: ScriptedModel) -> str:
     return str(outputs[0]["output"])
 
 
-def test_approve_deny_declines(
-    scripted_model: ScriptedModel, codex_config: AppServerConfig
+@pytest.mark.parametrize(
+    ("mode", "shown", "ran", "sent_back"),
+    [
+        (
+            "deny",
+            ["[approval] declined: run `echo approved-output`", "[run] declined"],
+            False,
+            "rejected",
+        ),
+        ("all", ["[approval] approved: run `echo approved-output`"], True, "approved-output"),
+    ],
+)
+def test_approve_deny_declines_and_all_runs_the_command(
+    scripted_model: ScriptedModel,
+    codex_config: AppServerConfig,
+    mode: str,
+    shown: list[str],
+    ran: bool,
+    sent_back: str,
 ) -> None:
-    _script_command(scripted_model)
-    done = cli(
-        "run", "--approval-policy", "untrusted", "--approve", "deny", "go", config=codex_config
-    )
-    assert done.returncode == 0, done.stderr
-    assert "[approval] declined: run `echo approved-output`" in done.stderr
-    assert "[run] declined" in done.stderr
-    assert "| approved-output" not in done.stderr
-    assert "rejected" in _command_output_sent_back(scripted_model)
+    done = _run_a_command(scripted_model, codex_config, "--approve", mode)
+    for line in shown:
+        assert line in done.stderr
+    assert ("| approved-output" in done.stderr) is ran
+    assert ("  | approved-output" in done.stderr) is ran
+    assert sent_back in _command_output_sent_back(scripted_model)
     assert done.stdout == "all done\n"
-
-
-def test_approve_all_runs_the_command(
-    scripted_model: ScriptedModel, codex_config: AppServerConfig
-) -> None:
-    _script_command(scripted_model)
-    done = cli(
-        "run", "--approval-policy", "untrusted", "--approve", "all", "go", config=codex_config
-    )
-    assert done.returncode == 0, done.stderr
-    assert "[approval] approved: run `echo approved-output`" in done.stderr
-    assert "  | approved-output" in done.stderr
-    assert "approved-output" in _command_output_sent_back(scripted_model)
 
 
 @pytest.mark.parametrize(
@@ -291,18 +292,7 @@ def test_approve_ask_reads_the_answer_from_the_terminal(
     ran: bool,
     prompts: int,
 ) -> None:
-    _script_command(scripted_model)
-    done = cli(
-        "run",
-        "--approval-policy",
-        "untrusted",
-        "--approve",
-        "ask",
-        "go",
-        config=codex_config,
-        stdin=typed,
-    )
-    assert done.returncode == 0, done.stderr
+    done = _run_a_command(scripted_model, codex_config, "--approve", "ask", stdin=typed)
     assert done.stderr.count("Allow the agent to run `echo approved-output`") == prompts
     assert ("  | approved-output" in done.stderr) is ran
     assert ("approved-output" in _command_output_sent_back(scripted_model)) is ran
@@ -311,18 +301,7 @@ def test_approve_ask_reads_the_answer_from_the_terminal(
 def test_json_mode_shows_approval_requests_and_answers(
     scripted_model: ScriptedModel, codex_config: AppServerConfig
 ) -> None:
-    _script_command(scripted_model)
-    done = cli(
-        "run",
-        "--json",
-        "--approval-policy",
-        "untrusted",
-        "--approve",
-        "deny",
-        "go",
-        config=codex_config,
-    )
-    assert done.returncode == 0, done.stderr
+    done = _run_a_command(scripted_model, codex_config, "--json", "--approve", "deny")
     events = json_lines(done.stdout)
     requests = [e for e in events if e.get("method") == "item/commandExecution/requestApproval"]
     assert len(requests) == 1
@@ -333,9 +312,7 @@ def test_json_mode_shows_approval_requests_and_answers(
 def test_without_approve_and_no_terminal_it_declines(
     scripted_model: ScriptedModel, codex_config: AppServerConfig
 ) -> None:
-    _script_command(scripted_model)
-    done = cli("run", "--approval-policy", "untrusted", "go", config=codex_config, stdin="y\n")
-    assert done.returncode == 0, done.stderr
+    done = _run_a_command(scripted_model, codex_config, stdin="y\n")
     assert "[approval] declined" in done.stderr
     assert "rejected" in _command_output_sent_back(scripted_model)
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from codex_app_server import AppServerConfig, AsyncCodex, Codex, StructuredOutputError
 from codex_app_server.testing import Reply, ScriptedModel
+from tests.support.schemas import schema_nodes
 
 pytestmark = pytest.mark.integration
 
@@ -37,23 +38,10 @@ PLAN_JSON = {
 }
 
 
-def objects(node: Any) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        if node.get("type") == "object":
-            found.append(node)
-        for value in node.values():
-            found += objects(value)
-    elif isinstance(node, list):
-        for value in node:
-            found += objects(value)
-    return found
-
-
 def assert_strict_compatible(schema: dict[str, Any]) -> None:
     """What the OpenAI API's strict mode requires of a schema."""
     assert schema["type"] == "object"
-    for node in objects(schema):
+    for node in (n for n in schema_nodes(schema) if n.get("type") == "object"):
         assert node.get("additionalProperties") is False, node
         assert sorted(node.get("required", [])) == sorted(node.get("properties", {})), node
     text = json.dumps(schema)

@@ -21,7 +21,9 @@ from codex_app_server import (
     AppServerClient,
     AsyncAppServerClient,
     AsyncCodex,
+    AsyncThread,
     Codex,
+    Thread,
     TransportClosedError,
 )
 
@@ -74,6 +76,21 @@ def received(client: AppServerClient, method: str) -> int:
     return len(client.request("fake/received", {"method": method})["messages"])
 
 
+def spawn_one_of_each(
+    waiters: Waiters | AsyncWaiters,
+    stream: Callable[[], Any],
+    thread: Thread | AsyncThread,
+    client: AppServerClient | AsyncAppServerClient,
+    drain: Callable[[Any], Any],
+) -> None:
+    """A waiter of each kind a death must wake (the ones `assert_every_waiter_died` checks):
+    a turn's stream, a `run()` on another thread, a request, and `next_notification()`."""
+    waiters.spawn("stream", stream)
+    waiters.spawn("run", lambda: thread.run("SILENT"))
+    waiters.spawn("request", lambda: client.request("fake/hang"))
+    waiters.spawn("next_notification", lambda: drain(client))
+
+
 def assert_every_waiter_died(
     killer: BaseException | None,
     ended: dict[str, tuple[float, BaseException | None]],
@@ -113,10 +130,7 @@ def test_death_mid_turn_fails_every_sync_waiter_within_1s(no_thread_leaks: None)
                 started.set()
 
         waiters = Waiters()
-        waiters.spawn("stream", stream)
-        waiters.spawn("run", lambda: run_thread.run("SILENT"))
-        waiters.spawn("request", lambda: client.request("fake/hang"))
-        waiters.spawn("next_notification", lambda: drain_global(client))
+        spawn_one_of_each(waiters, stream, run_thread, client, drain_global)
         assert started.wait(TIMEOUT)
         wait_for(lambda: len(fake_state(client)["activeTurns"]) == 2, what="run() started")
         wait_for(lambda: received(client, "fake/hang") == 1, what="fake/hang sent")
@@ -282,10 +296,7 @@ async def test_death_mid_turn_fails_every_async_waiter_within_1s() -> None:
                 started.set()
 
         waiters = AsyncWaiters()
-        waiters.spawn("stream", stream)
-        waiters.spawn("run", lambda: run_thread.run("SILENT"))
-        waiters.spawn("request", lambda: client.request("fake/hang"))
-        waiters.spawn("next_notification", lambda: drain_global_async(client))
+        spawn_one_of_each(waiters, stream, run_thread, client, drain_global_async)
         await asyncio.wait_for(started.wait(), TIMEOUT)
 
         async def both_turns_active() -> bool:

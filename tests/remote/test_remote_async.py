@@ -6,6 +6,7 @@ import asyncio
 import ssl
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,31 +70,24 @@ async def test_nothing_listening_fails_fast_naming_the_url(tmp_path: Path) -> No
     assert time.monotonic() - started < 5
 
 
-async def test_server_killed_mid_turn_wakes_the_stream(
-    scripted_model: ScriptedModel, ws_server: AppServerProcess
-) -> None:
-    scripted_model.enqueue(Reply.text("x " * 500, deltas=500, delay=0.01))
-    config = ws_server.client_config(reconnect_timeout=1.0)
-    async with AsyncCodex(config) as codex:
-        handle = await (await codex.thread_start()).turn("go")
-        stream = handle.stream()
-        async for note in stream:
-            if note.method == "item/agentMessage/delta":
-                break
-        killed = time.monotonic()
-        await asyncio.to_thread(ws_server.kill)
-        with pytest.raises(TransportClosedError, match="could not reconnect"):
-            async for _ in stream:
-                pass
+@pytest.mark.parametrize(
+    ("options", "error", "within"),
+    [
         # 1 s of reconnect attempts (the give-up time), then every waiter is woken.
-        assert time.monotonic() - killed < 2.5
-
-
-async def test_server_killed_without_reconnect_wakes_within_a_second(
-    scripted_model: ScriptedModel, ws_server: AppServerProcess
+        ({"reconnect_timeout": 1.0}, "could not reconnect", 2.5),
+        ({"reconnect": False}, "ended", 1.0),
+    ],
+    ids=["reconnect-gives-up", "no-reconnect"],
+)
+async def test_server_killed_mid_turn_wakes_the_stream(
+    scripted_model: ScriptedModel,
+    ws_server: AppServerProcess,
+    options: dict[str, Any],
+    error: str,
+    within: float,
 ) -> None:
     scripted_model.enqueue(Reply.text("x " * 500, deltas=500, delay=0.01))
-    async with AsyncCodex(ws_server.client_config(reconnect=False)) as codex:
+    async with AsyncCodex(ws_server.client_config(**options)) as codex:
         handle = await (await codex.thread_start()).turn("go")
         stream = handle.stream()
         async for note in stream:
@@ -101,10 +95,10 @@ async def test_server_killed_without_reconnect_wakes_within_a_second(
                 break
         killed = time.monotonic()
         await asyncio.to_thread(ws_server.kill)
-        with pytest.raises(TransportClosedError, match="ended"):
+        with pytest.raises(TransportClosedError, match=error):
             async for _ in stream:
                 pass
-        assert time.monotonic() - killed < 1.0
+        assert time.monotonic() - killed < within
 
 
 async def test_two_clients_and_close_leaves_the_server_running(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ssl
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,31 +65,24 @@ def test_nothing_listening_fails_fast_naming_the_url(tmp_path: Path) -> None:
     assert time.monotonic() - started < 5
 
 
-def test_server_killed_mid_turn_wakes_the_stream(
-    scripted_model: ScriptedModel, ws_server: AppServerProcess
-) -> None:
-    scripted_model.enqueue(Reply.text("x " * 500, deltas=500, delay=0.01))
-    config = ws_server.client_config(reconnect_timeout=1.0)
-    with Codex(config) as codex:
-        handle = codex.thread_start().turn("go")
-        stream = handle.stream()
-        for note in stream:
-            if note.method == "item/agentMessage/delta":
-                break
-        killed = time.monotonic()
-        ws_server.kill()
-        with pytest.raises(TransportClosedError, match="could not reconnect"):
-            for _ in stream:
-                pass
+@pytest.mark.parametrize(
+    ("options", "error", "within"),
+    [
         # 1 s of reconnect attempts (the give-up time), then every waiter is woken.
-        assert time.monotonic() - killed < 2.5
-
-
-def test_server_killed_without_reconnect_wakes_within_a_second(
-    scripted_model: ScriptedModel, ws_server: AppServerProcess
+        ({"reconnect_timeout": 1.0}, "could not reconnect", 2.5),
+        ({"reconnect": False}, "ended", 1.0),
+    ],
+    ids=["reconnect-gives-up", "no-reconnect"],
+)
+def test_server_killed_mid_turn_wakes_the_stream(
+    scripted_model: ScriptedModel,
+    ws_server: AppServerProcess,
+    options: dict[str, Any],
+    error: str,
+    within: float,
 ) -> None:
     scripted_model.enqueue(Reply.text("x " * 500, deltas=500, delay=0.01))
-    with Codex(ws_server.client_config(reconnect=False)) as codex:
+    with Codex(ws_server.client_config(**options)) as codex:
         handle = codex.thread_start().turn("go")
         stream = handle.stream()
         for note in stream:
@@ -96,10 +90,10 @@ def test_server_killed_without_reconnect_wakes_within_a_second(
                 break
         killed = time.monotonic()
         ws_server.kill()
-        with pytest.raises(TransportClosedError, match="ended"):
+        with pytest.raises(TransportClosedError, match=error):
             for _ in stream:
                 pass
-        assert time.monotonic() - killed < 1.0
+        assert time.monotonic() - killed < within
 
 
 def test_two_clients_and_close_leaves_the_server_running(

@@ -127,10 +127,9 @@ def test_resume_survives_a_half_written_line(
 
 
 def test_a_killed_app_server_loses_nothing(
-    scripted_model: ScriptedModel, codex_config: AppServerConfig, tmp_path: Path
+    echo: Echo, codex_config: AppServerConfig, tmp_path: Path
 ) -> None:
-    echo = Echo(delay=0.1)
-    scripted_model.respond_with(echo)
+    echo.delay = 0.1
     out = tmp_path / "results.jsonl"
     tasks = [Task(id=f"t{i}", prompt=f"q{i}") for i in range(60)]
     results: list[TaskResult] = []
@@ -178,9 +177,9 @@ def test_bad_arguments_raise() -> None:
 
 
 def test_a_server_gone_for_good_hands_its_tasks_to_the_others(
-    scripted_model: ScriptedModel, codex_config: AppServerConfig
+    echo: Echo, codex_config: AppServerConfig
 ) -> None:
-    scripted_model.respond_with(Echo(delay=0.1))
+    echo.delay = 0.1
     tasks = [Task(id=f"g{i}", prompt=f"gone {i}") for i in range(30)]
     results: list[TaskResult] = []
     batch = run_batch(tasks, config=codex_config, workers=2, concurrency=4, max_restarts=0)

@@ -72,10 +72,9 @@ def test_batch_cli_usage_errors(codex_config: AppServerConfig, tmp_path: Path) -
 
 
 def test_ctrl_c_stops_the_batch_and_resume_finishes_it(
-    scripted_model: ScriptedModel, codex_config: AppServerConfig, tmp_path: Path
+    scripted_model: ScriptedModel, echo: Echo, codex_config: AppServerConfig, tmp_path: Path
 ) -> None:
-    echo = Echo(delay=0.2)
-    scripted_model.respond_with(echo)
+    echo.delay = 0.2
     tasks = tmp_path / "tasks.jsonl"
     ids = [f"k{i}" for i in range(30)]
     tasks.write_text("".join(json.dumps({"id": i, "prompt": f"ctrl {i}"}) + "\n" for i in ids))

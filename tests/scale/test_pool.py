@@ -14,8 +14,10 @@ import pytest
 from codex_app_server import (
     AppServerConfig,
     AsyncCodexPool,
+    AsyncPoolThread,
     CodexPool,
     PoolError,
+    PoolServer,
     ServerLostError,
 )
 from codex_app_server._scale.procs import app_server_pids
@@ -56,14 +58,20 @@ async def test_a_thread_stays_on_its_server(
         assert len(read.thread.turns) == 3
 
 
+async def thread_after_one_turn(
+    pool: AsyncCodexPool, prompt: str
+) -> tuple[AsyncPoolThread, PoolServer]:
+    """A new thread of `pool` with one turn of history (`prompt`), and its server."""
+    thread = await pool.thread_start()
+    await thread.run(prompt)
+    return thread, thread.server
+
+
 async def test_a_killed_server_restarts_and_its_thread_goes_on(
-    scripted_model: ScriptedModel, codex_config: AppServerConfig
+    scripted_model: ScriptedModel, echo: Echo, codex_config: AppServerConfig
 ) -> None:
-    scripted_model.respond_with(Echo())
     async with AsyncCodexPool(codex_config, size=2, max_restarts=1) as pool:
-        thread = await pool.thread_start()
-        await thread.run("remember me")
-        victim = thread.server
+        thread, victim = await thread_after_one_turn(pool, "remember me")
         scripted_model.enqueue(Reply.hang())
         turn = asyncio.ensure_future(thread.run("this turn is lost"))
         await asyncio.to_thread(scripted_model.wait_for_requests, 2, 30)
@@ -82,13 +90,10 @@ async def test_a_killed_server_restarts_and_its_thread_goes_on(
 
 
 async def test_a_server_gone_for_good_hands_its_threads_to_one_on_the_same_home(
-    scripted_model: ScriptedModel, codex_config: AppServerConfig
+    scripted_model: ScriptedModel, echo: Echo, codex_config: AppServerConfig
 ) -> None:
-    scripted_model.respond_with(Echo())
     async with AsyncCodexPool(codex_config, size=2, max_restarts=0) as pool:
-        thread = await pool.thread_start()
-        await thread.run("first")
-        victim = thread.server
+        thread, victim = await thread_after_one_turn(pool, "first")
         await victim.codex.close()  # as if it died, with no restart allowed
         result = await thread.run("second")
         assert result.final_response == answer_for("second")

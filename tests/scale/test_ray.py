@@ -13,7 +13,6 @@ import ray  # in the dev extra: this test runs in CI, it is never skipped
 
 from codex_app_server import AppServerConfig
 from codex_app_server.batch import Task, TaskResult, run_batch
-from codex_app_server.testing import ScriptedModel
 
 from .conftest import Echo, answer_for
 
@@ -30,9 +29,9 @@ def local_ray() -> Iterator[None]:
 
 
 def test_ray_backend_runs_tasks_and_survives_a_killed_actor(
-    local_ray: None, scripted_model: ScriptedModel, codex_config: AppServerConfig, tmp_path: Path
+    local_ray: None, echo: Echo, codex_config: AppServerConfig, tmp_path: Path
 ) -> None:
-    scripted_model.respond_with(Echo(delay=0.1))
+    echo.delay = 0.1
     out = tmp_path / "results.jsonl"
     tasks = [Task(id=f"r{i}", prompt=f"ray {i}") for i in range(40)]
     results: list[TaskResult] = []

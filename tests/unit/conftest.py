@@ -13,6 +13,8 @@ from codex_app_server.testing import AsyncMockTransport, MockTransport
 from tests.support.mock_server import FAST, MockAppServer
 from tests.support.sinks import Sink
 
+from .handler_samples import SlowHandler
+
 
 @pytest.fixture
 def server() -> MockAppServer:
@@ -55,3 +57,10 @@ def global_sink() -> Sink:
 @pytest.fixture
 def router(global_sink: Sink) -> MessageRouter:
     return MessageRouter(global_sink, Sink("server-requests"), finished_retention=4)
+
+
+@pytest.fixture
+def slow_handler() -> Iterator[SlowHandler]:
+    handler = SlowHandler()
+    yield handler
+    handler.release.set()  # never leave its worker thread blocked

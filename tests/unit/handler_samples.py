@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import threading
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -113,3 +114,18 @@ def client_with(transport: MockTransport, **kwargs: Any) -> AppServerClient:
     client = AppServerClient(kwargs.pop("config", FAST), transport=transport, **kwargs)
     client.start()
     return client
+
+
+class SlowHandler:
+    """A plain handler that blocks its worker thread until `release` is set (the
+    `slow_handler` fixture sets it when the test ends); `entered` is set once it is called."""
+
+    def __init__(self, decision: str = "accept") -> None:
+        self.decision = decision
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, params: Any) -> str:
+        self.entered.set()
+        self.release.wait(10)
+        return self.decision

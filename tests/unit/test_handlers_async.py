@@ -26,6 +26,7 @@ from .handler_samples import (
     SAMPLES,
     TOOL_CALL,
     USER_INPUT,
+    SlowHandler,
     ask_async,
 )
 
@@ -97,22 +98,12 @@ async def test_async_tools_and_thread_handlers(async_transport: AsyncMockTranspo
 
 
 async def test_async_slow_handler_does_not_block_the_loop(
-    async_transport: AsyncMockTransport,
+    async_transport: AsyncMockTransport, slow_handler: SlowHandler
 ) -> None:
-    release = threading.Event()
-    entered = threading.Event()
-
-    def slow(params: Any) -> str:
-        entered.set()
-        release.wait(10)
-        return "decline"
-
-    try:
-        async with AsyncCodex(FAST, transport=async_transport, handlers={COMMAND: slow}) as codex:
-            async_transport.send({"id": "srv-slow", "method": COMMAND, "params": SAMPLES[COMMAND]})
-            assert await asyncio.to_thread(entered.wait, 5)
-            result = await (await codex.thread_start()).run("the loop is free")
-            assert result.final_response == "the loop is free"
-            release.set()
-    finally:
-        release.set()
+    handlers = {COMMAND: slow_handler}
+    async with AsyncCodex(FAST, transport=async_transport, handlers=handlers) as codex:
+        async_transport.send({"id": "srv-slow", "method": COMMAND, "params": SAMPLES[COMMAND]})
+        assert await asyncio.to_thread(slow_handler.entered.wait, 5)
+        result = await (await codex.thread_start()).run("the loop is free")
+        assert result.final_response == "the loop is free"
+        slow_handler.release.set()

@@ -16,7 +16,15 @@ from codex_app_server import Codex, ServerRequestHandlers, approve_all, tool
 from codex_app_server.testing import MockTransport
 from tests.support.mock_server import FAST, MockAppServer
 
-from .handler_samples import COMMAND, FILE_CHANGE, SAMPLES, TOOL_CALL, ask, client_with
+from .handler_samples import (
+    COMMAND,
+    FILE_CHANGE,
+    SAMPLES,
+    TOOL_CALL,
+    SlowHandler,
+    ask,
+    client_with,
+)
 
 # -- precedence ------------------------------------------------------------------------
 
@@ -191,28 +199,17 @@ def test_async_handler_in_the_sync_client(transport: MockTransport) -> None:
 
 
 def test_slow_handler_does_not_block_notifications_or_responses(
-    transport: MockTransport, server: MockAppServer
+    transport: MockTransport, slow_handler: SlowHandler
 ) -> None:
-    entered = threading.Event()
-    release = threading.Event()
-
-    def slow(params: Any) -> str:
-        entered.set()
-        release.wait(10)
-        return "accept"
-
-    try:
-        with Codex(FAST, transport=transport, handlers={COMMAND: slow}) as codex:
-            transport.send({"id": "srv-slow", "method": COMMAND, "params": SAMPLES[COMMAND]})
-            assert entered.wait(5)
-            started = time.monotonic()
-            result = codex.thread_start().run("still streaming while a handler waits")
-            elapsed = time.monotonic() - started
-            assert result.final_response == "still streaming while a handler waits"
-            assert elapsed < 1.0
-            assert not any(m.get("id") == "srv-slow" for m in transport.received)
-            release.set()
-            reply = transport.wait_for(lambda m: m.get("id") == "srv-slow" and "method" not in m)
-            assert reply["result"] == {"decision": "accept"}
-    finally:
-        release.set()
+    with Codex(FAST, transport=transport, handlers={COMMAND: slow_handler}) as codex:
+        transport.send({"id": "srv-slow", "method": COMMAND, "params": SAMPLES[COMMAND]})
+        assert slow_handler.entered.wait(5)
+        started = time.monotonic()
+        result = codex.thread_start().run("still streaming while a handler waits")
+        elapsed = time.monotonic() - started
+        assert result.final_response == "still streaming while a handler waits"
+        assert elapsed < 1.0
+        assert not any(m.get("id") == "srv-slow" for m in transport.received)
+        slow_handler.release.set()
+        reply = transport.wait_for(lambda m: m.get("id") == "srv-slow" and "method" not in m)
+        assert reply["result"] == {"decision": "accept"}

@@ -18,6 +18,7 @@ from codex_app_server._protocol.structured_output import (
     strict_json_schema,
 )
 from codex_app_server.generated import v2_all
+from tests.support.schemas import schema_nodes
 
 
 def invoke(tool: Tool, arguments: Any) -> dict[str, Any]:
@@ -262,21 +263,9 @@ class Dog(BaseModel):
 Person.model_rebuild()
 
 
-def _walk(node: Any) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        found.append(node)
-        for value in node.values():
-            found += _walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            found += _walk(value)
-    return found
-
-
 def test_model_schema_is_made_strict() -> None:
     schema = output_schema_to_wire(Person)
-    for node in _walk(schema):
+    for node in schema_nodes(schema):
         if node.get("type") == "object" and "properties" in node:
             assert node["additionalProperties"] is False
             assert node["required"] == list(node["properties"])

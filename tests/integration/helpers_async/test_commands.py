@@ -28,14 +28,19 @@ async def test_command_exec(env: Env) -> None:
         await env.codex.command_exec("echo hi")
 
 
-async def test_command_start_streams_output_and_takes_input(env: Env) -> None:
+@pytest.mark.parametrize("close_apart", [False, True], ids=["str-and-close", "bytes-then-close"])
+async def test_command_start_streams_output_and_takes_input(env: Env, close_apart: bool) -> None:
     script = "echo ready; read line; echo got $line; echo warn >&2"
     async with await env.codex.command_start(["bash", "-c", script], stdin=True) as process:
         assert isinstance(process, AsyncCommandProcess)
         chunks = process.__aiter__()
         first = await chunks.__anext__()
         assert first == CommandOutput("stdout", b"ready\n")
-        await process.write("ping\n", close_stdin=True)
+        if close_apart:  # no newline: closing stdin is what ends the `read`
+            await process.write(b"ping")
+            await process.close_stdin()
+        else:
+            await process.write("ping\n", close_stdin=True)
         rest = [chunk async for chunk in chunks]
         result = await process.wait()
     assert result.exit_code == 0

@@ -31,14 +31,19 @@ def test_command_exec(env: Env) -> None:
         env.codex.command_exec("echo hi")
 
 
-def test_command_start_streams_output_and_takes_input(env: Env) -> None:
+@pytest.mark.parametrize("close_apart", [False, True], ids=["str-and-close", "bytes-then-close"])
+def test_command_start_streams_output_and_takes_input(env: Env, close_apart: bool) -> None:
     script = "echo ready; read line; echo got $line; echo warn >&2"
     with env.codex.command_start(["bash", "-c", script], stdin=True) as process:
         assert isinstance(process, CommandProcess)
         chunks = process.__iter__()
         first = chunks.__next__()
         assert first == CommandOutput("stdout", b"ready\n")
-        process.write("ping\n", close_stdin=True)
+        if close_apart:  # no newline: closing stdin is what ends the `read`
+            process.write(b"ping")
+            process.close_stdin()
+        else:
+            process.write("ping\n", close_stdin=True)
         rest = [chunk for chunk in chunks]
         result = process.wait()
     assert result.exit_code == 0

@@ -10,6 +10,7 @@ import threading
 import time
 from typing import Any
 
+from .core import handles
 from .protocol import ProtocolServer
 from .wire import (
     FLOOD_BATCH,
@@ -24,36 +25,12 @@ from .wire import (
 
 
 class FakeServer(ProtocolServer):
-    def __init__(self, scenarios: set[str]) -> None:
-        super().__init__(scenarios)
-        self.handlers.update(
-            {
-                "fake/exit": self.fake_exit,
-                "fake/hang": self.fake_hang,
-                "fake/stall": self.fake_stall,
-                "fake/unstall": self.fake_unstall,
-                "fake/garbage": self.fake_garbage,
-                "fake/notify": self.fake_notify,
-                "fake/flood": self.fake_flood,
-                "fake/bigline": self.fake_bigline,
-                "fake/bigResponse": self.fake_big_response,
-                "fake/nullIdError": self.fake_null_id_error,
-                "fake/serverRequest": self.fake_server_request,
-                "fake/sigstop": self.fake_sigstop,
-                "fake/spawnChild": self.fake_spawn_child,
-                "fake/echo": self.fake_echo,
-                "fake/error": self.fake_error,
-                "fake/delay": self.fake_delay,
-                "fake/rejectNext": self.fake_reject_next,
-                "fake/stderr": self.fake_stderr,
-                "fake/closeStdout": self.fake_close_stdout,
-                "fake/received": self.fake_received,
-                "fake/state": self.fake_state,
-            }
-        )
+    """The fake app-server: the protocol methods, and the fake/* controls that tests drive it
+    with (each marked `@handles(method)`)."""
 
     # -- fake/* controls -------------------------------------------------------
 
+    @handles("fake/exit")
     def fake_exit(self, req_id: Any, params: dict[str, Any]) -> Any:
         code = int(params.get("code", 1))
         stderr = str(params.get("stderr", ""))
@@ -72,17 +49,21 @@ class FakeServer(ProtocolServer):
             go()
         return NO_REPLY
 
+    @handles("fake/hang")
     def fake_hang(self, req_id: Any, params: dict[str, Any]) -> Any:
         return NO_REPLY
 
+    @handles("fake/stall")
     def fake_stall(self, req_id: Any, params: dict[str, Any]) -> Any:
         self.out.stall()
         return NO_REPLY
 
+    @handles("fake/unstall")
     def fake_unstall(self, req_id: Any, params: dict[str, Any]) -> Any:
         self.out.unstall_and_write(self.out.encode({"id": req_id, "result": {}}))
         return NO_REPLY
 
+    @handles("fake/garbage")
     def fake_garbage(self, req_id: Any, params: dict[str, Any]) -> Any:
         lines = params.get("lines", [])
         if not isinstance(lines, list):
@@ -95,6 +76,7 @@ class FakeServer(ProtocolServer):
         self.out.write(data)
         return {}
 
+    @handles("fake/notify")
     def fake_notify(self, req_id: Any, params: dict[str, Any]) -> Any:
         method = self.require_str(params, "method")
         count = int(params.get("count", 1))
@@ -104,6 +86,7 @@ class FakeServer(ProtocolServer):
             self.out.send_many([self.notification(method, payload)] * batch)
         return {}
 
+    @handles("fake/flood")
     def fake_flood(self, req_id: Any, params: dict[str, Any]) -> Any:
         count = int(params.get("count", 0))
         delta = {
@@ -121,6 +104,7 @@ class FakeServer(ProtocolServer):
 
         return self.in_worker(req_id, work)
 
+    @handles("fake/bigline")
     def fake_bigline(self, req_id: Any, params: dict[str, Any]) -> Any:
         size = int(params.get("bytes", 0))
         method = str(params.get("method", "fake/bigline"))
@@ -133,18 +117,21 @@ class FakeServer(ProtocolServer):
         self.out.write(line)
         return {}
 
+    @handles("fake/bigResponse")
     def fake_big_response(self, req_id: Any, params: dict[str, Any]) -> Any:
         size = int(params.get("bytes", 0))
         envelope = len(self.out.encode({"id": req_id, "result": {"data": ""}})) - 1
         self.reply(req_id, {"data": "x" * max(0, size - envelope)})
         return NO_REPLY
 
+    @handles("fake/nullIdError")
     def fake_null_id_error(self, req_id: Any, params: dict[str, Any]) -> Any:
         code = int(params.get("code", -32700))
         message = str(params.get("message", "Parse error"))
         self.out.send({"id": None, "error": {"code": code, "message": message}})
         return NO_REPLY
 
+    @handles("fake/serverRequest")
     def fake_server_request(self, req_id: Any, params: dict[str, Any]) -> Any:
         method = self.require_str(params, "method")
         _, pending, request = self.server_request(
@@ -159,11 +146,13 @@ class FakeServer(ProtocolServer):
 
         return self.in_worker(req_id, work)
 
+    @handles("fake/sigstop")
     def fake_sigstop(self, req_id: Any, params: dict[str, Any]) -> Any:
         self.reply(req_id, {})
         os.kill(os.getpid(), signal.SIGSTOP)
         return NO_REPLY
 
+    @handles("fake/spawnChild")
     def fake_spawn_child(self, req_id: Any, params: dict[str, Any]) -> Any:
         seconds = str(params.get("seconds", 300))
         inherit = bool(params.get("inheritStdio", False))
@@ -172,13 +161,16 @@ class FakeServer(ProtocolServer):
         self.children.append(child)
         return {"pid": child.pid}
 
+    @handles("fake/echo")
     def fake_echo(self, req_id: Any, params: Any) -> Any:
         return params
 
+    @handles("fake/error")
     def fake_error(self, req_id: Any, params: dict[str, Any]) -> Any:
         code = int(params.get("code", -32000))
         raise RpcError(code, str(params.get("message", "fake error")), params.get("data"))
 
+    @handles("fake/delay")
     def fake_delay(self, req_id: Any, params: dict[str, Any]) -> Any:
         delay_s = float(params.get("ms", 0)) / 1000
         result = params.get("result", {})
@@ -189,6 +181,7 @@ class FakeServer(ProtocolServer):
 
         return self.in_worker(req_id, work)
 
+    @handles("fake/rejectNext")
     def fake_reject_next(self, req_id: Any, params: dict[str, Any]) -> Any:
         with self.lock:
             self.reject_next = (
@@ -198,22 +191,26 @@ class FakeServer(ProtocolServer):
             )
         return {}
 
+    @handles("fake/stderr")
     def fake_stderr(self, req_id: Any, params: dict[str, Any]) -> Any:
         write_stderr(str(params.get("text", "")))
         write_stderr(filler(int(params.get("bytes", 0))))
         return {}
 
+    @handles("fake/closeStdout")
     def fake_close_stdout(self, req_id: Any, params: dict[str, Any]) -> Any:
         self.reply(req_id, {})
         self.out.close()
         return NO_REPLY
 
+    @handles("fake/received")
     def fake_received(self, req_id: Any, params: dict[str, Any]) -> Any:
         method = params.get("method")
         with self.lock:
             messages = [m for m in self.received if method is None or m.get("method") == method]
         return {"messages": messages}
 
+    @handles("fake/state")
     def fake_state(self, req_id: Any, params: dict[str, Any]) -> Any:
         with self.lock:
             active = [t.id for t in self.turns.values() if not t.done.is_set()]

@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from .state import PendingReply, ThreadState, Turn
 from .wire import (
@@ -27,6 +27,21 @@ from .wire import (
     now_ms,
 )
 
+HANDLES = "_handles_method"
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+Known = TypeVar("Known")
+
+
+def handles(method: str) -> Callable[[Handler], Handler]:
+    """Mark a server method as the handler of the JSON-RPC `method` (req_id, params)."""
+
+    def mark(function: Handler) -> Handler:
+        setattr(function, HANDLES, method)
+        return function
+
+    return mark
+
 
 class ServerCore:
     def __init__(self, scenarios: set[str]) -> None:
@@ -43,8 +58,12 @@ class ServerCore:
         self.reject_next: tuple[int, int, str] = (0, OVERLOADED, "")
         self._ids: dict[str, itertools.count[int]] = {}
         self._server_request_ids = itertools.count(0)
-        #: method -> handler(req_id, params); each layer adds its own methods
+        #: method -> handler(req_id, params): the methods marked `@handles(method)`
         self.handlers: dict[str, Callable[[Any, Any], Any]] = {}
+        for name in dir(type(self)):
+            method = getattr(getattr(type(self), name), HANDLES, None)
+            if method is not None:
+                self.handlers[method] = getattr(self, name)
 
     # -- plumbing --------------------------------------------------------------
 
@@ -187,9 +206,21 @@ class ServerCore:
         return value
 
     def require_thread(self, params: dict[str, Any]) -> ThreadState:
-        thread_id = self.require_str(params, "threadId")
+        return self._require(self.threads, params, "threadId", "thread")
+
+    def require_turn(self, params: dict[str, Any]) -> Turn:
+        """The turn `params` name (turnId), which must be of the thread they name (threadId)."""
+        turn = self._require(self.turns, params, "turnId", "turn")
+        if turn.thread.id != params.get("threadId"):
+            raise RpcError(INVALID_REQUEST, f"turn not found: {turn.id}")
+        return turn
+
+    def _require(
+        self, table: dict[str, Known], params: dict[str, Any], key: str, what: str
+    ) -> Known:
+        known_id = self.require_str(params, key)
         with self.lock:
-            thread = self.threads.get(thread_id)
-        if thread is None:
-            raise RpcError(INVALID_REQUEST, f"thread not found: {thread_id}")
-        return thread
+            known = table.get(known_id)
+        if known is None:
+            raise RpcError(INVALID_REQUEST, f"{what} not found: {known_id}")
+        return known

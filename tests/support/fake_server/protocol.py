@@ -6,7 +6,7 @@ import os
 import threading
 from typing import Any
 
-from .core import ServerCore
+from .core import ServerCore, handles
 from .state import ThreadState, Turn
 from .wire import (
     APPROVAL_COMMAND,
@@ -32,22 +32,11 @@ from .wire import (
 
 
 class ProtocolServer(ServerCore):
-    def __init__(self, scenarios: set[str]) -> None:
-        super().__init__(scenarios)
-        self.handlers.update(
-            {
-                "initialize": self.on_initialize,
-                "thread/start": self.on_thread_start,
-                "thread/resume": self.on_thread_resume,
-                "thread/read": self.on_thread_read,
-                "turn/start": self.on_turn_start,
-                "turn/interrupt": self.on_turn_interrupt,
-                "turn/steer": self.on_turn_steer,
-            }
-        )
+    """The app-server protocol methods the SDK uses, each marked `@handles(method)`."""
 
     # -- protocol methods ------------------------------------------------------
 
+    @handles("initialize")
     def on_initialize(self, req_id: Any, params: dict[str, Any]) -> Any:
         if "exit-on-initialize" in self.scenarios:
             write_stderr(EXIT_ON_INITIALIZE_STDERR)
@@ -83,6 +72,7 @@ class ProtocolServer(ServerCore):
             "reasoningEffort": None,
         }
 
+    @handles("thread/start")
     def on_thread_start(self, req_id: Any, params: dict[str, Any]) -> Any:
         cwd = params.get("cwd") or os.getcwd()
         thread_id = self.new_id("thr")
@@ -95,6 +85,7 @@ class ProtocolServer(ServerCore):
         self.notify("thread/started", {"thread": thread.to_json()})
         return NO_REPLY
 
+    @handles("thread/resume")
     def on_thread_resume(self, req_id: Any, params: dict[str, Any]) -> Any:
         thread_id = self.require_str(params, "threadId")
         with self.lock:
@@ -104,10 +95,12 @@ class ProtocolServer(ServerCore):
                 thread = self.threads[thread_id] = ThreadState(thread_id, str(cwd), False)
         return self.thread_response(thread, params)
 
+    @handles("thread/read")
     def on_thread_read(self, req_id: Any, params: dict[str, Any]) -> Any:
         thread = self.require_thread(params)
         return {"thread": thread.to_json(include_turns=bool(params.get("includeTurns")))}
 
+    @handles("turn/start")
     def on_turn_start(self, req_id: Any, params: dict[str, Any]) -> Any:
         thread = self.require_thread(params)
         turn = Turn(self.new_id("turn"), thread, first_text(params.get("input")))
@@ -121,16 +114,14 @@ class ProtocolServer(ServerCore):
         threading.Thread(target=self.run_turn, args=(turn, not early), daemon=True).start()
         return NO_REPLY
 
+    @handles("turn/interrupt")
     def on_turn_interrupt(self, req_id: Any, params: dict[str, Any]) -> Any:
-        turn_id = self.require_str(params, "turnId")
-        with self.lock:
-            turn = self.turns.get(turn_id)
-        if turn is None or turn.thread.id != params.get("threadId"):
-            raise RpcError(INVALID_REQUEST, f"turn not found: {turn_id}")
+        turn = self.require_turn(params)
         if not self.finish_turn(turn, "interrupted", before={"id": req_id, "result": {}}):
             self.reply(req_id, {})
         return NO_REPLY
 
+    @handles("turn/steer")
     def on_turn_steer(self, req_id: Any, params: dict[str, Any]) -> Any:
         thread = self.require_thread(params)
         active = thread.active_turn()
