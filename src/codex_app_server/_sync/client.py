@@ -21,6 +21,7 @@ from .._protocol.client_base import (
     CallSink,
     ServerRequestHandler,
     approval_tracing,
+    deliver,
     result_reply,
     trace_send,
 )
@@ -43,7 +44,7 @@ from .._warmup import WARMUP
 from ..generated.client_methods_sync import SyncClientMethods
 from .handlers import answer
 from .queues import Queue, Slot
-from .reader import decode_batch, deliver, route_batch
+from .reader import decode_batch, route_batch
 from .streaming import StreamingMixin
 
 if TYPE_CHECKING:

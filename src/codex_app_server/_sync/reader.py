@@ -81,10 +81,3 @@ def route_batch(
     return deliveries
 
 
-def deliver(deliveries: list[Delivery]) -> None:
-    """Hand each item to its sink (outside the router lock); a failing sink is logged."""
-    for sink, item in deliveries:
-        try:
-            sink.put_nowait(item)
-        except Exception:
-            logger.exception("delivering %r failed", item)
