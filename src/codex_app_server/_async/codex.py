@@ -24,6 +24,7 @@ from .._protocol.hooks import (
     logger,
     merge,
     needs_approvals,
+    pending_approvals,
     tool_gate,
 )
 from .._protocol.inputs import input_to_wire
@@ -319,12 +320,17 @@ class AsyncCodex(CommandMethods, FsMethods, ConfigMethods):
             fields["approval_policy"] = fields["approval_policy"] or "untrusted"
             fields["approvals_reviewer"] = fields["approvals_reviewer"] or "user"
         fields["cwd"] = self._cwd(fields["cwd"])
-        thread = self._thread(await self._request(method, fork_params(source, **fields, **extra)))
+        params = fork_params(source, **fields, **extra)
+        thread = self._thread(await self._request(method, params))
         tools = {**ungated(self.client.handlers.thread_tools(source)), **as_tools(args["tools"])}
         if known is not None and handlers is None:
             self._install(thread, hooks, None, tools, source)  # the source's (wrapped) handlers
         else:
             self._install(thread, hooks, handlers, tools, None)
+        if needs_approvals(hooks) and thread._hooks is not None:
+            # The runtime keeps a loaded thread's settings on `thread/resume`: the approvals
+            # the hook needs then go with the next `turn/start` (as a run's hook's do).
+            thread._hooks.approvals = pending_approvals(params, thread._info)
         return thread
 
     def _install(

@@ -111,6 +111,10 @@ class AsyncThread:
                 # a run's before_tool on a thread started without one: ask from now on
                 approval_policy = approval_policy or "untrusted"
                 approvals_reviewer = approvals_reviewer or "user"
+            elif state.approvals is not None and needs_approvals(hooks):
+                # a resumed thread whose settings the runtime kept: ask from now on
+                approval_policy = approval_policy or state.approvals[0]
+                approvals_reviewer = approvals_reviewer or state.approvals[1]
         params = turn_start_params(
             self.id,
             input,
@@ -141,6 +145,8 @@ class AsyncThread:
             handle._trace = trace
         if state is not None:
             state.turn_id = handle.id
+            if approval_policy is not None and state.approvals is not None:
+                state.approvals = None  # the runtime keeps them for later turns
             if hooks is not None and hooks.after_tool is not None:
                 handle._hooks = state  # its stream calls after_tool
         if tracker is not None:

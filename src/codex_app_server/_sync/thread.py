@@ -113,6 +113,10 @@ class Thread:
                 # a run's before_tool on a thread started without one: ask from now on
                 approval_policy = approval_policy or "untrusted"
                 approvals_reviewer = approvals_reviewer or "user"
+            elif state.approvals is not None and needs_approvals(hooks):
+                # a resumed thread whose settings the runtime kept: ask from now on
+                approval_policy = approval_policy or state.approvals[0]
+                approvals_reviewer = approvals_reviewer or state.approvals[1]
         params = turn_start_params(
             self.id,
             input,
@@ -143,6 +147,8 @@ class Thread:
             handle._trace = trace
         if state is not None:
             state.turn_id = handle.id
+            if approval_policy is not None and state.approvals is not None:
+                state.approvals = None  # the runtime keeps them for later turns
             if hooks is not None and hooks.after_tool is not None:
                 handle._hooks = state  # its stream calls after_tool
         if tracker is not None:

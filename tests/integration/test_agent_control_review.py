@@ -1,0 +1,452 @@
+"""Issue 16's claims that the other agent-control tests leave open, through the public API
+on the real app-server and the scripted model: `before_tool` on a file change, at the
+client scope and on a resumed thread, and when it times out; where hooks run (never on the
+reader); `after_tool` at the run and fork scopes; each limit on the other side (sync /
+async) and through a turn handle; the turn span's model and token attributes, the spans of
+a file change and a dynamic tool call, a failed request's span; tracing without
+OpenTelemetry installed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from codex_app_server import (
+    AppServerConfig,
+    AsyncCodex,
+    Codex,
+    CodexError,
+    Hooks,
+    PromptContext,
+    RunLimitExceeded,
+    RunLimits,
+    ToolResult,
+    ToolUse,
+    TurnCompleted,
+    TurnEnd,
+    allow,
+    deny,
+)
+from codex_app_server.testing import Reply, ScriptedModel, Usage
+
+from .test_agent_control_hooks import delete_ticket, ran, steered, tool_turn, wait_for_steer
+
+pytestmark = pytest.mark.integration
+
+READER = "codex-app-server-reader"
+PATCH = "*** Begin Patch\n*** Add File: hello.txt\n+hello\n*** End Patch\n"
+
+
+@pytest.fixture
+def config(scripted_model: ScriptedModel, tmp_path: Path) -> AppServerConfig:
+    return scripted_model.config(tmp_path, sandbox_mode="workspace-write")
+
+
+@pytest.fixture
+def workspace(config: AppServerConfig) -> Path:
+    assert config.cwd is not None
+    return Path(config.cwd)
+
+
+@pytest.fixture
+def spans() -> Any:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    previous = trace._TRACER_PROVIDER  # the API sets a global provider only once
+    trace._TRACER_PROVIDER = provider
+    try:
+        yield exporter
+    finally:
+        trace._TRACER_PROVIDER = previous
+        provider.shutdown()
+
+
+def by_name(exporter: InMemorySpanExporter) -> dict[str, list[Any]]:
+    found: dict[str, list[Any]] = {}
+    for span in exporter.get_finished_spans():
+        found.setdefault(span.name, []).append(span)
+    return found
+
+
+def statuses(result: Any) -> list[tuple[str, Any]]:
+    out = []
+    for item in result.items:
+        root = getattr(item, "root", item)
+        status = getattr(root, "status", None)
+        out.append((root.type, getattr(status, "value", status)))
+    return out
+
+
+def rm_guard(use: ToolUse) -> Any:
+    return deny("no deleting") if "rm " in (use.command or "") else allow()
+
+
+def rm_turn(model: ScriptedModel, workspace: Path) -> None:
+    (workspace / "keep.txt").write_text("x")
+    model.enqueue(Reply.shell("rm keep.txt", call_id="c1"), Reply.text("done"))
+
+
+# -- before_tool on a file change, traced --------------------------------------------------
+
+
+def test_before_tool_denies_a_file_change_and_its_spans_sync(
+    scripted_model: ScriptedModel, config: AppServerConfig, workspace: Path, spans: Any
+) -> None:
+    scripted_model.enqueue(
+        Reply.custom_tool_call("apply_patch", PATCH, call_id="p1", usage=Usage(100, 7)),
+        Reply.text("not patched", usage=Usage(50, 3)),
+    )
+    uses: list[ToolUse] = []
+
+    def guard(use: ToolUse) -> Any:
+        uses.append(use)
+        return deny("no new files")
+
+    with Codex(config) as codex:
+        thread = codex.thread_start(hooks=Hooks(before_tool=guard), model="gpt-5.5")
+        result = thread.run("add hello.txt")
+    assert not (workspace / "hello.txt").exists()  # the denied patch was not applied
+    assert ("fileChange", "declined") in statuses(result)
+    (use,) = uses
+    assert use.kind == "file_change" and use.thread_id == thread.id
+    assert use.turn_id == result.turn.id and use.item_id  # type: ignore[union-attr]
+    found = by_name(spans)
+    (turn,) = found["codex.turn"]
+    assert turn.attributes["gen_ai.request.model"] == "gpt-5.5"
+    assert turn.attributes["gen_ai.usage.input_tokens"] == 150
+    assert turn.attributes["gen_ai.usage.output_tokens"] == 10
+    assert turn.attributes["codex.turn_id"] == result.turn.id  # type: ignore[union-attr]
+    (change,) = found["codex.file_change"]
+    assert change.parent.span_id == turn.context.span_id
+    assert change.attributes["codex.item.status"] == "declined"
+    assert change.attributes["codex.file_change.paths"]
+    (approval,) = found["codex.approval"]
+    assert approval.parent.span_id == change.context.span_id
+    assert approval.attributes["codex.approval.decision"] == "decline"
+
+
+# -- the client scope, and where hooks run -------------------------------------------------
+
+
+def test_client_hooks_gate_commands_and_never_run_on_the_reader_sync(
+    scripted_model: ScriptedModel, config: AppServerConfig, workspace: Path
+) -> None:
+    (workspace / "keep.txt").write_text("x")
+    scripted_model.enqueue(
+        Reply.shell("rm keep.txt", call_id="c1"),
+        Reply.shell("ls", call_id="c2"),
+        Reply.text("done"),
+    )
+    where: dict[str, str] = {}
+
+    def at(point: str) -> None:
+        where[point] = threading.current_thread().name
+
+    def before(use: ToolUse) -> Any:
+        at("before_tool")
+        return rm_guard(use)
+
+    def after(done: ToolResult) -> None:
+        at("after_tool")
+
+    def prompt(context: PromptContext) -> None:
+        at("before_prompt")
+
+    def end(done: TurnEnd) -> None:
+        at("on_turn_end")
+
+    hooks = Hooks(before_tool=before, after_tool=after, before_prompt=prompt, on_turn_end=end)
+    with Codex(config, hooks=hooks) as codex:
+        result = codex.thread_start().run("clean up")  # the client's hooks only
+    assert (workspace / "keep.txt").exists()
+    assert ("commandExecution", "declined") in statuses(result)
+    assert ("commandExecution", "completed") in statuses(result)
+    assert set(where) == {"before_tool", "after_tool", "before_prompt", "on_turn_end"}
+    assert READER not in where.values()
+
+
+async def test_client_hooks_gate_commands_and_never_run_on_the_reader_async(
+    scripted_model: ScriptedModel, config: AppServerConfig, workspace: Path
+) -> None:
+    rm_turn(scripted_model, workspace)
+    where: dict[str, str] = {}
+
+    def at(point: str) -> None:
+        task = asyncio.current_task()
+        where[point] = task.get_name() if task is not None else threading.current_thread().name
+
+    async def before(use: ToolUse) -> Any:
+        at("before_tool")
+        return rm_guard(use)
+
+    def after(done: ToolResult) -> None:  # a plain hook: inline on the loop
+        at("after_tool")
+
+    async def prompt(context: PromptContext) -> None:
+        at("before_prompt")
+
+    def end(done: TurnEnd) -> None:
+        at("on_turn_end")
+
+    hooks = Hooks(before_tool=before, after_tool=after, before_prompt=prompt, on_turn_end=end)
+    async with AsyncCodex(config, hooks=hooks) as codex:
+        thread = await codex.thread_start()
+        result = await thread.run("clean up")
+    assert (workspace / "keep.txt").exists()
+    assert ("commandExecution", "declined") in statuses(result)
+    assert set(where) == {"before_tool", "after_tool", "before_prompt", "on_turn_end"}
+    assert READER not in where.values()
+
+
+# -- before_tool that does not answer ------------------------------------------------------
+
+
+def test_a_before_tool_that_times_out_denies_sync(
+    scripted_model: ScriptedModel,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    config = scripted_model.config(
+        tmp_path, sandbox_mode="workspace-write", server_request_timeout=0.5
+    )
+    assert config.cwd is not None
+    workspace = Path(config.cwd)
+    rm_turn(scripted_model, workspace)
+    release = threading.Event()
+
+    def stuck(use: ToolUse) -> Any:
+        release.wait(30)
+        return allow()  # too late: the request was declined meanwhile
+
+    try:
+        with caplog.at_level(logging.WARNING, "codex_app_server"), Codex(config) as codex:
+            result = codex.thread_start(hooks=Hooks(before_tool=stuck)).run("clean up")
+    finally:
+        release.set()
+    assert (workspace / "keep.txt").exists()
+    assert ("commandExecution", "declined") in statuses(result)
+    assert any("not answered" in r.getMessage() for r in caplog.records)
+
+
+async def test_an_async_before_tool_that_times_out_denies_async(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    config = scripted_model.config(
+        tmp_path, sandbox_mode="workspace-write", server_request_timeout=0.5
+    )
+    assert config.cwd is not None
+    workspace = Path(config.cwd)
+    rm_turn(scripted_model, workspace)
+
+    async def stuck(use: ToolUse) -> Any:
+        await asyncio.Event().wait()  # never answers
+
+    async with AsyncCodex(config) as codex:
+        thread = await codex.thread_start(hooks=Hooks(before_tool=stuck))
+        result = await thread.run("clean up")
+    assert (workspace / "keep.txt").exists()
+    assert ("commandExecution", "declined") in statuses(result)
+
+
+# -- resume and fork scopes ----------------------------------------------------------------
+
+
+async def test_before_tool_given_at_resume_gates_the_resumed_thread_async(
+    scripted_model: ScriptedModel, config: AppServerConfig, workspace: Path
+) -> None:
+    scripted_model.enqueue(Reply.text("hello"))
+    async with AsyncCodex(config) as codex:
+        thread = await codex.thread_start()  # no hook, the runtime's "never" policy
+        await thread.run("hi")
+        rm_turn(scripted_model, workspace)
+        resumed = await codex.thread_resume(thread.id, hooks=Hooks(before_tool=rm_guard))
+        result = await resumed.run("clean up")
+    assert (workspace / "keep.txt").exists()
+    assert ("commandExecution", "declined") in statuses(result)
+
+
+def test_a_fork_keeps_before_tool_sync(
+    scripted_model: ScriptedModel, config: AppServerConfig, workspace: Path
+) -> None:
+    scripted_model.enqueue(Reply.text("hello"))
+    with Codex(config) as codex:
+        thread = codex.thread_start(hooks=Hooks(before_tool=rm_guard))
+        thread.run("hi")
+        rm_turn(scripted_model, workspace)
+        result = codex.thread_fork(thread.id).run("clean up")
+    assert (workspace / "keep.txt").exists()
+    assert ("commandExecution", "declined") in statuses(result)
+
+
+def test_after_tool_at_the_run_scope_steers_sync(
+    scripted_model: ScriptedModel, config: AppServerConfig
+) -> None:
+    wait_for_steer(scripted_model, Reply.shell("echo hi", call_id="c1"), "look again")
+    with Codex(config) as codex:
+        thread = codex.thread_start(approval_policy="never")
+        result = thread.run("say hi", hooks=Hooks(after_tool=lambda done: "look again"))
+    assert result.final_response == "done"
+    assert steered(scripted_model, "look again")
+
+
+async def test_a_fork_keeps_after_tool_async(
+    scripted_model: ScriptedModel, config: AppServerConfig
+) -> None:
+    seen: list[str] = []
+
+    async def after(done: ToolResult) -> str:
+        seen.append(done.thread_id or "")
+        return "fork steer"
+
+    scripted_model.enqueue(Reply.text("hello"))
+    async with AsyncCodex(config) as codex:
+        thread = await codex.thread_start(approval_policy="never", hooks=Hooks(after_tool=after))
+        await thread.run("hi")
+        wait_for_steer(scripted_model, Reply.shell("echo hi", call_id="c1"), "fork steer")
+        fork = await codex.thread_fork(thread.id)
+        result = await fork.run("say hi")
+    assert result.final_response == "done"
+    assert seen == [fork.id]
+    assert steered(scripted_model, "fork steer")
+
+
+def test_on_turn_end_at_the_run_scope_continues_sync(
+    scripted_model: ScriptedModel, config: AppServerConfig
+) -> None:
+    scripted_model.enqueue(Reply.text("one"), Reply.text("two"))
+    hooks = Hooks(on_turn_end=lambda end: "more" if end.turn == 1 else None)
+    with Codex(config) as codex:
+        result = codex.thread_start().run("go", hooks=hooks)
+    assert result.final_response == "two" and result.turns == 2
+    assert result.stopped_by is None
+
+
+# -- limits, the other sides ---------------------------------------------------------------
+
+
+def many_commands(model: ScriptedModel, usage: Any = True) -> None:
+    model.enqueue(
+        *(Reply.shell(f"echo {i}", call_id=f"c{i}", usage=usage) for i in range(4)),
+        Reply.text("done"),
+    )
+
+
+async def test_max_tool_calls_raises_when_asked_async(
+    scripted_model: ScriptedModel, config: AppServerConfig
+) -> None:
+    many_commands(scripted_model)
+    async with AsyncCodex(config) as codex:
+        thread = await codex.thread_start(approval_policy="never")
+        with pytest.raises(RunLimitExceeded) as caught:
+            await thread.run("go", limits=RunLimits(max_tool_calls=1), raise_on_limit=True)
+    assert caught.value.limit == "max_tool_calls"
+    result = caught.value.result
+    assert result is not None and result.stopped_by == "max_tool_calls"
+    assert result.turn is not None and result.turn.status.value == "interrupted"
+    assert len(scripted_model.requests) < 5
+
+
+def test_max_tokens_interrupts_sync(
+    scripted_model: ScriptedModel, config: AppServerConfig, spans: Any
+) -> None:
+    many_commands(scripted_model, Usage(input_tokens=600, output_tokens=10))
+    with Codex(config) as codex:
+        thread = codex.thread_start(approval_policy="never")
+        thread.limits = RunLimits(max_tokens=1000)  # per thread, set after the start
+        result = thread.run("go")
+    assert result.stopped_by == "max_tokens"
+    assert result.turn is not None and result.turn.status.value == "interrupted"
+    assert len(scripted_model.requests) < 5
+    (turn,) = by_name(spans)["codex.turn"]
+    assert turn.attributes["codex.stopped_by"] == "max_tokens"
+    assert turn.attributes["codex.turn.status"] == "interrupted"
+
+
+def test_a_turn_handle_says_which_limit_stopped_it_sync(
+    scripted_model: ScriptedModel, config: AppServerConfig
+) -> None:
+    many_commands(scripted_model)
+    with Codex(config) as codex:
+        thread = codex.thread_start(approval_policy="never")
+        handle = thread.turn("go", limits=RunLimits(max_tool_calls=2))
+        events = list(handle.events())
+    assert handle.stopped_by == "max_tool_calls"
+    match events[-1]:
+        case TurnCompleted(status="interrupted"):
+            pass
+        case other:
+            raise AssertionError(f"the last event is {other!r}")
+
+
+async def test_max_duration_raises_when_asked_async(
+    scripted_model: ScriptedModel, config: AppServerConfig
+) -> None:
+    scripted_model.enqueue(Reply.hang())
+    async with AsyncCodex(config) as codex:
+        thread = await codex.thread_start()
+        with pytest.raises(RunLimitExceeded) as caught:
+            await thread.run("wait", limits=RunLimits(max_duration=0.3), raise_on_limit=True)
+    assert caught.value.limit == "max_duration"
+
+
+# -- tracing -------------------------------------------------------------------------------
+
+
+async def test_spans_of_a_dynamic_tool_call_and_the_model_async(
+    scripted_model: ScriptedModel, config: AppServerConfig, spans: Any
+) -> None:
+    tool_turn(scripted_model)
+    async with AsyncCodex(config) as codex:
+        thread = await codex.thread_start(tools=[delete_ticket])  # no model: the runtime's
+        result = await thread.run("delete T-1")
+    assert ran == ["T-1"] and result.final_response == "ok"
+    found = by_name(spans)
+    (turn,) = found["codex.turn"]
+    assert turn.attributes["gen_ai.request.model"] == "gpt-5.5"
+    (call,) = found["codex.tool_call"]
+    assert call.parent.span_id == turn.context.span_id
+    assert call.attributes["codex.tool"] == "delete_ticket"
+    assert call.attributes["codex.item.status"] == "completed"
+
+
+def test_a_failed_request_has_an_error_span_sync(
+    scripted_model: ScriptedModel, config: AppServerConfig, spans: Any
+) -> None:
+    tracer = trace.get_tracer("test")
+    with (
+        Codex(config) as codex,
+        tracer.start_as_current_span("outer") as outer,
+        pytest.raises(CodexError),
+    ):
+        codex.thread_resume("00000000-0000-0000-0000-000000000000")
+    (span,) = by_name(spans)["thread/resume"]
+    assert span.parent.span_id == outer.get_span_context().span_id
+    assert span.status.status_code.name == "ERROR"
+    assert span.attributes["rpc.method"] == "thread/resume"
+
+
+def test_tracing_is_off_without_opentelemetry_installed_sync(
+    scripted_model: ScriptedModel, config: AppServerConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in [m for m in sys.modules if m == "opentelemetry" or m.startswith("opentelemetry.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "opentelemetry", None)
+    with pytest.raises(ImportError):
+        import opentelemetry.trace  # noqa: F401
+    scripted_model.enqueue(Reply.shell("echo hi", call_id="c1"), Reply.text("fine", usage=True))
+    with Codex(config) as codex:
+        thread = codex.thread_start(hooks=Hooks(before_tool=lambda use: allow()))
+        result = thread.run("say hi", limits=RunLimits(max_tool_calls=5))
+    assert result.final_response == "fine"
+    assert ("commandExecution", "completed") in statuses(result)
