@@ -26,17 +26,22 @@ from codex_app_server import (
     AsyncCodex,
     Codex,
     CodexError,
+    CommandOutputDelta,
+    ErrorReported,
     Hooks,
     PromptContext,
     RunLimitExceeded,
     RunLimits,
+    ServerRequestHandlers,
     ToolResult,
     ToolUse,
     TurnCompleted,
     TurnEnd,
     allow,
+    ask,
     deny,
 )
+from codex_app_server.generated import v2_all
 from codex_app_server.testing import Reply, ScriptedModel, Usage
 
 from .test_agent_control_hooks import delete_ticket, ran, steered, tool_turn, wait_for_steer
@@ -117,6 +122,7 @@ def test_before_tool_denies_a_file_change_and_its_spans_sync(
         thread = codex.thread_start(hooks=Hooks(before_tool=guard), model="gpt-5.5")
         result = thread.run("add hello.txt")
     assert not (workspace / "hello.txt").exists()  # the denied patch was not applied
+    assert scripted_model.requests[1].last_user_text == "no new files"  # the model read why
     assert ("fileChange", "declined") in statuses(result)
     (use,) = uses
     assert use.kind == "file_change" and use.thread_id == thread.id
@@ -450,3 +456,79 @@ def test_tracing_is_off_without_opentelemetry_installed_sync(
         result = thread.run("say hi", limits=RunLimits(max_tool_calls=5))
     assert result.final_response == "fine"
     assert ("commandExecution", "completed") in statuses(result)
+
+
+# -- typed events: command output, a reported error ----------------------------------------
+
+
+def test_typed_events_carry_command_output_sync(
+    scripted_model: ScriptedModel, config: AppServerConfig
+) -> None:
+    # The runtime streams no delta for output written as the command starts (seen: `echo
+    # hi; sleep 0.3; echo there` sends "there" only), so the output comes a moment later.
+    scripted_model.enqueue(Reply.shell("sleep 0.5; echo hi", call_id="c1"), Reply.text("ok"))
+    with Codex(config) as codex:
+        events = list(codex.thread_start(approval_policy="never").turn("say hi").events())
+    output = "".join(e.delta for e in events if isinstance(e, CommandOutputDelta))
+    assert output == "hi\n"
+    assert all(e.item_id for e in events if isinstance(e, CommandOutputDelta))
+
+
+async def test_typed_events_of_a_failed_turn_async(
+    scripted_model: ScriptedModel, config: AppServerConfig
+) -> None:
+    scripted_model.enqueue(Reply.error(message="scripted refusal"))
+    async with AsyncCodex(config) as codex:
+        thread = await codex.thread_start()
+        handle = await thread.turn("hi")
+        events = [event async for event in handle.events()]
+    errors = [e for e in events if isinstance(e, ErrorReported)]
+    assert errors and errors[-1].message == "scripted refusal" and not errors[-1].will_retry
+    assert errors[-1].error.message == "scripted refusal"
+    match events[-1]:
+        case TurnCompleted(status="failed", error_message="scripted refusal"):
+            pass
+        case other:
+            raise AssertionError(f"the last event is {other!r}")
+
+
+# -- before_tool: ask, and a hook that raises ----------------------------------------------
+
+
+def test_before_tool_ask_defers_to_the_handler_and_a_raise_denies_sync(
+    scripted_model: ScriptedModel,
+    config: AppServerConfig,
+    workspace: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    (workspace / "keep.txt").write_text("x")
+    scripted_model.enqueue(
+        Reply.shell("rm keep.txt", call_id="c1"),
+        Reply.shell("touch made.txt", call_id="c2"),
+        Reply.text("done"),
+    )
+    params: list[Any] = []
+    handled: list[str] = []
+
+    def hook(use: ToolUse) -> Any:
+        params.append(use.params)
+        if "rm " in (use.command or ""):
+            raise RuntimeError("hook bug")
+        return ask()
+
+    def handler(p: v2_all.CommandExecutionRequestApprovalParams) -> str:
+        handled.append(p.command or "")
+        return "accept"
+
+    handlers = ServerRequestHandlers(command_approval=handler)
+    with caplog.at_level(logging.ERROR, "codex_app_server"), Codex(config) as codex:
+        thread = codex.thread_start(hooks=Hooks(before_tool=hook), handlers=handlers)
+        result = thread.run("go")
+    assert ("commandExecution", "declined") in statuses(result)
+    assert (workspace / "keep.txt").exists()  # the hook raised: denied, not run
+    assert (workspace / "made.txt").exists()  # ask: the handler accepted it
+    assert len(handled) == 1 and "touch made.txt" in handled[0]
+    assert all(isinstance(p, v2_all.CommandExecutionRequestApprovalParams) for p in params)
+    assert any(
+        "before_tool" in r.getMessage() and "hook bug" in r.getMessage() for r in caplog.records
+    )
