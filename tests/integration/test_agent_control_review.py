@@ -140,6 +140,8 @@ def test_before_tool_denies_a_file_change_and_its_spans_sync(
     (approval,) = found["codex.approval"]
     assert approval.parent.span_id == change.context.span_id
     assert approval.attributes["codex.approval.decision"] == "decline"
+    (tell,) = found["turn/steer"]  # the deny message, a request of the turn
+    assert tell.parent.span_id == turn.context.span_id
 
 
 # -- the client scope, and where hooks run -------------------------------------------------
@@ -296,7 +298,7 @@ def test_a_fork_keeps_before_tool_sync(
 
 
 def test_after_tool_at_the_run_scope_steers_sync(
-    scripted_model: ScriptedModel, config: AppServerConfig
+    scripted_model: ScriptedModel, config: AppServerConfig, spans: Any
 ) -> None:
     wait_for_steer(scripted_model, Reply.shell("echo hi", call_id="c1"), "look again")
     with Codex(config) as codex:
@@ -304,6 +306,10 @@ def test_after_tool_at_the_run_scope_steers_sync(
         result = thread.run("say hi", hooks=Hooks(after_tool=lambda done: "look again"))
     assert result.final_response == "done"
     assert steered(scripted_model, "look again")
+    found = by_name(spans)
+    (turn,) = found["codex.turn"]
+    (steer,) = found["turn/steer"]  # the hook's steer, a request of the turn
+    assert steer.parent.span_id == turn.context.span_id
 
 
 async def test_a_fork_keeps_after_tool_async(
@@ -377,6 +383,8 @@ def test_max_tokens_interrupts_sync(
     (turn,) = by_name(spans)["codex.turn"]
     assert turn.attributes["codex.stopped_by"] == "max_tokens"
     assert turn.attributes["codex.turn.status"] == "interrupted"
+    (interrupt,) = by_name(spans)["turn/interrupt"]
+    assert interrupt.parent.span_id == turn.context.span_id
 
 
 def test_a_turn_handle_says_which_limit_stopped_it_sync(
@@ -396,7 +404,7 @@ def test_a_turn_handle_says_which_limit_stopped_it_sync(
 
 
 async def test_max_duration_raises_when_asked_async(
-    scripted_model: ScriptedModel, config: AppServerConfig
+    scripted_model: ScriptedModel, config: AppServerConfig, spans: Any
 ) -> None:
     scripted_model.enqueue(Reply.hang())
     async with AsyncCodex(config) as codex:
@@ -404,6 +412,24 @@ async def test_max_duration_raises_when_asked_async(
         with pytest.raises(RunLimitExceeded) as caught:
             await thread.run("wait", limits=RunLimits(max_duration=0.3), raise_on_limit=True)
     assert caught.value.limit == "max_duration"
+    found = by_name(spans)
+    (turn,) = found["codex.turn"]
+    assert turn.attributes["codex.stopped_by"] == "max_duration"
+    (interrupt,) = found["turn/interrupt"]  # sent by the timer, for the turn
+    assert interrupt.parent.span_id == turn.context.span_id
+
+
+def test_max_duration_timer_interrupt_is_a_span_of_the_turn_sync(
+    scripted_model: ScriptedModel, config: AppServerConfig, spans: Any
+) -> None:
+    scripted_model.enqueue(Reply.hang())
+    with Codex(config) as codex:
+        result = codex.thread_start().run("wait", limits=RunLimits(max_duration=0.3))
+    assert result.stopped_by == "max_duration"
+    found = by_name(spans)
+    (turn,) = found["codex.turn"]
+    (interrupt,) = found["turn/interrupt"]  # sent from the timer's thread
+    assert interrupt.parent.span_id == turn.context.span_id
 
 
 # -- tracing -------------------------------------------------------------------------------

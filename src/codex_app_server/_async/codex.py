@@ -31,6 +31,7 @@ from .._protocol.inputs import input_to_wire
 from .._protocol.limits import RunLimits
 from .._protocol.params import fork_params, wire_params
 from .._protocol.tools import GatedTool, Tool, as_tools, ungated
+from .._protocol.tracing import attached
 from .._transport.base import AsyncTransport
 from .._warmup import avalidate
 from .backend import start_on_construction
@@ -362,7 +363,8 @@ class AsyncCodex(CommandMethods, FsMethods, ConfigMethods):
         """Steer a `before_tool` deny message into the turn (`HookState.tell`)."""
         params = {"threadId": thread_id, "input": input_to_wire(message), "expectedTurnId": turn_id}
         try:
-            await self.client.request("turn/steer", params)
+            with attached(self.client.traces.of(turn_id)):  # a request of that turn
+                await self.client.request("turn/steer", params)
         except CodexError as exc:
             logger.warning("could not tell turn %s why its hook denied: %s", turn_id, exc)
 

@@ -12,6 +12,7 @@ from .._protocol.inputs import Input, input_to_wire
 from .._protocol.limits import LimitTracker, RunLimits
 from .._protocol.notifications import Notification
 from .._protocol.run_result import TurnCollector
+from .._protocol.tracing import attached
 from .._warmup import WARMUP, avalidate
 from .backend import call_hook, monotonic, new_queue, spawn
 from .client import AsyncAppServerClient
@@ -85,9 +86,11 @@ class AsyncTurnHandle:
                         self.stopped_by = reached
                         if trace is not None:
                             trace.span.set_attribute("codex.stopped_by", reached)
-                        await self.interrupt()
+                        with attached(trace):  # the request is the turn's
+                            await self.interrupt()
                 if hooks is not None and note.method == "item/completed":
-                    await self._item_completed(hooks, note)
+                    with attached(trace):  # the hook's steer (and its own spans) too
+                        await self._item_completed(hooks, note)
                 yield note
         except BaseException as exc:
             if trace is not None:
@@ -120,7 +123,8 @@ class AsyncTurnHandle:
         if self._trace is not None:
             self._trace.span.set_attribute("codex.stopped_by", "max_duration")
         try:
-            await self.interrupt()
+            with attached(self._trace):
+                await self.interrupt()
         except CodexError as exc:  # the turn ended meanwhile
             logger.debug("interrupting turn %s at max_duration failed: %s", self.id, exc)
 

@@ -275,6 +275,10 @@ class TurnTraces:
     def closed(self, turn_id: str) -> None:
         self._open.pop(turn_id, None)
 
+    def of(self, turn_id: str) -> TurnTrace | None:
+        """The open trace of `turn_id`, if any (to parent a request made for that turn)."""
+        return self._open.get(turn_id) if self._open else None
+
     def approval_span(self, request: ServerRequest) -> Any:
         """A started approval span for `request`, or None (tracing off, or not a turn's)."""
         if not self._open:

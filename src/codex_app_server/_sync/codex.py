@@ -31,6 +31,7 @@ from .._protocol.limits import RunLimits
 from .._protocol.models import validate_as
 from .._protocol.params import fork_params, wire_params
 from .._protocol.tools import GatedTool, Tool, as_tools, ungated
+from .._protocol.tracing import attached
 from .._transport.base import Transport
 from .backend import start_on_construction
 from .client import AppServerClient
@@ -350,7 +351,8 @@ class Codex(CommandMethods, FsMethods, ConfigMethods):
         """Steer a `before_tool` deny message into the turn (`HookState.tell`)."""
         params = {"threadId": thread_id, "input": input_to_wire(message), "expectedTurnId": turn_id}
         try:
-            self.client.request("turn/steer", params)
+            with attached(self.client.traces.of(turn_id)):  # a request of that turn
+                self.client.request("turn/steer", params)
         except CodexError as exc:
             logger.warning("could not tell turn %s why its hook denied: %s", turn_id, exc)
 

@@ -15,6 +15,7 @@ from .._protocol.limits import LimitTracker, RunLimits
 from .._protocol.models import validate_as
 from .._protocol.notifications import Notification
 from .._protocol.run_result import TurnCollector
+from .._protocol.tracing import attached
 from .backend import call_hook, monotonic, new_queue, spawn
 from .client import AppServerClient
 
@@ -87,9 +88,11 @@ class TurnHandle:
                         self.stopped_by = reached
                         if trace is not None:
                             trace.span.set_attribute("codex.stopped_by", reached)
-                        self.interrupt()
+                        with attached(trace):  # the request is the turn's
+                            self.interrupt()
                 if hooks is not None and note.method == "item/completed":
-                    self._item_completed(hooks, note)
+                    with attached(trace):  # the hook's steer (and its own spans) too
+                        self._item_completed(hooks, note)
                 yield note
         except BaseException as exc:
             if trace is not None:
@@ -122,7 +125,8 @@ class TurnHandle:
         if self._trace is not None:
             self._trace.span.set_attribute("codex.stopped_by", "max_duration")
         try:
-            self.interrupt()
+            with attached(self._trace):
+                self.interrupt()
         except CodexError as exc:  # the turn ended meanwhile
             logger.debug("interrupting turn %s at max_duration failed: %s", self.id, exc)
 
