@@ -558,3 +558,44 @@ def test_before_tool_ask_defers_to_the_handler_and_a_raise_denies_sync(
     assert any(
         "before_tool" in r.getMessage() and "hook bug" in r.getMessage() for r in caplog.records
     )
+
+
+# -- async hooks that time out; max_turns per thread ---------------------------------------
+
+
+async def test_async_hooks_that_time_out_fail_safe_async(
+    scripted_model: ScriptedModel, config: AppServerConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    scripted_model.enqueue(Reply.text("one"), Reply.text("never"))
+
+    async def slow_end(end: TurnEnd) -> str:
+        await asyncio.Event().wait()
+        return "continue"
+
+    async def slow_prompt(context: PromptContext) -> str:
+        await asyncio.Event().wait()
+        return "too late"
+
+    with caplog.at_level(logging.ERROR, "codex_app_server"):
+        async with AsyncCodex(config) as codex:
+            thread = await codex.thread_start()
+            result = await thread.run("go", hooks=Hooks(on_turn_end=slow_end, timeout=0.3))
+            assert result.final_response == "one" and result.turns == 1
+            with pytest.raises(TimeoutError):
+                await thread.run("go", hooks=Hooks(before_prompt=slow_prompt, timeout=0.3))
+    assert len(scripted_model.requests) == 1  # the timed-out prompt was not sent
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("on_turn_end hook timed out" in m for m in messages)
+    assert any("before_prompt hook timed out" in m for m in messages)
+
+
+def test_max_turns_per_thread_bounds_client_follow_ups_sync(
+    scripted_model: ScriptedModel, config: AppServerConfig
+) -> None:
+    scripted_model.enqueue(*(Reply.text(f"r{i}") for i in range(3)))
+    with Codex(config, hooks=Hooks(on_turn_end=lambda end: "more")) as codex:
+        thread = codex.thread_start(limits=RunLimits(max_turns=2))
+        result = thread.run("go")
+    assert result.stopped_by == "max_turns" and result.turns == 2
+    assert result.final_response == "r1"
+    assert len(scripted_model.requests) == 2
