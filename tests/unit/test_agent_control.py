@@ -198,3 +198,55 @@ async def test_async_before_tool_gates_a_tool() -> None:
     states = {"th": HookState(Hooks(before_tool=guard))}
     pending = GatedTool(echo, tool_gate(states, "th")).invoke({"text": "hi"})
     assert (await pending)["success"] is True  # type: ignore[misc]
+
+
+def ends_before_its_interrupt(message: dict[str, Any], peer: Any) -> None:
+    """A server whose turn reports usage over the limit and completes at once, so that the
+    SDK's `turn/interrupt` comes too late (the runtime then answers "no active turn")."""
+    from tests.support.mock_server import MockAppServer
+
+    method = message.get("method")
+    if method == "turn/start":
+        turn = {"id": "T", "status": "inProgress", "items": []}
+        peer.send({"id": message["id"], "result": {"turn": turn}})
+        counts = {
+            "inputTokens": 1990,
+            "cachedInputTokens": 0,
+            "outputTokens": 10,
+            "reasoningOutputTokens": 0,
+            "totalTokens": 2000,
+        }
+        usage = {"total": counts, "last": counts}
+        params = {"threadId": "t", "turnId": "T", "tokenUsage": usage}
+        peer.send({"method": "thread/tokenUsage/updated", "params": params})
+        done = {**turn, "status": "completed"}
+        peer.send({"method": "turn/completed", "params": {"threadId": "t", "turn": done}})
+    elif method == "turn/interrupt":
+        error = {"code": -32600, "message": "no active turn to interrupt"}
+        peer.send({"id": message["id"], "error": error})
+    else:
+        MockAppServer()(message, peer)
+
+
+def test_a_limit_reached_as_the_turn_ends_does_not_fail_the_run() -> None:
+    from codex_app_server import AppServerConfig, Codex
+    from codex_app_server._transport.mock import MockTransport
+
+    transport = MockTransport(ends_before_its_interrupt)
+    with Codex(AppServerConfig(request_timeout=5.0), transport=transport) as codex:
+        result = codex.thread_start().run("go", limits=RunLimits(max_tokens=1000))
+    assert result.stopped_by == "max_tokens"
+    assert result.turn is not None and result.turn.status.value == "completed"
+    assert any(m.get("method") == "turn/interrupt" for m in transport.received)
+
+
+async def test_a_limit_reached_as_the_turn_ends_does_not_fail_the_run_async() -> None:
+    from codex_app_server import AppServerConfig, AsyncCodex
+    from codex_app_server._transport.mock import AsyncMockTransport
+
+    transport = AsyncMockTransport(ends_before_its_interrupt)
+    async with AsyncCodex(AppServerConfig(request_timeout=5.0), transport=transport) as codex:
+        thread = await codex.thread_start()
+        result = await thread.run("go", limits=RunLimits(max_tokens=1000))
+    assert result.stopped_by == "max_tokens"
+    assert result.turn is not None and result.turn.status.value == "completed"

@@ -83,11 +83,7 @@ class AsyncTurnHandle:
                 if limits is not None and self.stopped_by is None:
                     reached = limits.feed(note) or limits.check_time(monotonic())
                     if reached is not None and note.method != "turn/completed":
-                        self.stopped_by = reached
-                        if trace is not None:
-                            trace.span.set_attribute("codex.stopped_by", reached)
-                        with attached(trace):  # the request is the turn's
-                            await self.interrupt()
+                        await self._stop(reached)
                 if hooks is not None and note.method == "item/completed":
                     with attached(trace):  # the hook's steer (and its own spans) too
                         await self._item_completed(hooks, note)
@@ -119,14 +115,18 @@ class AsyncTurnHandle:
             return
         if limits.reached is None:
             limits.reached = "max_duration"
-        self.stopped_by = "max_duration"
+        await self._stop("max_duration")
+
+    async def _stop(self, reached: str) -> None:
+        """Interrupt the turn for the run limit `reached` (a request of the turn's span)."""
+        self.stopped_by = reached
         if self._trace is not None:
-            self._trace.span.set_attribute("codex.stopped_by", "max_duration")
+            self._trace.span.set_attribute("codex.stopped_by", reached)
         try:
             with attached(self._trace):
                 await self.interrupt()
-        except CodexError as exc:  # the turn ended meanwhile
-            logger.debug("interrupting turn %s at max_duration failed: %s", self.id, exc)
+        except CodexError as exc:  # the turn ended meanwhile ("no active turn to interrupt")
+            logger.debug("interrupting turn %s at %s failed: %s", self.id, reached, exc)
 
     async def _item_completed(self, state: HookState, note: Notification) -> None:
         """A completed item: call `after_tool`; a steer it returns is queued."""

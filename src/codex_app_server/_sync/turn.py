@@ -85,11 +85,7 @@ class TurnHandle:
                 if limits is not None and self.stopped_by is None:
                     reached = limits.feed(note) or limits.check_time(monotonic())
                     if reached is not None and note.method != "turn/completed":
-                        self.stopped_by = reached
-                        if trace is not None:
-                            trace.span.set_attribute("codex.stopped_by", reached)
-                        with attached(trace):  # the request is the turn's
-                            self.interrupt()
+                        self._stop(reached)
                 if hooks is not None and note.method == "item/completed":
                     with attached(trace):  # the hook's steer (and its own spans) too
                         self._item_completed(hooks, note)
@@ -121,14 +117,18 @@ class TurnHandle:
             return
         if limits.reached is None:
             limits.reached = "max_duration"
-        self.stopped_by = "max_duration"
+        self._stop("max_duration")
+
+    def _stop(self, reached: str) -> None:
+        """Interrupt the turn for the run limit `reached` (a request of the turn's span)."""
+        self.stopped_by = reached
         if self._trace is not None:
-            self._trace.span.set_attribute("codex.stopped_by", "max_duration")
+            self._trace.span.set_attribute("codex.stopped_by", reached)
         try:
             with attached(self._trace):
                 self.interrupt()
-        except CodexError as exc:  # the turn ended meanwhile
-            logger.debug("interrupting turn %s at max_duration failed: %s", self.id, exc)
+        except CodexError as exc:  # the turn ended meanwhile ("no active turn to interrupt")
+            logger.debug("interrupting turn %s at %s failed: %s", self.id, reached, exc)
 
     def _item_completed(self, state: HookState, note: Notification) -> None:
         """A completed item: call `after_tool`; a steer it returns is queued."""
