@@ -12,6 +12,7 @@ import asyncio
 import logging
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -599,3 +600,20 @@ def test_max_turns_per_thread_bounds_client_follow_ups_sync(
     assert result.stopped_by == "max_turns" and result.turns == 2
     assert result.final_response == "r1"
     assert len(scripted_model.requests) == 2
+
+
+def test_no_follow_up_starts_once_max_duration_is_up_sync(
+    scripted_model: ScriptedModel, config: AppServerConfig
+) -> None:
+    scripted_model.enqueue(Reply.text("one"), Reply.text("two"))
+
+    def late(end: TurnEnd) -> str:
+        time.sleep(0.6)  # the run's time passes while the hook decides
+        return "more"
+
+    with Codex(config) as codex:
+        thread = codex.thread_start()
+        result = thread.run("go", limits=RunLimits(max_duration=0.5), on_turn_end=late)
+    assert result.stopped_by == "max_duration"
+    assert result.turns == 1 and result.final_response == "one"
+    assert len(scripted_model.requests) == 1  # no turn was started only to be interrupted

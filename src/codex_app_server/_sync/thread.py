@@ -244,8 +244,11 @@ class Thread:
                 end = TurnEnd(self.id, turn_id, status, result, turns)
                 follow = call_hook(on_turn_end, end, timeout, "on_turn_end")
                 if follow:
-                    if tracker is not None and tracker.turn_started() is not None:
-                        result.stopped_by = "max_turns"
+                    if tracker is not None and (
+                        tracker.turn_started() is not None
+                        or tracker.check_time(monotonic()) is not None
+                    ):  # no follow-up past max_turns, nor once max_duration is up
+                        result.stopped_by = tracker.reached
                     else:
                         if tracker is not None:
                             tracker.turns -= 1  # counted again when the turn starts
