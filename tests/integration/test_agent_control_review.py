@@ -440,10 +440,14 @@ async def test_spans_of_a_dynamic_tool_call_and_the_model_async(
     scripted_model: ScriptedModel, config: AppServerConfig, spans: Any
 ) -> None:
     tool_turn(scripted_model)
-    async with AsyncCodex(config) as codex:
+    done: list[ToolResult] = []
+    async with AsyncCodex(config, hooks=Hooks(after_tool=done.append)) as codex:
         thread = await codex.thread_start(tools=[delete_ticket])  # no model: the runtime's
         result = await thread.run("delete T-1")
     assert ran == ["T-1"] and result.final_response == "ok"
+    (call_done,) = done  # after_tool sees the dynamic tool call's item too
+    assert call_done.kind == "tool" and call_done.item.tool == "delete_ticket"
+    assert call_done.turn_id == result.turn.id  # type: ignore[union-attr]
     found = by_name(spans)
     (turn,) = found["codex.turn"]
     assert turn.attributes["gen_ai.request.model"] == "gpt-5.5"
@@ -502,7 +506,7 @@ def test_typed_events_carry_command_output_sync(
 
 
 async def test_typed_events_of_a_failed_turn_async(
-    scripted_model: ScriptedModel, config: AppServerConfig
+    scripted_model: ScriptedModel, config: AppServerConfig, spans: Any
 ) -> None:
     scripted_model.enqueue(Reply.error(message="scripted refusal"))
     async with AsyncCodex(config) as codex:
@@ -517,6 +521,10 @@ async def test_typed_events_of_a_failed_turn_async(
             pass
         case other:
             raise AssertionError(f"the last event is {other!r}")
+    (turn,) = by_name(spans)["codex.turn"]  # the failed turn's span says so
+    assert turn.attributes["codex.turn.status"] == "failed"
+    assert turn.status.status_code.name == "ERROR"
+    assert turn.status.description == "scripted refusal"
 
 
 # -- before_tool: ask, and a hook that raises ----------------------------------------------
@@ -617,3 +625,17 @@ def test_no_follow_up_starts_once_max_duration_is_up_sync(
     assert result.stopped_by == "max_duration"
     assert result.turns == 1 and result.final_response == "one"
     assert len(scripted_model.requests) == 1  # no turn was started only to be interrupted
+
+
+def test_client_before_tool_gates_a_thread_resumed_in_a_new_process_sync(
+    scripted_model: ScriptedModel, config: AppServerConfig, workspace: Path
+) -> None:
+    scripted_model.enqueue(Reply.text("hello"))
+    with Codex(config) as codex:
+        thread = codex.thread_start()
+        thread.run("hi")
+    rm_turn(scripted_model, workspace)
+    with Codex(config, hooks=Hooks(before_tool=rm_guard)) as codex:  # another app-server
+        result = codex.thread_resume(thread.id).run("clean up")
+    assert (workspace / "keep.txt").exists()
+    assert ("commandExecution", "declined") in statuses(result)
