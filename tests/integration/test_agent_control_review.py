@@ -639,3 +639,58 @@ def test_client_before_tool_gates_a_thread_resumed_in_a_new_process_sync(
         result = codex.thread_resume(thread.id).run("clean up")
     assert (workspace / "keep.txt").exists()
     assert ("commandExecution", "declined") in statuses(result)
+
+
+# -- example 11, its output checked --------------------------------------------------------
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "11_agent_control"
+
+
+@pytest.mark.parametrize("side", ["sync", "async"])
+def test_example_11_does_what_it_says(
+    side: str,
+    scripted_model: ScriptedModel,
+    tmp_path: Path,
+    spans: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"example_11_{side}", EXAMPLE / f"{side}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.script(scripted_model)
+    config = scripted_model.config(tmp_path)
+    assert config.cwd is not None
+    (Path(config.cwd) / "old.log").write_text("x")
+    if side == "async":
+        asyncio.run(module.main(config))
+    else:
+        module.main(config)
+    module.print_spans(spans)
+    printed = capsys.readouterr().out
+    assert (Path(config.cwd) / "old.log").exists()  # the denied rm did not run
+    expected = [
+        "[thinking] First, look around.",
+        "[hook] allowed: /bin/bash -c ls",
+        "[after] command completed",
+        "[command completed] /bin/bash -c ls",
+        "[hook] denied: /bin/bash -c 'rm old.log'",
+        "[after] command declined",
+        "[command declined] /bin/bash -c 'rm old.log'",
+        "[done: completed]",
+        "[turn 1 completed] Step 1: read the code.",
+        "[turn 2 completed] Step 2: write the tests.",
+        "stopped by max_turns after 2 turns",
+        "[span] codex.command in codex.turn",
+        "[span] codex.approval in codex.command",
+        "[span] turn/start in codex.turn",
+    ]
+    position = 0
+    for text in expected:  # in order, but the spans in any (they end as they end)
+        found = printed.find(text, 0 if text.startswith("[span]") else position)
+        assert found >= 0, f"{text!r} not printed (in order):\n{printed}"
+        position = max(position, found)
+    prompts = [r.last_user_text for r in scripted_model.requests]
+    assert "Plan three steps. Keep every answer short." in prompts  # the run's before_prompt
