@@ -694,3 +694,52 @@ def test_example_11_does_what_it_says(
         position = max(position, found)
     prompts = [r.last_user_text for r in scripted_model.requests]
     assert "Plan three steps. Keep every answer short." in prompts  # the run's before_prompt
+
+
+# -- a consumer that stops reading is not a failed turn ------------------------------------
+
+
+def test_breaking_out_of_events_leaves_the_turn_span_to_finish_sync(
+    scripted_model: ScriptedModel, config: AppServerConfig, spans: Any
+) -> None:
+    scripted_model.enqueue(Reply.shell("echo hi", call_id="c1"), Reply.text("done"))
+    with Codex(config) as codex:
+        handle = codex.thread_start(approval_policy="never").turn("go")
+        for _event in handle.events():
+            break  # the first event only
+        assert handle.run().status.value == "completed"  # read the rest
+    (turn,) = by_name(spans)["codex.turn"]
+    assert turn.status.status_code.name == "UNSET"  # not ERROR "GeneratorExit"
+    assert turn.attributes["codex.turn.status"] == "completed"
+    (command,) = by_name(spans)["codex.command"]
+    assert command.parent.span_id == turn.context.span_id
+
+
+def test_breaking_out_of_a_stream_keeps_the_deadline_sync(
+    scripted_model: ScriptedModel, config: AppServerConfig
+) -> None:
+    scripted_model.enqueue(Reply.hang())
+    with Codex(config) as codex:
+        handle = codex.thread_start().turn("wait", limits=RunLimits(max_duration=0.5))
+        for _note in handle.stream():
+            break
+        turn = handle.run()  # the timer still interrupts it at 0.5 s
+    assert handle.stopped_by == "max_duration"
+    assert turn.status.value == "interrupted"
+
+
+async def test_breaking_out_of_events_leaves_the_turn_span_to_finish_async(
+    scripted_model: ScriptedModel, config: AppServerConfig, spans: Any
+) -> None:
+    scripted_model.enqueue(Reply.text("done"))
+    async with AsyncCodex(config) as codex:
+        thread = await codex.thread_start()
+        handle = await thread.turn("go")
+        events = handle.events()
+        async for _event in events:
+            break
+        await events.aclose()  # type: ignore[attr-defined]
+        assert (await handle.run()).status.value == "completed"
+    (turn,) = by_name(spans)["codex.turn"]
+    assert turn.status.status_code.name == "UNSET"
+    assert turn.attributes["codex.turn.status"] == "completed"

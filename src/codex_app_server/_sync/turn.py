@@ -67,18 +67,27 @@ class TurnHandle:
         if self.collector.completed:
             return
         if self._trace is None and self._limits is None and self._hooks is None:  # the hot path
-            for note in self.client.stream_turn(self.id, thread_id=self.thread_id):
-                self.collector.feed(note)
-                yield note
+            notes = self.client.stream_turn(self.id, thread_id=self.thread_id)
+            try:
+                for note in notes:
+                    self.collector.feed(note)
+                    yield note
+            finally:
+                _close(notes)
             return
-        for note in self._watched():
-            yield note
+        watched = self._watched()
+        try:
+            for note in watched:
+                yield note
+        finally:
+            _close(watched)
 
     def _watched(self) -> Iterator[Notification]:
         """`stream()` with a trace to feed, limits to enforce and hooks to call."""
         trace, limits, hooks = self._trace, self._limits, self._hooks
+        notes = self.client.stream_turn(self.id, thread_id=self.thread_id)
         try:
-            for note in self.client.stream_turn(self.id, thread_id=self.thread_id):
+            for note in notes:
                 self.collector.feed(note)
                 if trace is not None:
                     trace.feed(note)
@@ -90,15 +99,26 @@ class TurnHandle:
                     with attached(trace):  # the hook's steer (and its own spans) too
                         self._item_completed(hooks, note)
                 yield note
+        except GeneratorExit:
+            # The consumer stopped reading (a `break`), not the turn: it goes on, its span
+            # stays open and its deadline set, for a later `stream()` / `run()` to go on with.
+            _close(notes)
+            if self.collector.completed:
+                self._turn_over(trace)
+            raise
         except BaseException as exc:
             if trace is not None:
                 trace.fail(exc)
+            self._turn_over(trace)
             raise
-        finally:
-            if self._ended is not None:
-                self._ended.put_nowait(True)  # the timer stops waiting
-            if trace is not None:
-                self.client.traces.closed(self.id)
+        self._turn_over(trace)
+
+    def _turn_over(self, trace: TurnTrace | None) -> None:
+        """The turn's stream ended: stop the deadline timer, forget the open trace."""
+        if self._ended is not None:
+            self._ended.put_nowait(True)  # the timer stops waiting
+        if trace is not None:
+            self.client.traces.closed(self.id)
 
     def _watch_limits(self, limits: LimitTracker) -> None:
         """Enforce `limits` on this turn; `max_duration` with a timer of its own, so that a
@@ -156,14 +176,26 @@ class TurnHandle:
         """This turn's typed events (`TurnStarted`, `ItemStarted`, `TextDelta`, ...,
         `TurnCompleted`; `RawEvent` for any other notification), for `match` statements."""
         build = EventBuilder()
-        for note in self.stream():
-            yield build(note)
+        notes = self.stream()
+        try:
+            for note in notes:
+                yield build(note)
+        finally:
+            _close(notes)
 
     def run(self) -> Turn:
         """Wait for the turn to complete; the completed `Turn` (with the collected items)."""
         for _ in self.stream():
             pass
         return self.collector.turn()
+
+
+def _close(notes: Any) -> None:
+    """Close a notification iterator now: an async generator left by a `break` is otherwise
+    closed only when collected, and its turn counts as being read until then."""
+    close = getattr(notes, "close", None)
+    if close is not None:
+        close()
 
 
 def limit_tracker(
