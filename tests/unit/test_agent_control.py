@@ -88,6 +88,18 @@ def test_tracing_is_off_without_a_provider(monkeypatch: Any) -> None:
     assert tracing.TurnTraces().start("th", None) is None
 
 
+def test_tracing_is_off_with_the_api_but_no_provider(monkeypatch: Any) -> None:
+    from opentelemetry import trace
+
+    monkeypatch.setattr(trace, "_TRACER_PROVIDER", None)  # imported, never configured
+    monkeypatch.delenv("OTEL_PYTHON_TRACER_PROVIDER", raising=False)
+    assert tracing.tracer() is None
+    assert tracing.request_span("thread/start") is None
+    assert tracing.TurnTraces().start("th", None) is None
+    monkeypatch.setattr(trace, "_TRACER_PROVIDER", trace.NoOpTracerProvider())
+    assert tracing.tracer() is None  # a no-op provider is off too
+
+
 def test_turn_trace_spans_and_attributes() -> None:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
