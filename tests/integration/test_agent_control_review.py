@@ -18,8 +18,6 @@ from typing import Any
 
 import pytest
 from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from codex_app_server import (
@@ -45,37 +43,18 @@ from codex_app_server import (
 from codex_app_server.generated import v2_all
 from codex_app_server.testing import Reply, ScriptedModel, Usage
 
+from . import test_agent_control as shared
 from .test_agent_control_hooks import delete_ticket, ran, steered, tool_turn, wait_for_steer
+from .test_server_requests import item_statuses
 
 pytestmark = pytest.mark.integration
 
+# The fixtures of test_agent_control.py: the scripted config (workspace-write), its
+# workspace, and the in-memory span exporter set as the tracer provider.
+config, workspace, spans = shared.config, shared.workspace, shared.spans
+
 READER = "codex-app-server-reader"
 PATCH = "*** Begin Patch\n*** Add File: hello.txt\n+hello\n*** End Patch\n"
-
-
-@pytest.fixture
-def config(scripted_model: ScriptedModel, tmp_path: Path) -> AppServerConfig:
-    return scripted_model.config(tmp_path, sandbox_mode="workspace-write")
-
-
-@pytest.fixture
-def workspace(config: AppServerConfig) -> Path:
-    assert config.cwd is not None
-    return Path(config.cwd)
-
-
-@pytest.fixture
-def spans() -> Any:
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    previous = trace._TRACER_PROVIDER  # the API sets a global provider only once
-    trace._TRACER_PROVIDER = provider
-    try:
-        yield exporter
-    finally:
-        trace._TRACER_PROVIDER = previous
-        provider.shutdown()
 
 
 def by_name(exporter: InMemorySpanExporter) -> dict[str, list[Any]]:
@@ -85,13 +64,11 @@ def by_name(exporter: InMemorySpanExporter) -> dict[str, list[Any]]:
     return found
 
 
-def statuses(result: Any) -> list[tuple[str, Any]]:
-    out = []
-    for item in result.items:
-        root = getattr(item, "root", item)
-        status = getattr(root, "status", None)
-        out.append((root.type, getattr(status, "value", status)))
-    return out
+def child(found: dict[str, list[Any]], name: str, parent: Any) -> Any:
+    """The one span called `name`, checked to be a child of `parent`."""
+    (span,) = found[name]
+    assert span.parent is not None and span.parent.span_id == parent.context.span_id
+    return span
 
 
 def rm_guard(use: ToolUse) -> Any:
@@ -124,7 +101,7 @@ def test_before_tool_denies_a_file_change_and_its_spans_sync(
         result = thread.run("add hello.txt")
     assert not (workspace / "hello.txt").exists()  # the denied patch was not applied
     assert scripted_model.requests[1].last_user_text == "no new files"  # the model read why
-    assert ("fileChange", "declined") in statuses(result)
+    assert ("fileChange", "declined") in item_statuses(result)
     (use,) = uses
     assert use.kind == "file_change" and use.thread_id == thread.id
     assert use.turn_id == result.turn.id and use.item_id  # type: ignore[union-attr]
@@ -134,15 +111,12 @@ def test_before_tool_denies_a_file_change_and_its_spans_sync(
     assert turn.attributes["gen_ai.usage.input_tokens"] == 150
     assert turn.attributes["gen_ai.usage.output_tokens"] == 10
     assert turn.attributes["codex.turn_id"] == result.turn.id  # type: ignore[union-attr]
-    (change,) = found["codex.file_change"]
-    assert change.parent.span_id == turn.context.span_id
+    change = child(found, "codex.file_change", turn)
     assert change.attributes["codex.item.status"] == "declined"
     assert change.attributes["codex.file_change.paths"]
-    (approval,) = found["codex.approval"]
-    assert approval.parent.span_id == change.context.span_id
+    approval = child(found, "codex.approval", change)
     assert approval.attributes["codex.approval.decision"] == "decline"
-    (tell,) = found["turn/steer"]  # the deny message, a request of the turn
-    assert tell.parent.span_id == turn.context.span_id
+    child(found, "turn/steer", turn)  # the deny message, a request of the turn
 
 
 # -- the client scope, and where hooks run -------------------------------------------------
@@ -179,8 +153,8 @@ def test_client_hooks_gate_commands_and_never_run_on_the_reader_sync(
     with Codex(config, hooks=hooks) as codex:
         result = codex.thread_start().run("clean up")  # the client's hooks only
     assert (workspace / "keep.txt").exists()
-    assert ("commandExecution", "declined") in statuses(result)
-    assert ("commandExecution", "completed") in statuses(result)
+    assert ("commandExecution", "declined") in item_statuses(result)
+    assert ("commandExecution", "completed") in item_statuses(result)
     assert set(where) == {"before_tool", "after_tool", "before_prompt", "on_turn_end"}
     assert READER not in where.values()
 
@@ -213,7 +187,7 @@ async def test_client_hooks_gate_commands_and_never_run_on_the_reader_async(
         thread = await codex.thread_start()
         result = await thread.run("clean up")
     assert (workspace / "keep.txt").exists()
-    assert ("commandExecution", "declined") in statuses(result)
+    assert ("commandExecution", "declined") in item_statuses(result)
     assert set(where) == {"before_tool", "after_tool", "before_prompt", "on_turn_end"}
     assert READER not in where.values()
 
@@ -244,7 +218,7 @@ def test_a_before_tool_that_times_out_denies_sync(
     finally:
         release.set()
     assert (workspace / "keep.txt").exists()
-    assert ("commandExecution", "declined") in statuses(result)
+    assert ("commandExecution", "declined") in item_statuses(result)
     assert any("not answered" in r.getMessage() for r in caplog.records)
 
 
@@ -265,7 +239,7 @@ async def test_an_async_before_tool_that_times_out_denies_async(
         thread = await codex.thread_start(hooks=Hooks(before_tool=stuck))
         result = await thread.run("clean up")
     assert (workspace / "keep.txt").exists()
-    assert ("commandExecution", "declined") in statuses(result)
+    assert ("commandExecution", "declined") in item_statuses(result)
 
 
 # -- resume and fork scopes ----------------------------------------------------------------
@@ -282,7 +256,7 @@ async def test_before_tool_given_at_resume_gates_the_resumed_thread_async(
         resumed = await codex.thread_resume(thread.id, hooks=Hooks(before_tool=rm_guard))
         result = await resumed.run("clean up")
     assert (workspace / "keep.txt").exists()
-    assert ("commandExecution", "declined") in statuses(result)
+    assert ("commandExecution", "declined") in item_statuses(result)
 
 
 def test_a_fork_keeps_before_tool_sync(
@@ -295,7 +269,7 @@ def test_a_fork_keeps_before_tool_sync(
         rm_turn(scripted_model, workspace)
         result = codex.thread_fork(thread.id).run("clean up")
     assert (workspace / "keep.txt").exists()
-    assert ("commandExecution", "declined") in statuses(result)
+    assert ("commandExecution", "declined") in item_statuses(result)
 
 
 def test_after_tool_at_the_run_scope_steers_sync(
@@ -309,8 +283,7 @@ def test_after_tool_at_the_run_scope_steers_sync(
     assert steered(scripted_model, "look again")
     found = by_name(spans)
     (turn,) = found["codex.turn"]
-    (steer,) = found["turn/steer"]  # the hook's steer, a request of the turn
-    assert steer.parent.span_id == turn.context.span_id
+    child(found, "turn/steer", turn)  # the hook's steer, a request of the turn
 
 
 async def test_a_fork_keeps_after_tool_async(
@@ -384,8 +357,7 @@ def test_max_tokens_interrupts_sync(
     (turn,) = by_name(spans)["codex.turn"]
     assert turn.attributes["codex.stopped_by"] == "max_tokens"
     assert turn.attributes["codex.turn.status"] == "interrupted"
-    (interrupt,) = by_name(spans)["turn/interrupt"]
-    assert interrupt.parent.span_id == turn.context.span_id
+    child(by_name(spans), "turn/interrupt", turn)
 
 
 def test_a_turn_handle_says_which_limit_stopped_it_sync(
@@ -416,8 +388,7 @@ async def test_max_duration_raises_when_asked_async(
     found = by_name(spans)
     (turn,) = found["codex.turn"]
     assert turn.attributes["codex.stopped_by"] == "max_duration"
-    (interrupt,) = found["turn/interrupt"]  # sent by the timer, for the turn
-    assert interrupt.parent.span_id == turn.context.span_id
+    child(found, "turn/interrupt", turn)  # sent by the timer, for the turn
 
 
 def test_max_duration_timer_interrupt_is_a_span_of_the_turn_sync(
@@ -429,8 +400,7 @@ def test_max_duration_timer_interrupt_is_a_span_of_the_turn_sync(
     assert result.stopped_by == "max_duration"
     found = by_name(spans)
     (turn,) = found["codex.turn"]
-    (interrupt,) = found["turn/interrupt"]  # sent from the timer's thread
-    assert interrupt.parent.span_id == turn.context.span_id
+    child(found, "turn/interrupt", turn)  # sent from the timer's thread
 
 
 # -- tracing -------------------------------------------------------------------------------
@@ -451,8 +421,7 @@ async def test_spans_of_a_dynamic_tool_call_and_the_model_async(
     found = by_name(spans)
     (turn,) = found["codex.turn"]
     assert turn.attributes["gen_ai.request.model"] == "gpt-5.5"
-    (call,) = found["codex.tool_call"]
-    assert call.parent.span_id == turn.context.span_id
+    call = child(found, "codex.tool_call", turn)
     assert call.attributes["codex.tool"] == "delete_ticket"
     assert call.attributes["codex.item.status"] == "completed"
 
@@ -486,7 +455,7 @@ def test_tracing_is_off_without_opentelemetry_installed_sync(
         thread = codex.thread_start(hooks=Hooks(before_tool=lambda use: allow()))
         result = thread.run("say hi", limits=RunLimits(max_tool_calls=5))
     assert result.final_response == "fine"
-    assert ("commandExecution", "completed") in statuses(result)
+    assert ("commandExecution", "completed") in item_statuses(result)
 
 
 # -- typed events: command output, a reported error ----------------------------------------
@@ -559,7 +528,7 @@ def test_before_tool_ask_defers_to_the_handler_and_a_raise_denies_sync(
     with caplog.at_level(logging.ERROR, "codex_app_server"), Codex(config) as codex:
         thread = codex.thread_start(hooks=Hooks(before_tool=hook), handlers=handlers)
         result = thread.run("go")
-    assert ("commandExecution", "declined") in statuses(result)
+    assert ("commandExecution", "declined") in item_statuses(result)
     assert (workspace / "keep.txt").exists()  # the hook raised: denied, not run
     assert (workspace / "made.txt").exists()  # ask: the handler accepted it
     assert len(handled) == 1 and "touch made.txt" in handled[0]
@@ -638,7 +607,7 @@ def test_client_before_tool_gates_a_thread_resumed_in_a_new_process_sync(
     with Codex(config, hooks=Hooks(before_tool=rm_guard)) as codex:  # another app-server
         result = codex.thread_resume(thread.id).run("clean up")
     assert (workspace / "keep.txt").exists()
-    assert ("commandExecution", "declined") in statuses(result)
+    assert ("commandExecution", "declined") in item_statuses(result)
 
 
 # -- example 11, its output checked --------------------------------------------------------
@@ -711,8 +680,7 @@ def test_breaking_out_of_events_leaves_the_turn_span_to_finish_sync(
     (turn,) = by_name(spans)["codex.turn"]
     assert turn.status.status_code.name == "UNSET"  # not ERROR "GeneratorExit"
     assert turn.attributes["codex.turn.status"] == "completed"
-    (command,) = by_name(spans)["codex.command"]
-    assert command.parent.span_id == turn.context.span_id
+    child(by_name(spans), "codex.command", turn)
 
 
 def test_breaking_out_of_a_stream_keeps_the_deadline_sync(
