@@ -137,6 +137,38 @@ def test_turn_trace_spans_and_attributes() -> None:
     assert spans["codex.command"].attributes["codex.exit_code"] == 0
 
 
+def test_an_approval_read_before_its_item_is_still_the_items_child() -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from codex_app_server._protocol.notifications import ServerRequest
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    traces = tracing.TurnTraces(provider)
+    turn = traces.start("th", None)
+    assert turn is not None
+    traces.opened(turn, "t")
+    # The approval's worker gets there before the streamer has read item/started.
+    request = ServerRequest(
+        1, "item/commandExecution/requestApproval", {"turnId": "t", "itemId": "c1"}
+    )
+    tracing.end_span(traces.approval_span(request))
+    item = {"id": "c1", "type": "commandExecution", "command": "ls"}
+    turn.feed(Notification("item/started", {"item": item}, "t", "th"))
+    done = {**item, "exitCode": 0, "status": "completed"}
+    turn.feed(Notification("item/completed", {"item": done}, "t", "th"))
+    turn.finish("completed")
+    spans = exporter.get_finished_spans()
+    (command,) = [s for s in spans if s.name == "codex.command"]  # one span for the item
+    (approval,) = [s for s in spans if s.name == "codex.approval"]
+    assert approval.parent.span_id == command.context.span_id
+    assert command.attributes["codex.command"] == "ls"
+    assert command.attributes["codex.exit_code"] == 0
+
+
 def test_merge_takes_the_narrowest_scope_per_hook_point() -> None:
     def a(x: Any) -> None: ...
     def b(x: Any) -> None: ...
