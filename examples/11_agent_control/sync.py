@@ -7,6 +7,9 @@ for approvals: `approval_policy="untrusted"`, `approvals_reviewer="user"`; a den
 is steered to the model); `after_tool` sees each finished command (on the client: every
 thread); `before_prompt` (here for one run) may rewrite a prompt; `run(...,
 on_turn_end=..., limits=RunLimits(max_turns=...))` follows up automatically, bounded.
+Tracing: with a tracer provider set (here one recording in memory, if `opentelemetry-sdk`
+is installed) every turn is a `codex.turn` span, with a child per command, approval and
+request; run as a script, the example prints them at the end.
 
     python examples/11_agent_control/sync.py                       # with your account
     python examples/_offline.py examples/11_agent_control/sync.py  # offline
@@ -34,6 +37,8 @@ from codex_app_server import (
 )
 
 if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
     from codex_app_server.testing import ScriptedModel
 
 
@@ -60,6 +65,35 @@ def keep_going(end: TurnEnd) -> str | None:
     """When a turn ends: ask for one more step (the run's max_turns bounds this)."""
     print(f"[turn {end.turn} {end.status}] {end.result.final_response}")
     return "Continue with the next step."
+
+
+def record_spans() -> InMemorySpanExporter | None:
+    """Set a tracer provider that keeps the spans in memory (a program would export them);
+    None without `opentelemetry-sdk` (the SDK itself needs only `opentelemetry-api`)."""
+    try:
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
+            InMemorySpanExporter,
+        )
+    except ImportError:
+        return None
+    spans = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    trace.set_tracer_provider(provider)
+    return spans
+
+
+def print_spans(spans: InMemorySpanExporter) -> None:
+    """The SDK's spans, each with its parent: turns, their commands, approvals, requests."""
+    finished = spans.get_finished_spans()
+    names = {span.context.span_id: span.name for span in finished if span.context}
+    for span in finished:
+        if span.name.startswith("codex.") or span.name == "turn/start":
+            parent = names.get(span.parent.span_id, "-") if span.parent else "-"
+            print(f"[span] {span.name} in {parent}")
 
 
 def main(config: AppServerConfig | None = None) -> None:
@@ -103,4 +137,7 @@ def script(model: ScriptedModel) -> None:
 
 
 if __name__ == "__main__":
+    spans = record_spans()
     main()
+    if spans is not None:
+        print_spans(spans)

@@ -88,6 +88,18 @@ def test_tracing_is_off_without_a_provider(monkeypatch: Any) -> None:
     assert tracing.TurnTraces().start("th", None) is None
 
 
+def test_tracing_is_off_with_the_api_but_no_provider(monkeypatch: Any) -> None:
+    from opentelemetry import trace
+
+    monkeypatch.setattr(trace, "_TRACER_PROVIDER", None)  # imported, never configured
+    monkeypatch.delenv("OTEL_PYTHON_TRACER_PROVIDER", raising=False)
+    assert tracing.tracer() is None
+    assert tracing.request_span("thread/start") is None
+    assert tracing.TurnTraces().start("th", None) is None
+    monkeypatch.setattr(trace, "_TRACER_PROVIDER", trace.NoOpTracerProvider())
+    assert tracing.tracer() is None  # a no-op provider is off too
+
+
 def test_turn_trace_spans_and_attributes() -> None:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -125,6 +137,38 @@ def test_turn_trace_spans_and_attributes() -> None:
     assert root.context is not None and command.context is not None
     assert command.parent.span_id == root.context.span_id
     assert approval.parent.span_id == command.context.span_id
+    assert command.attributes["codex.exit_code"] == 0
+
+
+def test_an_approval_read_before_its_item_is_still_the_items_child() -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from codex_app_server._protocol.notifications import ServerRequest
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    traces = tracing.TurnTraces(provider)
+    turn = traces.start("th", None)
+    assert turn is not None
+    traces.opened(turn, "t")
+    # The approval's worker gets there before the streamer has read item/started.
+    request = ServerRequest(
+        1, "item/commandExecution/requestApproval", {"turnId": "t", "itemId": "c1"}
+    )
+    tracing.end_span(traces.approval_span(request))
+    item = {"id": "c1", "type": "commandExecution", "command": "ls"}
+    turn.feed(Notification("item/started", {"item": item}, "t", "th"))
+    done = {**item, "exitCode": 0, "status": "completed"}
+    turn.feed(Notification("item/completed", {"item": done}, "t", "th"))
+    turn.finish("completed")
+    spans = exporter.get_finished_spans()
+    (command,) = [s for s in spans if s.name == "codex.command"]  # one span for the item
+    (approval,) = [s for s in spans if s.name == "codex.approval"]
+    assert approval.parent.span_id == command.context.span_id
+    assert command.attributes["codex.command"] == "ls"
     assert command.attributes["codex.exit_code"] == 0
 
 
@@ -208,3 +252,55 @@ async def test_async_before_tool_gates_a_tool() -> None:
     states = {"th": HookState(Hooks(before_tool=guard))}
     pending = GatedTool(echo, tool_gate(states, "th")).invoke({"text": "hi"})
     assert (await pending)["success"] is True  # type: ignore[misc]
+
+
+def ends_before_its_interrupt(message: dict[str, Any], peer: Any) -> None:
+    """A server whose turn reports usage over the limit and completes at once, so that the
+    SDK's `turn/interrupt` comes too late (the runtime then answers "no active turn")."""
+    from tests.support.mock_server import MockAppServer
+
+    method = message.get("method")
+    if method == "turn/start":
+        turn = {"id": "T", "status": "inProgress", "items": []}
+        peer.send({"id": message["id"], "result": {"turn": turn}})
+        counts = {
+            "inputTokens": 1990,
+            "cachedInputTokens": 0,
+            "outputTokens": 10,
+            "reasoningOutputTokens": 0,
+            "totalTokens": 2000,
+        }
+        usage = {"total": counts, "last": counts}
+        params = {"threadId": "t", "turnId": "T", "tokenUsage": usage}
+        peer.send({"method": "thread/tokenUsage/updated", "params": params})
+        done = {**turn, "status": "completed"}
+        peer.send({"method": "turn/completed", "params": {"threadId": "t", "turn": done}})
+    elif method == "turn/interrupt":
+        error = {"code": -32600, "message": "no active turn to interrupt"}
+        peer.send({"id": message["id"], "error": error})
+    else:
+        MockAppServer()(message, peer)
+
+
+def test_a_limit_reached_as_the_turn_ends_does_not_fail_the_run() -> None:
+    from codex_app_server import AppServerConfig, Codex
+    from codex_app_server._transport.mock import MockTransport
+
+    transport = MockTransport(ends_before_its_interrupt)
+    with Codex(AppServerConfig(request_timeout=5.0), transport=transport) as codex:
+        result = codex.thread_start().run("go", limits=RunLimits(max_tokens=1000))
+    assert result.stopped_by == "max_tokens"
+    assert result.turn is not None and result.turn.status.value == "completed"
+    assert any(m.get("method") == "turn/interrupt" for m in transport.received)
+
+
+async def test_a_limit_reached_as_the_turn_ends_does_not_fail_the_run_async() -> None:
+    from codex_app_server import AppServerConfig, AsyncCodex
+    from codex_app_server._transport.mock import AsyncMockTransport
+
+    transport = AsyncMockTransport(ends_before_its_interrupt)
+    async with AsyncCodex(AppServerConfig(request_timeout=5.0), transport=transport) as codex:
+        thread = await codex.thread_start()
+        result = await thread.run("go", limits=RunLimits(max_tokens=1000))
+    assert result.stopped_by == "max_tokens"
+    assert result.turn is not None and result.turn.status.value == "completed"

@@ -24,12 +24,14 @@ from .._protocol.hooks import (
     logger,
     merge,
     needs_approvals,
+    pending_approvals,
     tool_gate,
 )
 from .._protocol.input_wire import input_to_wire
 from .._protocol.limits import RunLimits
 from .._protocol.params import fork_params, wire_params
 from .._protocol.tools import GatedTool, Tool, as_tools, ungated
+from .._protocol.tracing import attached
 from .._transport.base import AsyncTransport
 from .._warmup import avalidate
 from .backend import start_on_construction
@@ -319,12 +321,17 @@ class AsyncCodex(CommandMethods, FsMethods, ConfigMethods):
             fields["approval_policy"] = fields["approval_policy"] or "untrusted"
             fields["approvals_reviewer"] = fields["approvals_reviewer"] or "user"
         fields["cwd"] = self._cwd(fields["cwd"])
-        thread = self._thread(await self._request(method, fork_params(source, **fields, **extra)))
+        params = fork_params(source, **fields, **extra)
+        thread = self._thread(await self._request(method, params))
         tools = {**ungated(self.client.handlers.thread_tools(source)), **as_tools(args["tools"])}
         if known is not None and handlers is None:
             self._install(thread, hooks, None, tools, source)  # the source's (wrapped) handlers
         else:
             self._install(thread, hooks, handlers, tools, None)
+        if needs_approvals(hooks) and thread._hooks is not None:
+            # The runtime keeps a loaded thread's settings on `thread/resume`: the approvals
+            # the hook needs then go with the next `turn/start` (as a run's hook's do).
+            thread._hooks.approvals = pending_approvals(params, thread._info)
         return thread
 
     def _install(
@@ -356,7 +363,8 @@ class AsyncCodex(CommandMethods, FsMethods, ConfigMethods):
         """Steer a `before_tool` deny message into the turn (`HookState.tell`)."""
         params = {"threadId": thread_id, "input": input_to_wire(message), "expectedTurnId": turn_id}
         try:
-            await self.client.request("turn/steer", params)
+            with attached(self.client.traces.of(turn_id)):  # a request of that turn
+                await self.client.request("turn/steer", params)
         except CodexError as exc:
             logger.warning("could not tell turn %s why its hook denied: %s", turn_id, exc)
 

@@ -111,6 +111,10 @@ class AsyncThread:
                 # a run's before_tool on a thread started without one: ask from now on
                 approval_policy = approval_policy or "untrusted"
                 approvals_reviewer = approvals_reviewer or "user"
+            elif state.approvals is not None and needs_approvals(hooks):
+                # a resumed thread whose settings the runtime kept: ask from now on
+                approval_policy = approval_policy or state.approvals[0]
+                approvals_reviewer = approvals_reviewer or state.approvals[1]
         params = turn_start_params(
             self.id,
             input,
@@ -141,6 +145,8 @@ class AsyncThread:
             handle._trace = trace
         if state is not None:
             state.turn_id = handle.id
+            if approval_policy is not None and state.approvals is not None:
+                state.approvals = None  # the runtime keeps them for later turns
             if hooks is not None and hooks.after_tool is not None:
                 handle._hooks = state  # its stream calls after_tool
         if tracker is not None:
@@ -239,8 +245,11 @@ class AsyncThread:
                 end = TurnEnd(self.id, turn_id, status, result, turns)
                 follow = await call_hook(on_turn_end, end, timeout, "on_turn_end")
                 if follow:
-                    if tracker is not None and tracker.turn_started() is not None:
-                        result.stopped_by = "max_turns"
+                    if tracker is not None and (
+                        tracker.turn_started() is not None
+                        or tracker.check_time(monotonic()) is not None
+                    ):  # no follow-up past max_turns, nor once max_duration is up
+                        result.stopped_by = tracker.reached
                     else:
                         if tracker is not None:
                             tracker.turns -= 1  # counted again when the turn starts

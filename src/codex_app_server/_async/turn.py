@@ -11,6 +11,7 @@ from .._protocol.input_wire import input_to_wire
 from .._protocol.limits import LimitTracker, RunLimits
 from .._protocol.notifications import Notification
 from .._protocol.run_result import TurnCollector
+from .._protocol.tracing import attached
 from .._warmup import WARMUP, avalidate
 from .backend import call_hook, monotonic, new_queue, spawn
 from .client import AsyncAppServerClient
@@ -65,40 +66,58 @@ class AsyncTurnHandle:
         if self.collector.completed:
             return
         if self._trace is None and self._limits is None and self._hooks is None:  # the hot path
-            async for note in self.client.stream_turn(self.id, thread_id=self.thread_id):
-                self.collector.feed(note)
-                yield note
+            notes = self.client.stream_turn(self.id, thread_id=self.thread_id)
+            try:
+                async for note in notes:
+                    self.collector.feed(note)
+                    yield note
+            finally:
+                await _close(notes)
             return
-        async for note in self._watched():
-            yield note
+        watched = self._watched()
+        try:
+            async for note in watched:
+                yield note
+        finally:
+            await _close(watched)
 
     async def _watched(self) -> AsyncIterator[Notification]:
         """`stream()` with a trace to feed, limits to enforce and hooks to call."""
         trace, limits, hooks = self._trace, self._limits, self._hooks
+        notes = self.client.stream_turn(self.id, thread_id=self.thread_id)
         try:
-            async for note in self.client.stream_turn(self.id, thread_id=self.thread_id):
+            async for note in notes:
                 self.collector.feed(note)
                 if trace is not None:
                     trace.feed(note)
                 if limits is not None and self.stopped_by is None:
                     reached = limits.feed(note) or limits.check_time(monotonic())
                     if reached is not None and note.method != "turn/completed":
-                        self.stopped_by = reached
-                        if trace is not None:
-                            trace.span.set_attribute("codex.stopped_by", reached)
-                        await self.interrupt()
+                        await self._stop(reached)
                 if hooks is not None and note.method == "item/completed":
-                    await self._item_completed(hooks, note)
+                    with attached(trace):  # the hook's steer (and its own spans) too
+                        await self._item_completed(hooks, note)
                 yield note
+        except GeneratorExit:
+            # The consumer stopped reading (a `break`), not the turn: it goes on, its span
+            # stays open and its deadline set, for a later `stream()` / `run()` to go on with.
+            await _close(notes)
+            if self.collector.completed:
+                self._turn_over(trace)
+            raise
         except BaseException as exc:
             if trace is not None:
                 trace.fail(exc)
+            self._turn_over(trace)
             raise
-        finally:
-            if self._ended is not None:
-                self._ended.put_nowait(True)  # the timer stops waiting
-            if trace is not None:
-                self.client.traces.closed(self.id)
+        self._turn_over(trace)
+
+    def _turn_over(self, trace: TurnTrace | None) -> None:
+        """The turn's stream ended: stop the deadline timer, forget the open trace."""
+        if self._ended is not None:
+            self._ended.put_nowait(True)  # the timer stops waiting
+        if trace is not None:
+            self.client.traces.closed(self.id)
 
     def _watch_limits(self, limits: LimitTracker) -> None:
         """Enforce `limits` on this turn; `max_duration` with a timer of its own, so that a
@@ -117,13 +136,18 @@ class AsyncTurnHandle:
             return
         if limits.reached is None:
             limits.reached = "max_duration"
-        self.stopped_by = "max_duration"
+        await self._stop("max_duration")
+
+    async def _stop(self, reached: str) -> None:
+        """Interrupt the turn for the run limit `reached` (a request of the turn's span)."""
+        self.stopped_by = reached
         if self._trace is not None:
-            self._trace.span.set_attribute("codex.stopped_by", "max_duration")
+            self._trace.span.set_attribute("codex.stopped_by", reached)
         try:
-            await self.interrupt()
-        except CodexError as exc:  # the turn ended meanwhile
-            logger.debug("interrupting turn %s at max_duration failed: %s", self.id, exc)
+            with attached(self._trace):
+                await self.interrupt()
+        except CodexError as exc:  # the turn ended meanwhile ("no active turn to interrupt")
+            logger.debug("interrupting turn %s at %s failed: %s", self.id, reached, exc)
 
     async def _item_completed(self, state: HookState, note: Notification) -> None:
         """A completed item: call `after_tool`; a steer it returns is queued."""
@@ -155,8 +179,12 @@ class AsyncTurnHandle:
         from .._protocol.events import EventBuilder  # events load on the first events()
 
         build = EventBuilder()
-        async for note in self.stream():
-            yield build(note)
+        notes = self.stream()
+        try:
+            async for note in notes:
+                yield build(note)
+        finally:
+            await _close(notes)
 
     async def run(self) -> Turn:
         """Wait for the turn to complete; the completed `Turn` (with the collected items)."""
@@ -167,6 +195,14 @@ class AsyncTurnHandle:
             await WARMUP.wait()
         # unasync: end
         return self.collector.turn()
+
+
+async def _close(notes: Any) -> None:
+    """Close a notification iterator now: an async generator left by a `break` is otherwise
+    closed only when collected, and its turn counts as being read until then."""
+    close = getattr(notes, "aclose", None)
+    if close is not None:
+        await close()
 
 
 def limit_tracker(

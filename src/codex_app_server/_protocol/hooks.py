@@ -181,7 +181,7 @@ class HookState:
     message)`, the driver's way to steer a deny message in (a declined approval carries no
     message: the decision is a bare enum), which may return an awaitable."""
 
-    __slots__ = ("hooks", "run", "tell", "turn_id")
+    __slots__ = ("approvals", "hooks", "run", "tell", "turn_id")
 
     def __init__(
         self, hooks: Hooks | None, tell: Callable[[str, str, str], Any] | None = None
@@ -190,6 +190,9 @@ class HookState:
         self.run: Hooks | None = None
         self.turn_id: str | None = None
         self.tell = tell
+        #: (approval policy, reviewer) the thread's hook needs but the runtime did not take
+        #: (see `pending_approvals`): sent with the next `turn/start`.
+        self.approvals: tuple[Any, Any] | None = None
 
     def current(self) -> Hooks | None:
         return self.hooks if self.run is None else merge(self.hooks, self.run)
@@ -211,6 +214,17 @@ def hook_states(client: Any) -> dict[str, HookState]:
 def needs_approvals(hooks: Hooks | None) -> bool:
     """Whether a `before_tool` hook is set (turns then ask the client first)."""
     return hooks is not None and hooks.before_tool is not None
+
+
+def pending_approvals(sent: dict[str, Any], answer: Any) -> tuple[Any, Any] | None:
+    """The approval settings of `thread/resume` / `thread/fork` params `sent` that the
+    runtime's `answer` does not report in effect (a loaded thread keeps its own on
+    resume), or None when it took them."""
+    policy, reviewer = sent.get("approvalPolicy"), sent.get("approvalsReviewer")
+    got = answer if isinstance(answer, dict) else {}
+    if got.get("approvalPolicy") == policy and got.get("approvalsReviewer") == reviewer:
+        return None
+    return policy, reviewer
 
 
 def tool_use(method: str, params: dict[str, Any], typed: Any) -> ToolUse | None:

@@ -51,6 +51,11 @@ _ITEM_SPANS = {
     "mcpToolCall": "codex.mcp_tool_call",
     "dynamicToolCall": "codex.tool_call",
 }
+#: approval method -> the span name of the item it approves.
+_APPROVED_ITEMS = {
+    "item/commandExecution/requestApproval": "codex.command",
+    "item/fileChange/requestApproval": "codex.file_change",
+}
 _tracers: dict[int, Any] = {}
 _ENV: list[bool] = []
 
@@ -160,14 +165,12 @@ class TurnTrace:
         item_id = item.get("id")
         if name is None or not isinstance(item_id, str):
             return
-        span = self._items.pop(item_id, None) if completed else None
+        if not completed:  # open it (its approval may have opened it already)
+            self._open_item(item_id, name).set_attributes(_item_attrs(item))
+            return
+        span = self._items.pop(item_id, None)
         if span is None:
-            span = self._tracer.start_span(
-                name, context=self._context, attributes=_item_attrs(item)
-            )
-            if not completed:
-                self._items[item_id] = span
-                return
+            span = self._tracer.start_span(name, context=self._context)
         span.set_attributes(_item_attrs(item))
         status = item.get("status")
         if isinstance(status, str):
@@ -178,12 +181,28 @@ class TurnTrace:
             span.set_status(Status(StatusCode.ERROR, status))
         span.end()
 
+    def _open_item(self, item_id: str, name: str) -> Any:
+        """The open span of item `item_id`, started now if it is not. The streamer (item
+        notifications) and a handler's worker (approvals) may both get here first: the
+        span that `setdefault` keeps is the item's (one that lost is never ended, so never
+        exported)."""
+        span = self._items.get(item_id)
+        if span is None:
+            new = self._tracer.start_span(name, context=self._context)
+            span = self._items.setdefault(item_id, new)
+        return span
+
     def approval_span(self, request: ServerRequest) -> Any:
-        """A started `codex.approval` span for a server request of this turn."""
+        """A started `codex.approval` span for a server request of this turn, the child of
+        the item it approves (whose span it opens if the item's notification has not been
+        read yet: the request and the notification are read by different threads)."""
         from opentelemetry import trace
 
         item_id = request.params.get("itemId")
-        parent = self._items.get(item_id) if isinstance(item_id, str) else None
+        parent = None
+        if isinstance(item_id, str):
+            name = _APPROVED_ITEMS.get(request.method)
+            parent = self._items.get(item_id) if name is None else self._open_item(item_id, name)
         context = trace.set_span_in_context(parent) if parent is not None else self._context
         attributes: dict[str, Any] = {"codex.approval.method": request.method}
         if isinstance(item_id, str):
@@ -196,7 +215,7 @@ class TurnTrace:
         """End the turn span (and any item span left open); idempotent."""
         if not self.span.is_recording():
             return
-        for span in self._items.values():
+        for span in list(self._items.values()):  # an approval's worker may add one
             span.end()
         self._items.clear()
         if isinstance(status, str):
@@ -274,6 +293,10 @@ class TurnTraces:
 
     def closed(self, turn_id: str) -> None:
         self._open.pop(turn_id, None)
+
+    def of(self, turn_id: str) -> TurnTrace | None:
+        """The open trace of `turn_id`, if any (to parent a request made for that turn)."""
+        return self._open.get(turn_id) if self._open else None
 
     def approval_span(self, request: ServerRequest) -> Any:
         """A started approval span for `request`, or None (tracing off, or not a turn's)."""

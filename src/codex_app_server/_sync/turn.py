@@ -14,6 +14,7 @@ from .._protocol.limits import LimitTracker, RunLimits
 from .._protocol.models import validate_as
 from .._protocol.notifications import Notification
 from .._protocol.run_result import TurnCollector
+from .._protocol.tracing import attached
 from .backend import call_hook, monotonic, new_queue, spawn
 from .client import AppServerClient
 
@@ -67,40 +68,58 @@ class TurnHandle:
         if self.collector.completed:
             return
         if self._trace is None and self._limits is None and self._hooks is None:  # the hot path
-            for note in self.client.stream_turn(self.id, thread_id=self.thread_id):
-                self.collector.feed(note)
-                yield note
+            notes = self.client.stream_turn(self.id, thread_id=self.thread_id)
+            try:
+                for note in notes:
+                    self.collector.feed(note)
+                    yield note
+            finally:
+                _close(notes)
             return
-        for note in self._watched():
-            yield note
+        watched = self._watched()
+        try:
+            for note in watched:
+                yield note
+        finally:
+            _close(watched)
 
     def _watched(self) -> Iterator[Notification]:
         """`stream()` with a trace to feed, limits to enforce and hooks to call."""
         trace, limits, hooks = self._trace, self._limits, self._hooks
+        notes = self.client.stream_turn(self.id, thread_id=self.thread_id)
         try:
-            for note in self.client.stream_turn(self.id, thread_id=self.thread_id):
+            for note in notes:
                 self.collector.feed(note)
                 if trace is not None:
                     trace.feed(note)
                 if limits is not None and self.stopped_by is None:
                     reached = limits.feed(note) or limits.check_time(monotonic())
                     if reached is not None and note.method != "turn/completed":
-                        self.stopped_by = reached
-                        if trace is not None:
-                            trace.span.set_attribute("codex.stopped_by", reached)
-                        self.interrupt()
+                        self._stop(reached)
                 if hooks is not None and note.method == "item/completed":
-                    self._item_completed(hooks, note)
+                    with attached(trace):  # the hook's steer (and its own spans) too
+                        self._item_completed(hooks, note)
                 yield note
+        except GeneratorExit:
+            # The consumer stopped reading (a `break`), not the turn: it goes on, its span
+            # stays open and its deadline set, for a later `stream()` / `run()` to go on with.
+            _close(notes)
+            if self.collector.completed:
+                self._turn_over(trace)
+            raise
         except BaseException as exc:
             if trace is not None:
                 trace.fail(exc)
+            self._turn_over(trace)
             raise
-        finally:
-            if self._ended is not None:
-                self._ended.put_nowait(True)  # the timer stops waiting
-            if trace is not None:
-                self.client.traces.closed(self.id)
+        self._turn_over(trace)
+
+    def _turn_over(self, trace: TurnTrace | None) -> None:
+        """The turn's stream ended: stop the deadline timer, forget the open trace."""
+        if self._ended is not None:
+            self._ended.put_nowait(True)  # the timer stops waiting
+        if trace is not None:
+            self.client.traces.closed(self.id)
 
     def _watch_limits(self, limits: LimitTracker) -> None:
         """Enforce `limits` on this turn; `max_duration` with a timer of its own, so that a
@@ -119,13 +138,18 @@ class TurnHandle:
             return
         if limits.reached is None:
             limits.reached = "max_duration"
-        self.stopped_by = "max_duration"
+        self._stop("max_duration")
+
+    def _stop(self, reached: str) -> None:
+        """Interrupt the turn for the run limit `reached` (a request of the turn's span)."""
+        self.stopped_by = reached
         if self._trace is not None:
-            self._trace.span.set_attribute("codex.stopped_by", "max_duration")
+            self._trace.span.set_attribute("codex.stopped_by", reached)
         try:
-            self.interrupt()
-        except CodexError as exc:  # the turn ended meanwhile
-            logger.debug("interrupting turn %s at max_duration failed: %s", self.id, exc)
+            with attached(self._trace):
+                self.interrupt()
+        except CodexError as exc:  # the turn ended meanwhile ("no active turn to interrupt")
+            logger.debug("interrupting turn %s at %s failed: %s", self.id, reached, exc)
 
     def _item_completed(self, state: HookState, note: Notification) -> None:
         """A completed item: call `after_tool`; a steer it returns is queued."""
@@ -157,14 +181,26 @@ class TurnHandle:
         from .._protocol.events import EventBuilder  # events load on the first events()
 
         build = EventBuilder()
-        for note in self.stream():
-            yield build(note)
+        notes = self.stream()
+        try:
+            for note in notes:
+                yield build(note)
+        finally:
+            _close(notes)
 
     def run(self) -> Turn:
         """Wait for the turn to complete; the completed `Turn` (with the collected items)."""
         for _ in self.stream():
             pass
         return self.collector.turn()
+
+
+def _close(notes: Any) -> None:
+    """Close a notification iterator now: an async generator left by a `break` is otherwise
+    closed only when collected, and its turn counts as being read until then."""
+    close = getattr(notes, "close", None)
+    if close is not None:
+        close()
 
 
 def limit_tracker(
