@@ -33,17 +33,6 @@ from codex_app_server.testing import RecordedRequest, Reply, ScriptedModel
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def config(scripted_model: ScriptedModel, tmp_path: Path) -> AppServerConfig:
-    return scripted_model.config(tmp_path, sandbox_mode="workspace-write")
-
-
-@pytest.fixture
-def workspace(config: AppServerConfig) -> Path:
-    assert config.cwd is not None
-    return Path(config.cwd)
-
-
 def wait_for_steer(model: ScriptedModel, first: Reply, marker: str) -> None:
     """The model's script for a steer: `first`, then (once the tool ran) a reply that waits
     for the steer, which aborts it; the request that carries `marker` gets "done"."""

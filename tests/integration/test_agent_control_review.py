@@ -44,14 +44,14 @@ from codex_app_server.generated import v2_all
 from codex_app_server.testing import Reply, ScriptedModel, Usage
 
 from . import test_agent_control as shared
+from .server_requests.helpers import item_statuses
 from .test_agent_control_hooks import delete_ticket, ran, steered, tool_turn, wait_for_steer
-from .test_server_requests import item_statuses
 
 pytestmark = pytest.mark.integration
 
-# The fixtures of test_agent_control.py: the scripted config (workspace-write), its
-# workspace, and the in-memory span exporter set as the tracer provider.
-config, workspace, spans = shared.config, shared.workspace, shared.spans
+# The in-memory span exporter set as the tracer provider (test_agent_control.py's); the
+# scripted config (workspace-write) and its workspace come from the package's conftest.
+spans = shared.spans
 
 READER = "codex-app-server-reader"
 PATCH = "*** Begin Patch\n*** Add File: hello.txt\n+hello\n*** End Patch\n"

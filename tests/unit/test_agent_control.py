@@ -167,6 +167,8 @@ def test_an_approval_read_before_its_item_is_still_the_items_child() -> None:
     spans = exporter.get_finished_spans()
     (command,) = [s for s in spans if s.name == "codex.command"]  # one span for the item
     (approval,) = [s for s in spans if s.name == "codex.approval"]
+    assert approval.parent is not None and command.context is not None
+    assert command.attributes is not None
     assert approval.parent.span_id == command.context.span_id
     assert command.attributes["codex.command"] == "ls"
     assert command.attributes["codex.exit_code"] == 0

@@ -79,5 +79,3 @@ def route_batch(
         else:
             logger.warning("dropped a message: %s: %.200r", drop.reason, drop.message)
     return deliveries
-
-
