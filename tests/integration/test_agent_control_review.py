@@ -80,6 +80,15 @@ def rm_turn(model: ScriptedModel, workspace: Path) -> None:
     model.enqueue(Reply.shell("rm keep.txt", call_id="c1"), Reply.text("done"))
 
 
+def impatient_rm_turn(model: ScriptedModel, tmp_path: Path) -> tuple[AppServerConfig, Path]:
+    """`rm_turn` on a config whose server requests wait at most 0.5 s for an answer."""
+    config = model.config(tmp_path, sandbox_mode="workspace-write", server_request_timeout=0.5)
+    assert config.cwd is not None
+    workspace = Path(config.cwd)
+    rm_turn(model, workspace)
+    return config, workspace
+
+
 # -- before_tool on a file change, traced --------------------------------------------------
 
 
@@ -200,12 +209,7 @@ def test_a_before_tool_that_times_out_denies_sync(
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    config = scripted_model.config(
-        tmp_path, sandbox_mode="workspace-write", server_request_timeout=0.5
-    )
-    assert config.cwd is not None
-    workspace = Path(config.cwd)
-    rm_turn(scripted_model, workspace)
+    config, workspace = impatient_rm_turn(scripted_model, tmp_path)
     release = threading.Event()
 
     def stuck(use: ToolUse) -> Any:
@@ -225,12 +229,7 @@ def test_a_before_tool_that_times_out_denies_sync(
 async def test_an_async_before_tool_that_times_out_denies_async(
     scripted_model: ScriptedModel, tmp_path: Path
 ) -> None:
-    config = scripted_model.config(
-        tmp_path, sandbox_mode="workspace-write", server_request_timeout=0.5
-    )
-    assert config.cwd is not None
-    workspace = Path(config.cwd)
-    rm_turn(scripted_model, workspace)
+    config, workspace = impatient_rm_turn(scripted_model, tmp_path)
 
     async def stuck(use: ToolUse) -> Any:
         await asyncio.Event().wait()  # never answers

@@ -236,20 +236,21 @@ class TurnTrace:
             self.finish("failed", f"{type(exc).__name__}: {exc}")
 
 
+#: An item's scalar fields that become span attributes: (wire key, attribute, type).
+_ITEM_ATTRS: tuple[tuple[str, str, type], ...] = (
+    ("command", "codex.command", str),
+    ("exitCode", "codex.exit_code", int),
+    ("tool", "codex.tool", str),
+    ("server", "codex.mcp_server", str),
+)
+
+
 def _item_attrs(item: dict[str, Any]) -> dict[str, Any]:
     attrs: dict[str, Any] = {"codex.item_id": item.get("id") or ""}
-    command = item.get("command")
-    if isinstance(command, str):
-        attrs["codex.command"] = command
-    exit_code = item.get("exitCode")
-    if isinstance(exit_code, int):
-        attrs["codex.exit_code"] = exit_code
-    tool = item.get("tool")
-    if isinstance(tool, str):
-        attrs["codex.tool"] = tool
-    server = item.get("server")
-    if isinstance(server, str):
-        attrs["codex.mcp_server"] = server
+    for key, name, kind in _ITEM_ATTRS:
+        value = item.get(key)
+        if isinstance(value, kind):
+            attrs[name] = value
     changes = item.get("changes")
     if isinstance(changes, list):
         paths = [c.get("path") for c in changes if isinstance(c, dict)]
