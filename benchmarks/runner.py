@@ -22,8 +22,9 @@ from .clients import IMPORT_ROOT, IMPORT_STATEMENTS, REPO, Client, log, worker_e
 from .common import Sizes, answer_text
 
 IMPORT_MARK = "@@BENCH-IMPORT-MARK@@"
-#: What `Runner.prime` runs once per client: imports and types what a turn does.
-PRIME_SCENARIO = "first_turn_sync"
+#: What `Runner.prime` runs once per client: imports and types what a turn does, on both
+#: sides (the async side loads modules of its own lazily, e.g. its stdio transport).
+PRIME_SCENARIOS = ("first_turn_sync", "first_turn_async")
 #: Scenarios a client does not run (the official async client parks an executor thread per
 #: waiting stream: tens of idle turns would starve it, and there is nothing to measure).
 NOT_RUN = {"memory_async": {"official"}}
@@ -190,12 +191,12 @@ class Runner:
         each client's first turn imports, as an installed package has it: else the first
         cold worker of the run compiles the SDK, pydantic and the models it types, several
         hundred ms that no user pays after the first run (and the median of few rounds
-        shows). One unmeasured first turn per client."""
+        shows). One unmeasured first turn per client and side."""
         for client in self.clients:
-            if client.available:
-                _metrics, error = self.run_worker(client, PRIME_SCENARIO)
+            for scenario in PRIME_SCENARIOS if client.available else ():
+                _metrics, error = self.run_worker(client, scenario)
                 if error:
-                    log(f"  priming {client.name} failed: {error}")
+                    log(f"  priming {client.name} ({scenario}) failed: {error}")
 
     def run(self, scenarios: Sequence[str]) -> None:
         self.prime()
