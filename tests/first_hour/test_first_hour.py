@@ -109,19 +109,18 @@ def test_a_missing_cwd_fails_before_anything_is_sent(
 
 @pytest.mark.integration
 def test_enumerated_values_are_checked_with_the_allowed_ones(
-    scripted_model: ScriptedModel, codex_config: AppServerConfig
+    scripted_model: ScriptedModel, ok_codex: Codex
 ) -> None:
-    scripted_model.enqueue(Reply.text("ok"))
-    with Codex(codex_config) as codex:
-        with pytest.raises(ValueError, match="personality='grumpy'"):
-            codex.thread_start(personality="grumpy")  # type: ignore[arg-type]
-        thread = codex.thread_start(model="gpt-5.5")
-        with pytest.raises(ValueError, match=r"effort='maximum' is not one of .*'high'"):
-            thread.run("hi", effort="maximum", model="gpt-5.5")  # type: ignore[arg-type]
-        with pytest.raises(ValueError, match="summary="):
-            thread.run("hi", summary="short")  # type: ignore[arg-type]
-        assert scripted_model.requests == []
-        result = thread.run("hi", sandbox_policy="read-only", effort="high", summary="concise")
+    codex = ok_codex
+    with pytest.raises(ValueError, match="personality='grumpy'"):
+        codex.thread_start(personality="grumpy")  # type: ignore[arg-type]
+    thread = codex.thread_start(model="gpt-5.5")
+    with pytest.raises(ValueError, match=r"effort='maximum' is not one of .*'high'"):
+        thread.run("hi", effort="maximum", model="gpt-5.5")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="summary="):
+        thread.run("hi", summary="short")  # type: ignore[arg-type]
+    assert scripted_model.requests == []
+    result = thread.run("hi", sandbox_policy="read-only", effort="high", summary="concise")
     assert result.final_response == "ok"
 
 
@@ -166,16 +165,13 @@ def test_every_params_field_is_a_keyword(method: Any, model: Any) -> None:
 
 
 @pytest.mark.integration
-def test_seed_keywords_on_the_real_runtime(
-    scripted_model: ScriptedModel, codex_config: AppServerConfig
-) -> None:
-    scripted_model.enqueue(Reply.text("ok"))
-    with Codex(codex_config) as codex:
-        thread = codex.thread_start(service_name="my-service", session_start_source="startup")
-        thread.run("hi", turn_trigger="test")
-        page = codex.thread_list(search_term="zzz-no-such-thread", sort_direction="desc")
-        assert all(t.id != thread.id for t in page.data)
-        with pytest.raises(TypeError, match=r"unexpected keyword argument 'serivce_tier'.*did"):
-            codex.thread_start(serivce_tier="fast")
-        resumed = codex.thread_resume(thread.id, exclude_turns=True)
+def test_seed_keywords_on_the_real_runtime(scripted_model: ScriptedModel, ok_codex: Codex) -> None:
+    codex = ok_codex
+    thread = codex.thread_start(service_name="my-service", session_start_source="startup")
+    thread.run("hi", turn_trigger="test")
+    page = codex.thread_list(search_term="zzz-no-such-thread", sort_direction="desc")
+    assert all(t.id != thread.id for t in page.data)
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'serivce_tier'.*did"):
+        codex.thread_start(serivce_tier="fast")
+    resumed = codex.thread_resume(thread.id, exclude_turns=True)
     assert resumed.id == thread.id
