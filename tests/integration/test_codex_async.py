@@ -80,7 +80,7 @@ async def test_steer_mid_stream(scripted_model: ScriptedModel, codex: AsyncCodex
     async for note in handle.stream():
         if note.method == "item/agentMessage/delta" and not steered:
             steered = True
-            steer = await handle.steer("change of plan")  # type: ignore[arg-type]  # str too
+            steer = await handle.steer("change of plan")
             assert steer.turn_id == handle.id
     assert handle.collector.final_response() == "steered answer"
     assert scripted_model.requests[-1].last_user_text == "change of plan"
@@ -210,7 +210,7 @@ async def test_interrupt_and_steer(scripted_model: ScriptedModel, codex: AsyncCo
     async for note in handle.stream():
         if note.method == "item/agentMessage/delta" and not steered:
             steered = True
-            await handle.steer("new direction")  # type: ignore[arg-type]  # steer takes str too
+            await handle.steer("new direction")
     assert handle.collector.final_response() == "steered"
 
     handle = await thread.turn("second")

@@ -68,7 +68,7 @@ def test_steer_mid_stream(scripted_model: ScriptedModel, codex: Codex) -> None:
     for note in handle.stream():
         if note.method == "item/agentMessage/delta" and not steered:
             steered = True
-            steer = handle.steer("change of plan")  # type: ignore[arg-type]  # str too
+            steer = handle.steer("change of plan")
             assert steer.turn_id == handle.id
     assert handle.collector.final_response() == "steered answer"
     assert scripted_model.requests[-1].last_user_text == "change of plan"

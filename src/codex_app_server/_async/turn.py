@@ -46,8 +46,8 @@ class AsyncTurnHandle:
     def __repr__(self) -> str:
         return f"AsyncTurnHandle(id={self.id!r}, thread_id={self.thread_id!r})"
 
-    async def steer(self, input: Input) -> TurnSteerResponse:
-        """Add input to the running turn (the model is re-asked with it)."""
+    async def steer(self, input: str | Input) -> TurnSteerResponse:
+        """Add input (text or input items) to the running turn (the model is re-asked with it)."""
         params = {
             "threadId": self.thread_id,
             "input": input_to_wire(input),
@@ -169,7 +169,7 @@ class AsyncTurnHandle:
 
     async def _steer_quietly(self, input: str | Input) -> None:
         try:
-            await self.steer(input)  # type: ignore[arg-type]  # a str is input too
+            await self.steer(input)
         except CodexError as exc:  # the turn ended before it: nothing left to steer
             logger.warning("could not steer turn %s (%s); the message was dropped", self.id, exc)
 
