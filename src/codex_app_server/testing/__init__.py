@@ -38,7 +38,7 @@ Python function play the app-server: `Codex(transport=MockTransport(handler))`.
 Stdlib only; importing this module does not load the rest of the SDK.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._lazy import load
 from ._offline_home import (
@@ -52,6 +52,15 @@ from ._replies import Reply, Usage
 from ._requests import RecordedRequest, Responder
 from ._scripted_model import ScriptedModel
 from ._sse import sse_frame
+
+if TYPE_CHECKING:  # typed for checkers; loaded lazily at run time (see __getattr__)
+    from .._transport.mock import (
+        MOCK_INITIALIZE_RESULT,
+        AsyncMockTransport,
+        MockPeer,
+        MockTransport,
+        answer_initialize,
+    )
 
 __all__ = [
     "MOCK_INITIALIZE_RESULT",
