@@ -395,16 +395,19 @@ async def _then_reply(told: Awaitable[Any], reply: Any) -> Any:
     return reply
 
 
-def tool_gate(states: dict[str, HookState], thread_id: str) -> Callable[[str, Any], Any]:
+def tool_gate(
+    states: dict[str, HookState], thread_id: str
+) -> Callable[[str, Any, str | None], Any]:
     """The check a thread's dynamic tools pass before they run (see `GatedTool`): None to
-    run the tool, or the failure reply that tells the model the hook's deny message."""
+    run the tool, or the failure reply that tells the model the hook's deny message. The
+    call id is the `dynamicToolCall` item's id (the runtime uses one for both)."""
 
-    def gate(name: str, arguments: Any) -> Any:
+    def gate(name: str, arguments: Any, call_id: str | None = None) -> Any:
         state = states.get(thread_id)
         before = state.before_tool() if state is not None else None
         if before is None or state is None:
             return None
-        use = ToolUse("tool", thread_id, state.turn_id, None, tool=name, arguments=arguments)
+        use = ToolUse("tool", thread_id, state.turn_id, call_id, tool=name, arguments=arguments)
         return decide(before, use, lambda decision: decision_reply(TOOL_CALL, decision))
 
     return gate
