@@ -21,7 +21,10 @@ from codex_app_server import (
     Codex,
     Hooks,
     ToolResult,
+    ToolUse,
+    allow,
     approve_all,
+    deny,
 )
 from codex_app_server.generated.v2_all import McpToolCallThreadItem
 from codex_app_server.testing import Reply, ScriptedModel
@@ -125,5 +128,50 @@ async def test_after_tool_gets_the_completed_mcp_call_async(
             approval_policy="on-request", hooks=Hooks(after_tool=after)
         )
         result = await thread.run("echo hi")
+    assert result.final_response == "done"
+    check_done(seen, thread.id, scripted_model)
+
+
+# -- before_tool answers the MCP tool-call approval ----------------------------------------
+
+
+async def test_before_tool_denies_an_mcp_call_and_tells_the_model_async(
+    scripted_model: ScriptedModel, config: AppServerConfig
+) -> None:
+    scripted_model.enqueue(mcp_call("hi"), Reply.text("done"))
+    uses: list[ToolUse] = []
+    seen: list[ToolResult] = []
+
+    async def guard(use: ToolUse) -> Any:
+        uses.append(use)
+        return deny("no echoing today")
+
+    # approve_all would accept the approval: the hook answers first.
+    async with AsyncCodex(config, handlers=approve_all) as codex:
+        thread = await codex.thread_start(hooks=Hooks(before_tool=guard, after_tool=seen.append))
+        result = await thread.run("echo hi")
+    assert result.final_response == "done"
+    (use,) = uses
+    assert (use.kind, use.tool, use.arguments) == ("tool", "echo", {"text": "hi"})
+    assert use.thread_id == thread.id and use.turn_id == result.turn.id  # type: ignore[union-attr]
+    assert use.params.server_name == "echo"
+    (done,) = seen
+    assert done.item.status.value == "failed" and done.item.result is None  # it never ran
+    _, second = scripted_model.requests
+    assert [o["call_id"] for o in second.function_call_outputs] == ["m1"]
+    assert "echo: hi" not in str(second.function_call_outputs)
+    assert second.last_user_text == "no echoing today"
+
+
+def test_before_tool_allows_an_mcp_call_sync(
+    scripted_model: ScriptedModel, config: AppServerConfig
+) -> None:
+    scripted_model.enqueue(mcp_call("hi"), Reply.text("done"))
+    seen: list[ToolResult] = []
+    with Codex(config) as codex:  # no handlers: without the hook, the approval is declined
+        thread = codex.thread_start(
+            hooks=Hooks(before_tool=lambda use: allow(), after_tool=seen.append)
+        )
+        result = thread.run("echo hi")
     assert result.final_response == "done"
     check_done(seen, thread.id, scripted_model)
