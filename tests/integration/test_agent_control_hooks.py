@@ -260,6 +260,24 @@ async def test_before_tool_allows_a_dynamic_tool_from_a_run_scope_async(
     assert ran == ["T-1"] and "deleted T-1" in tool_output(scripted_model)
 
 
+async def test_before_tool_sees_the_dynamic_tool_calls_item_id_async(
+    scripted_model: ScriptedModel, config: AppServerConfig
+) -> None:
+    tool_turn(scripted_model)
+    uses: list[ToolUse] = []
+
+    def guard(use: ToolUse) -> Any:
+        uses.append(use)
+        return allow()
+
+    async with AsyncCodex(config) as codex:
+        thread = await codex.thread_start(tools=[delete_ticket], hooks=Hooks(before_tool=guard))
+        result = await thread.run("delete T-1")
+    (call,) = [i for i in result.items if i.type == "dynamicToolCall"]
+    (use,) = uses
+    assert use.item_id is not None and use.item_id == call.id
+
+
 # -- the deny message of a command reaches the model -----------------------------------------
 
 

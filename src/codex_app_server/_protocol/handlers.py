@@ -48,7 +48,7 @@ from .server_requests import (
     TOOL_CALL,
     USER_INPUT,
 )
-from .tools import Tool, as_tools
+from .tools import GatedTool, Tool, as_tools
 
 if TYPE_CHECKING:
     from typing import TypeAlias, TypeVar
@@ -344,8 +344,11 @@ class HandlerRegistry:
             if request.method == TOOL_CALL:
                 found = scope.tools.get(str(request.params.get("tool")))
                 if found is not None:
-                    arguments = request.params.get("arguments")
-                    calls.append(_Call(found.invoke, arguments, f"{where} tool {found.name}"))
+                    source = f"{where} tool {found.name}"
+                    if isinstance(found, GatedTool):  # its hook is told the call id
+                        calls.append(_Call(found.invoke_request, request.params, source))
+                    else:
+                        calls.append(_Call(found.invoke, request.params.get("arguments"), source))
             handler = scope.handlers.handler_for(request.method) if scope.handlers else None
             if handler is not None:
                 calls.append(_Call(handler, params, f"{where} handler"))

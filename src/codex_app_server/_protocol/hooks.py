@@ -2,7 +2,8 @@
 
 Four hook points, each set on the client, a thread or one `run()` (see Scopes below):
 
-* `before_tool(ToolUse)`: before a command, a file change or a dynamic tool runs. Return
+* `before_tool(ToolUse)`: before a command, a file change, an MCP tool call (its approval,
+  an elicitation) or a dynamic tool runs. Return
   `allow()`, `deny("why")` (the model is told the message: a tool call's failure text, or
   a steer sent before a command or file change is declined) or `ask()` (the approval handler
   decides; `None` means the same). Built on the approval protocol: a hook on commands or
@@ -30,12 +31,19 @@ are treated as having returned None.
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Union
 
 from .._logging import sdk_logger
-from .server_requests import COMMAND_APPROVAL, FILE_CHANGE_APPROVAL, TOOL_CALL, tool_failure
+from .server_requests import (
+    COMMAND_APPROVAL,
+    ELICITATION,
+    FILE_CHANGE_APPROVAL,
+    TOOL_CALL,
+    tool_failure,
+)
 
 if TYPE_CHECKING:
     from .inputs import Input
@@ -60,6 +68,7 @@ _KINDS: dict[str, ToolKind] = {
     COMMAND_APPROVAL: "command",
     FILE_CHANGE_APPROVAL: "file_change",
     TOOL_CALL: "tool",
+    ELICITATION: "tool",  # an MCP tool-call approval (see `mcp_tool_approval`)
 }
 _ITEM_KINDS: dict[str, ToolKind] = {
     "commandExecution": "command",
@@ -97,11 +106,14 @@ class ToolUse:
     """What is about to run.
 
     Attributes:
-        kind: `"command"`, `"file_change"` or `"tool"` (a dynamic tool).
-        thread_id / turn_id / item_id: where.
-        command: the command line (commands), tool: the tool's name (tools).
+        kind: `"command"`, `"file_change"` or `"tool"` (a dynamic or MCP tool).
+        thread_id / turn_id / item_id: where (item_id None for an MCP call: its approval
+            carries no item id).
+        command: the command line (commands), tool: the tool's name (tools; for an MCP
+            call read from the approval's message, `params.server_name` is the server).
         arguments: a tool call's arguments.
-        params: the typed request params (`CommandExecutionRequestApprovalParams`, ...).
+        params: the typed request params (`CommandExecutionRequestApprovalParams`, ...,
+            the typed elicitation params for an MCP call).
     """
 
     kind: ToolKind
@@ -234,6 +246,14 @@ def tool_use(method: str, params: dict[str, Any], typed: Any) -> ToolUse | None:
         return None
     command = params.get("command")
     tool = params.get("tool")
+    if method == ELICITATION:  # no tool field, no item id: the name is in the message
+        found = re.search(r'run tool "([^"]+)"', str(params.get("message") or ""))
+        tool = found.group(1) if found else None
+        meta = params.get("_meta")
+        params = {
+            **params,
+            "arguments": meta.get("tool_params") if isinstance(meta, dict) else None,
+        }
     return ToolUse(
         kind,
         _s(params.get("threadId")),
@@ -252,6 +272,12 @@ def tool_result(raw_item: dict[str, Any], typed: Any, thread_id: Any, turn_id: A
     if kind is None:
         return None
     return ToolResult(kind, _s(thread_id), _s(turn_id), _s(raw_item.get("id")), typed)
+
+
+def mcp_tool_approval(params: dict[str, Any]) -> bool:
+    """Whether elicitation params (wire form) are the runtime's MCP tool-call approval."""
+    meta = params.get("_meta")
+    return isinstance(meta, dict) and meta.get("codex_approval_kind") == "mcp_tool_call"
 
 
 def as_decision(value: Any) -> HookDecision:
@@ -277,6 +303,8 @@ def decision_reply(method: str, decision: HookDecision) -> dict[str, Any] | None
         if decision.action == "deny":
             return tool_failure(decision.message or "denied by the client's hook")
         return None  # allowed: the tool's own implementation answers
+    if method == ELICITATION:
+        return {"action": "accept" if decision.action == "allow" else "decline"}
     return {"decision": "accept" if decision.action == "allow" else "decline"}
 
 
@@ -361,7 +389,7 @@ def hook_handlers(states: dict[str, HookState], base: Any) -> Any:
             raw = to_wire(params) if hasattr(params, "model_dump") else dict(params or {})
             state = states.get(raw.get("threadId") or "")
             before = state.before_tool() if state is not None else None
-            if before is None:
+            if before is None or (method == ELICITATION and not mcp_tool_approval(raw)):
                 return fallback(params) if fallback is not None else None
             use = tool_use(method, raw, params)
             assert use is not None and state is not None
@@ -381,12 +409,13 @@ def hook_handlers(states: dict[str, HookState], base: Any) -> Any:
 
         return handler
 
-    gated = (COMMAND_APPROVAL, FILE_CHANGE_APPROVAL)
+    gated = (COMMAND_APPROVAL, FILE_CHANGE_APPROVAL, ELICITATION)
     return replace(
         base,
         by_method={m: h for m, h in base.by_method.items() if m not in gated},
         command_approval=make(COMMAND_APPROVAL, base.handler_for(COMMAND_APPROVAL)),
         file_change_approval=make(FILE_CHANGE_APPROVAL, base.handler_for(FILE_CHANGE_APPROVAL)),
+        elicitation=make(ELICITATION, base.handler_for(ELICITATION)),
     )
 
 
@@ -395,16 +424,19 @@ async def _then_reply(told: Awaitable[Any], reply: Any) -> Any:
     return reply
 
 
-def tool_gate(states: dict[str, HookState], thread_id: str) -> Callable[[str, Any], Any]:
+def tool_gate(
+    states: dict[str, HookState], thread_id: str
+) -> Callable[[str, Any, str | None], Any]:
     """The check a thread's dynamic tools pass before they run (see `GatedTool`): None to
-    run the tool, or the failure reply that tells the model the hook's deny message."""
+    run the tool, or the failure reply that tells the model the hook's deny message. The
+    call id is the `dynamicToolCall` item's id (the runtime uses one for both)."""
 
-    def gate(name: str, arguments: Any) -> Any:
+    def gate(name: str, arguments: Any, call_id: str | None = None) -> Any:
         state = states.get(thread_id)
         before = state.before_tool() if state is not None else None
         if before is None or state is None:
             return None
-        use = ToolUse("tool", thread_id, state.turn_id, None, tool=name, arguments=arguments)
+        use = ToolUse("tool", thread_id, state.turn_id, call_id, tool=name, arguments=arguments)
         return decide(before, use, lambda decision: decision_reply(TOOL_CALL, decision))
 
     return gate

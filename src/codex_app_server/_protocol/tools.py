@@ -162,20 +162,28 @@ class Tool:
 
 
 class GatedTool(Tool):
-    """`tool` behind a check that runs first: `gate(name, arguments)` returns None to let
-    the tool run, or the reply to send instead (a thread's `before_tool` deny), or an
+    """`tool` behind a check that runs first: `gate(name, arguments, call_id)` returns None
+    to let the tool run, or the reply to send instead (a thread's `before_tool` deny), or an
     awaitable of either (an `async` hook). Registered per thread by the high-level API."""
 
-    def __init__(self, tool: Tool, gate: Callable[[str, Any], Any]) -> None:
+    def __init__(self, tool: Tool, gate: Callable[[str, Any, str | None], Any]) -> None:
         self.__dict__.update(vars(tool))
         self.original: Tool = tool.original if isinstance(tool, GatedTool) else tool
         self._gate = gate
 
-    def invoke(self, arguments: Any) -> ToolReply | Awaitable[ToolReply]:
-        verdict = self._gate(self.name, arguments)
+    def invoke(
+        self, arguments: Any, call_id: str | None = None
+    ) -> ToolReply | Awaitable[ToolReply]:
+        verdict = self._gate(self.name, arguments, call_id)
         if inspect.isawaitable(verdict):
             return self._after(verdict, arguments)
         return self.original.invoke(arguments) if verdict is None else verdict
+
+    def invoke_request(self, params: Mapping[str, Any]) -> ToolReply | Awaitable[ToolReply]:
+        """`invoke` for an `item/tool/call` request's params: the gate is told the call id
+        (the id of the call's `dynamicToolCall` item)."""
+        call_id = params.get("callId")
+        return self.invoke(params.get("arguments"), call_id if isinstance(call_id, str) else None)
 
     async def _after(self, verdict: Awaitable[Any], arguments: Any) -> ToolReply:
         reply = await verdict
