@@ -55,29 +55,8 @@ def spans() -> Any:
 def mcp_call(text: str, call_id: str = "m1") -> Reply:
     """The model calls the echo server's `echo` tool. The runtime offers MCP tools as a
     `namespace` entry (`mcp__echo`, tool `echo`; for the default model behind
-    `tool_search`), and routes a `function_call` by its `namespace` and `name`, a field
-    `Reply.function_call` has no argument for: so the frames are written out."""
-    call = {
-        "type": "function_call",
-        "id": f"fc_{call_id}",
-        "call_id": call_id,
-        "namespace": "mcp__echo",
-        "name": "echo",
-        "arguments": json.dumps({"text": text}),
-        "status": "completed",
-    }
-    response = {"id": f"resp_{call_id}", "object": "response", "created_at": 0}
-    return Reply.raw(
-        [
-            {"type": "response.created", "response": {**response, "status": "in_progress"}},
-            {"type": "response.output_item.added", "output_index": 0, "item": call},
-            {"type": "response.output_item.done", "output_index": 0, "item": call},
-            {
-                "type": "response.completed",
-                "response": {**response, "status": "completed", "output": [call]},
-            },
-        ]
-    )
+    `tool_search`), and routes a `function_call` by its `namespace` and `name`."""
+    return Reply.function_call("echo", {"text": text}, call_id=call_id, namespace="mcp__echo")
 
 
 def check_done(seen: list[ToolResult], thread_id: str, model: ScriptedModel) -> None:

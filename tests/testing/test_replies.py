@@ -75,6 +75,8 @@ def test_reply_options_are_keyword_only_and_checked() -> None:
         (lambda: AnyReply.function_call("", {}), ValueError, "tool name"),
         (lambda: AnyReply.function_call("t", {}, call_id=7), TypeError, "call_id"),
         (lambda: AnyReply.function_call("t", {}, "c1"), TypeError, "positional"),
+        (lambda: AnyReply.function_call("t", {}, namespace=""), ValueError, "namespace"),
+        (lambda: AnyReply.function_call("t", {}, namespace=1), TypeError, "namespace"),
         (lambda: AnyReply.custom_tool_call("apply_patch", None), TypeError, "input"),
         (lambda: AnyReply.error("500"), TypeError, "status must be an int"),
         (lambda: AnyReply.error(True), TypeError, "status must be an int"),

@@ -455,3 +455,22 @@ def test_concurrent_streams(scripted_model: ScriptedModel) -> None:
         t.join(30)
     assert texts == {f"t{i}": f"t{i}" * 1000 for i in range(50)}
     assert scripted_model.unexpected_requests == 0
+
+
+def test_a_namespaced_function_call_carries_its_namespace(
+    scripted_model: ScriptedModel, client: Client
+) -> None:
+    scripted_model.enqueue(
+        Reply.function_call("echo", {"text": "hi"}, call_id="m1", namespace="mcp__echo"),
+        Reply.function_call("echo", {}, call_id="m2"),
+    )
+    done = [
+        d["item"] for _, d in client.post().events() if d["type"] == "response.output_item.done"
+    ]
+    assert [(i["namespace"], i["name"], i["call_id"]) for i in done] == [
+        ("mcp__echo", "echo", "m1")
+    ]
+    done = [
+        d["item"] for _, d in client.post().events() if d["type"] == "response.output_item.done"
+    ]
+    assert "namespace" not in done[0]

@@ -306,3 +306,37 @@ async def test_a_limit_reached_as_the_turn_ends_does_not_fail_the_run_async() ->
         result = await thread.run("go", limits=RunLimits(max_tokens=1000))
     assert result.stopped_by == "max_tokens"
     assert result.turn is not None and result.turn.status.value == "completed"
+
+
+def test_only_an_mcp_tool_approval_elicitation_asks_before_tool() -> None:
+    from codex_app_server._protocol.server_requests import ELICITATION
+
+    uses: list[Any] = []
+
+    def guard(use: Any) -> Any:
+        uses.append(use)
+        return deny("not that tool")
+
+    states = {"th": HookState(Hooks(before_tool=guard))}
+    answered = {"action": "accept", "content": {"name": "Ada"}}
+    handlers = hook_handlers(states, {ELICITATION: lambda params: answered})
+    question = {"threadId": "th", "turnId": "t1", "serverName": "echo", "message": "Your name?"}
+    assert handlers.elicitation(question) == answered  # a plain question: the handler's
+    assert uses == []
+    approval = {
+        **question,
+        "message": 'Allow the echo MCP server to run tool "echo"?',
+        "_meta": {"codex_approval_kind": "mcp_tool_call", "tool_params": {"text": "hi"}},
+    }
+    assert handlers.elicitation(approval) == {"action": "decline"}
+    (use,) = uses
+    assert (use.kind, use.tool, use.arguments, use.turn_id) == (
+        "tool",
+        "echo",
+        {"text": "hi"},
+        "t1",
+    )
+    states["th"].run = Hooks(before_tool=lambda use: allow())
+    assert handlers.elicitation(approval) == {"action": "accept"}
+    del states["th"]
+    assert handlers.elicitation(approval) == answered  # no hook in effect: the handler's

@@ -110,15 +110,22 @@ class _Reasoning:
 
 
 class _FunctionCall:
-    __slots__ = ("arguments", "call_id", "custom", "name")
+    __slots__ = ("arguments", "call_id", "custom", "name", "namespace")
 
     def __init__(
-        self, name: str, arguments: str, call_id: str | None, *, custom: bool = False
+        self,
+        name: str,
+        arguments: str,
+        call_id: str | None,
+        *,
+        custom: bool = False,
+        namespace: str | None = None,
     ) -> None:
         self.name = name
         self.arguments = arguments  # the `input` of a custom tool call
         self.call_id = call_id
         self.custom = custom
+        self.namespace = namespace  # a namespaced tool's group (an MCP server: `mcp__echo`)
 
 
 _Item: TypeAlias = _Message | _Reasoning | _FunctionCall
@@ -239,6 +246,7 @@ class Reply:
         call_id: str | None = None,
         usage: UsageSpec = None,
         reasoning: str | None = None,
+        namespace: str | None = None,
     ) -> Reply:
         """A call of the tool `name` (any name: the app-server decides what it means).
 
@@ -251,8 +259,15 @@ class Reply:
             call_id: defaults to a fresh unique id each time the reply is served.
             usage: as for `text()`.
             reasoning: a reasoning item whose summary streams before the call.
+            namespace: the group of a namespaced tool, e.g. `"mcp__echo"` for the `echo`
+                tool of the MCP server `echo` (the runtime offers MCP tools that way and
+                routes the call by namespace and name; see `RecordedRequest.tools`).
         """
         _check_name(name)
+        if namespace is not None:
+            _check_str("namespace", namespace)
+            if not namespace:
+                raise ValueError("a namespace must not be empty")
         if arguments is None:
             arguments = {}
         if isinstance(arguments, Mapping):
@@ -265,7 +280,7 @@ class Reply:
                 f"arguments must be a mapping or a JSON string, not {type(arguments).__name__}"
             )
         items = _reasoning_items(reasoning)
-        items.append(_FunctionCall(name, arguments, _check_call_id(call_id)))
+        items.append(_FunctionCall(name, arguments, _check_call_id(call_id), namespace=namespace))
         return cls("stream", items=tuple(items), usage=_check_usage(usage))
 
     @classmethod

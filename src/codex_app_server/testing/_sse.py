@@ -63,6 +63,8 @@ def _render_stream(
                 "name": item.name,
                 payload: item.arguments,
             }
+            if item.namespace is not None:
+                call["namespace"] = item.namespace
             added = {**call, payload: "", "status": "in_progress"}
             yield sse_frame(
                 {"type": "response.output_item.added", "output_index": index, "item": added}
