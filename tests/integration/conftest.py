@@ -1,10 +1,13 @@
-"""Fixtures for the integration tests: a workspace-write config (`config`) and its workspace.
+"""Fixtures for the integration tests: a workspace-write config (`config`) and its
+workspace; `spans`, an in-memory span exporter set as the tracer provider for one test.
 
 A module that needs another config defines its own `config` fixture."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,3 +25,23 @@ def config(scripted_model: ScriptedModel, tmp_path: Path) -> AppServerConfig:
 def workspace(config: AppServerConfig) -> Path:
     assert config.cwd is not None
     return Path(config.cwd)
+
+
+@pytest.fixture
+def spans() -> Iterator[Any]:
+    """The `InMemorySpanExporter` every span of the test goes to (the SDK's tracing on)."""
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    previous = trace._TRACER_PROVIDER  # the API sets a global provider only once
+    trace._TRACER_PROVIDER = provider
+    try:
+        yield exporter
+    finally:
+        trace._TRACER_PROVIDER = previous
+        provider.shutdown()

@@ -9,8 +9,6 @@ from typing import Any
 
 import pytest
 from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from codex_app_server import (
@@ -219,20 +217,6 @@ async def test_max_tokens_interrupts_async(
 
 
 # -- tracing -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def spans() -> Any:
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    previous = trace._TRACER_PROVIDER  # the API sets a global provider only once
-    trace._TRACER_PROVIDER = provider
-    try:
-        yield exporter
-    finally:
-        trace._TRACER_PROVIDER = previous
-        provider.shutdown()
 
 
 def check_spans(exporter: InMemorySpanExporter, thread_id: str, outer_id: int) -> None:

@@ -29,6 +29,7 @@ from codex_app_server import (
     tool,
 )
 from codex_app_server.testing import RecordedRequest, Reply, ScriptedModel
+from tests.support.hook_guards import recording_guard
 
 pytestmark = pytest.mark.integration
 
@@ -228,11 +229,7 @@ def test_before_tool_denies_a_dynamic_tool_sync(
     scripted_model: ScriptedModel, config: AppServerConfig
 ) -> None:
     tool_turn(scripted_model)
-    uses: list[ToolUse] = []
-
-    def guard(use: ToolUse) -> Any:
-        uses.append(use)
-        return deny("tickets are never deleted")
+    uses, guard = recording_guard(deny("tickets are never deleted"))
 
     with Codex(config, tools=[delete_ticket]) as codex:  # a client-wide tool is gated too
         thread = codex.thread_start(hooks=Hooks(before_tool=guard))
@@ -264,11 +261,7 @@ async def test_before_tool_sees_the_dynamic_tool_calls_item_id_async(
     scripted_model: ScriptedModel, config: AppServerConfig
 ) -> None:
     tool_turn(scripted_model)
-    uses: list[ToolUse] = []
-
-    def guard(use: ToolUse) -> Any:
-        uses.append(use)
-        return allow()
+    uses, guard = recording_guard(allow())
 
     async with AsyncCodex(config) as codex:
         thread = await codex.thread_start(tools=[delete_ticket], hooks=Hooks(before_tool=guard))

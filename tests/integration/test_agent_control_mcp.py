@@ -10,9 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from codex_app_server import (
@@ -36,20 +33,6 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def config(scripted_model: ScriptedModel, tmp_path: Path) -> AppServerConfig:
     return scripted_model.config(tmp_path, settings=echo_mcp_settings(tmp_path))
-
-
-@pytest.fixture
-def spans() -> Any:
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    previous = trace._TRACER_PROVIDER  # the API sets a global provider only once
-    trace._TRACER_PROVIDER = provider
-    try:
-        yield exporter
-    finally:
-        trace._TRACER_PROVIDER = previous
-        provider.shutdown()
 
 
 def mcp_call(text: str, call_id: str = "m1") -> Reply:

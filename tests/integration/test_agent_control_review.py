@@ -42,16 +42,13 @@ from codex_app_server import (
 )
 from codex_app_server.generated import v2_all
 from codex_app_server.testing import Reply, ScriptedModel, Usage
+from tests.support.hook_guards import recording_guard
 
-from . import test_agent_control as shared
 from .server_requests.helpers import item_statuses
 from .test_agent_control_hooks import delete_ticket, ran, steered, tool_turn, wait_for_steer
 
 pytestmark = pytest.mark.integration
 
-# The in-memory span exporter set as the tracer provider (test_agent_control.py's); the
-# scripted config (workspace-write) and its workspace come from the package's conftest.
-spans = shared.spans
 
 READER = "codex-app-server-reader"
 PATCH = "*** Begin Patch\n*** Add File: hello.txt\n+hello\n*** End Patch\n"
@@ -99,11 +96,7 @@ def test_before_tool_denies_a_file_change_and_its_spans_sync(
         Reply.custom_tool_call("apply_patch", PATCH, call_id="p1", usage=Usage(100, 7)),
         Reply.text("not patched", usage=Usage(50, 3)),
     )
-    uses: list[ToolUse] = []
-
-    def guard(use: ToolUse) -> Any:
-        uses.append(use)
-        return deny("no new files")
+    uses, guard = recording_guard(deny("no new files"))
 
     with Codex(config) as codex:
         thread = codex.thread_start(hooks=Hooks(before_tool=guard), model="gpt-5.5")
