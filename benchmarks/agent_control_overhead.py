@@ -17,7 +17,7 @@ from typing import Any
 
 from codex_app_server._protocol.limits import LimitTracker, RunLimits
 from codex_app_server._protocol.notifications import Notification
-from codex_app_server._sync.codex import TurnHandle
+from codex_app_server import TurnHandle
 
 N = 50_000
 
