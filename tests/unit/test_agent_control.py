@@ -340,3 +340,30 @@ def test_only_an_mcp_tool_approval_elicitation_asks_before_tool() -> None:
     assert handlers.elicitation(approval) == {"action": "accept"}
     del states["th"]
     assert handlers.elicitation(approval) == answered  # no hook in effect: the handler's
+
+
+def test_a_sync_hook_that_fails_is_logged_with_what_happens_next(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Regression: the slot's result overwrote the outcome, so the log said "None".
+    import logging
+    import threading
+
+    from codex_app_server._sync.backend import call_hook
+
+    def boom(argument: Any) -> Any:
+        raise RuntimeError("boom")
+
+    release = threading.Event()
+    with caplog.at_level(logging.ERROR, "codex_app_server"):
+        assert call_hook(boom, 1, 5.0, "after_tool") is None
+        with pytest.raises(RuntimeError, match="boom"):
+            call_hook(boom, 1, 5.0, "before_prompt", strict=True)
+        try:
+            assert call_hook(lambda a: release.wait(10), 1, 0.05, "on_turn_end") is None
+        finally:
+            release.set()
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("after_tool hook raised" in m and m.endswith("; ignoring it") for m in messages)
+    assert any(m.endswith("; not starting the turn") for m in messages)
+    assert "the on_turn_end hook timed out; ignoring it" in messages

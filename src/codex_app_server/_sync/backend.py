@@ -87,8 +87,8 @@ def call_hook(
             slot.put_nowait((None, exc))
 
     spawn(call, name=f"codex-hook-{name}")
-    done, outcome = slot.get(timeout)
-    result, exc = outcome if done else (None, None)
+    done, got = slot.get(timeout)
+    result, exc = got if done else (None, None)
     if not done or exc is not None:
         failed_after(name, exc, outcome)
         if strict:
