@@ -19,20 +19,24 @@ def test_ctrl_c_at_a_random_moment_of_sync_run_leaves_no_turn_running() -> None:
     rng = random.Random(17)
     with Codex(fake_config()) as codex:
         thread = codex.thread_start()
+        interrupted = 0
         for _ in range(12):
             timer = threading.Timer(rng.uniform(0.0, 0.06), _thread.interrupt_main)
             timer.start()
             try:
-                thread.run("DELTAS:40 DELAY_MS:2 interrupted somewhere")
-                timer.cancel()
+                try:
+                    thread.run("DELTAS:40 DELAY_MS:2 interrupted somewhere")
+                finally:
+                    timer.cancel()
+                    timer.join()  # a Ctrl-C that fired meanwhile lands in this try
             except KeyboardInterrupt:
-                pass
-            timer.join()
+                interrupted += 1
             wait_for(
                 lambda: codex.client.request("fake/state")["activeTurns"] == [],
                 timeout=3.0,
                 what="no turn left running on the server",
             )
+        assert interrupted > 0, "no run was interrupted: the test saw no Ctrl-C"
 
 
 def test_a_turn_start_answered_with_the_running_turns_id_keeps_the_first_subscription() -> None:

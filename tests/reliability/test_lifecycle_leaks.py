@@ -199,9 +199,16 @@ def test_the_warmup_thread_is_waited_for_not_reported_as_a_leak(
     before = set(sdk_threads())
     warmup = _warmup.Warmup()
     warmup.start()
-    assert any(t.name == "codex-app-server-warmup" for t in sdk_threads())
-    timer = threading.Timer(0.05, release.set)  # still running when the check starts
-    timer.start()
+    (thread,) = [t for t in sdk_threads() if t.name == "codex-app-server-warmup"]
+    joined: list[float | None] = []
+    join = thread.join
+
+    def release_then_join(timeout: float | None = None) -> None:
+        joined.append(timeout)  # the check waits for the warm-up: only then may it end
+        release.set()
+        join(timeout)
+
+    monkeypatch.setattr(thread, "join", release_then_join)
+    assert thread.is_alive()  # still building when the check starts
     assert_no_new_sdk_threads(before)
-    assert warmup.done
-    timer.join()
+    assert joined and warmup.done
