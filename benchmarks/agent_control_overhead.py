@@ -15,9 +15,9 @@ import sys
 import time
 from typing import Any
 
+from codex_app_server import TurnHandle
 from codex_app_server._protocol.limits import LimitTracker, RunLimits
 from codex_app_server._protocol.notifications import Notification
-from codex_app_server import TurnHandle
 
 N = 50_000
 

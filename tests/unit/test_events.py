@@ -98,13 +98,13 @@ def test_typed_item_is_validated_once_and_only_when_read(monkeypatch: pytest.Mon
     from codex_app_server._protocol import events as events_module
 
     calls: list[Any] = []
-    real = events_module.validate_thread_item  # type: ignore[attr-defined]
+    real = events_module.typed_thread_item  # type: ignore[attr-defined]
 
     def counting(raw: Any) -> Any:
         calls.append(raw)
         return real(raw)
 
-    monkeypatch.setattr(events_module, "validate_thread_item", counting)
+    monkeypatch.setattr(events_module, "typed_thread_item", counting)
     raw: dict[str, Any] = {
         "type": "commandExecution",
         "id": "c",

@@ -157,10 +157,7 @@ class AsyncTurnHandle:
         hooks = state.current()
         if hooks is None or hooks.after_tool is None:
             return
-        from .._protocol.events import ItemCompleted  # only under an after_tool hook
-
-        typed = ItemCompleted(note.thread_id, note.turn_id, None, None, raw).item
-        done = tool_result(raw, typed, note.thread_id, note.turn_id)
+        done = tool_result(raw, note.thread_id, note.turn_id)
         if done is None:
             return
         steer = follow_up(await call_hook(hooks.after_tool, done, hooks.timeout, "after_tool"))

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .models import validate_as, validate_thread_item
+from .models import typed_thread_item, validate_as
 from .notifications import CONNECTION_RESUMED, Notification
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ class _ItemEvent(Event):
     def item(self) -> Any:
         """The typed item: `AgentMessageThreadItem`, `CommandExecutionThreadItem`,
         `FileChangeThreadItem`, ... (the generated class of `item_type`), validated once."""
-        return self._cache("_item", lambda: _unwrap(validate_thread_item(self.raw_item)))
+        return self._cache("_item", lambda: typed_thread_item(self.raw_item))
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,11 +191,6 @@ class RawEvent(Event):
     notification: Notification
 
 
-def _unwrap(item: Any) -> Any:
-    root = getattr(item, "root", None)
-    return root if root is not None and hasattr(root, "type") else item
-
-
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
@@ -266,7 +261,7 @@ _BUILDERS: dict[str, Callable[[Notification], Event]] = {
     "item/commandExecution/outputDelta": lambda n: _delta(CommandOutputDelta, n),
     "thread/tokenUsage/updated": _usage,
     "error": _error,
-    CONNECTION_RESUMED: lambda n: _resumed(n),
+    CONNECTION_RESUMED: _resumed,
 }
 
 

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Union
 
 from .._logging import sdk_logger
+from .models import typed_thread_item
 from .server_requests import (
     COMMAND_APPROVAL,
     ELICITATION,
@@ -266,11 +267,13 @@ def tool_use(method: str, params: dict[str, Any], typed: Any) -> ToolUse | None:
     )
 
 
-def tool_result(raw_item: dict[str, Any], typed: Any, thread_id: Any, turn_id: Any) -> Any:
-    """The `ToolResult` for a completed item, or None for an item that is no tool's."""
+def tool_result(raw_item: dict[str, Any], thread_id: Any, turn_id: Any) -> Any:
+    """The `ToolResult` for a completed item (typed here), or None for an item that is no
+    tool's (not validated: agent messages and reasoning cost nothing)."""
     kind = _ITEM_KINDS.get(raw_item.get("type"))  # type: ignore[arg-type]
     if kind is None:
         return None
+    typed = typed_thread_item(raw_item)
     return ToolResult(kind, _s(thread_id), _s(turn_id), _s(raw_item.get("id")), typed)
 
 

@@ -65,3 +65,11 @@ def _type_adapter(name: str) -> Any:
 def validate_thread_item(data: Any) -> Any:
     """Validate one raw thread item into the generated `ThreadItem` (a RootModel: `.root`)."""
     return model_class("ThreadItem").model_validate(data)
+
+
+def typed_thread_item(data: Any) -> Any:
+    """One raw thread item as the generated class of its type (`AgentMessageThreadItem`,
+    `CommandExecutionThreadItem`, ...): the `ThreadItem` union's branch, not its wrapper."""
+    item = validate_thread_item(data)
+    root = getattr(item, "root", None)
+    return root if root is not None and hasattr(root, "type") else item

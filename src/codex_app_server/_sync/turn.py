@@ -159,10 +159,7 @@ class TurnHandle:
         hooks = state.current()
         if hooks is None or hooks.after_tool is None:
             return
-        from .._protocol.events import ItemCompleted  # only under an after_tool hook
-
-        typed = ItemCompleted(note.thread_id, note.turn_id, None, None, raw).item
-        done = tool_result(raw, typed, note.thread_id, note.turn_id)
+        done = tool_result(raw, note.thread_id, note.turn_id)
         if done is None:
             return
         steer = follow_up(call_hook(hooks.after_tool, done, hooks.timeout, "after_tool"))
