@@ -259,8 +259,3 @@ class FaultLog:
         for kind, state in self._kinds.items():
             self._report(kind, state)
         self._kinds.clear()
-
-    def suppressed(self, kind: str) -> int:
-        """Faults of `kind` counted but not logged in the current window."""
-        state = self._kinds.get(kind)
-        return state[2] if state else 0

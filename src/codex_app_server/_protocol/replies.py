@@ -10,13 +10,12 @@ request's params are typed here first (`typed_params`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from .._logging import sdk_logger
 from ..generated.protocol_registry import SERVER_REQUESTS
 from .errors import DeclinedRequest
-from .models import to_wire
+from .models import to_wire, validate_as
 from .notifications import ServerRequest
 from .server_requests import (
     AUTH_REFRESH,
@@ -98,22 +97,13 @@ def thread_of(request: ServerRequest) -> str | None:
     return value if isinstance(value, str) else None
 
 
-@cache
-def _adapter(name: str) -> Any:
-    from pydantic import TypeAdapter
-
-    from ..generated import v2_all
-
-    return TypeAdapter(getattr(v2_all, name))
-
-
 def typed_params(method: str, params: dict[str, Any]) -> tuple[Any, str | None]:
     """(typed params, None), or (None, why) when they do not validate; raw for unknown."""
     names = SERVER_REQUESTS.get(method)
     if names is None:
         return params, None
     try:
-        typed = _adapter(names[0]).validate_python(params)
+        typed = validate_as(names[0], params)
     except Exception as exc:
         return None, _one_line(exc)
     # A union of params is a RootModel: handlers get the branch itself (the form or URL
@@ -130,7 +120,7 @@ def _validate_reply(method: str, reply: Any) -> None:
         return
     if not isinstance(reply, dict):
         raise TypeError(f"a reply must be a JSON object, not {type(reply).__name__}")
-    _adapter(names[1]).validate_python(reply)
+    validate_as(names[1], reply)
 
 
 def _one_line(exc: Exception) -> str:

@@ -140,8 +140,9 @@ class AsyncStdioTransport(ChildTransport):
         their newlines; [] at end of stream. A last line with no newline is returned at EOF.
 
         The reader's hot path (see `LineSplitter`): one read and one split per chunk
-        instead of a `readline()` per message. Do not mix with `read_line()`. Lines longer
-        than `max_line_bytes` raise `MessageTooLargeError`, as `read_line()` does.
+        instead of a `readline()` per message. Do not mix with `read_line()`. A line longer
+        than `max_line_bytes` comes back as an `OversizedLine` (its size and head, never
+        held whole), which the client reports or answers for, and reading goes on.
         """
         proc = self._proc
         if proc is None or proc.stdout is None or self._eof:

@@ -2,16 +2,15 @@
 
 The readers' hot path: one read and one `split` per chunk instead of a `readline()` per
 message. A line that arrives in many chunks is joined once (no quadratic copying), and a
-line longer than the limit raises `MessageTooLargeError` as soon as that is known.
+line longer than the limit is skipped as it streams by and handed on as an `OversizedLine`
+(its size and head), as soon as that is known.
 """
 
 from __future__ import annotations
 
-from .._constants import READ_CHUNK_BYTES as READ_CHUNK
-from .._protocol.errors import MessageTooLargeError
 from .._protocol.wire import OversizedLine
 
-__all__ = ["READ_CHUNK", "LineSplitter"]
+__all__ = ["LineSplitter"]
 
 
 class LineSplitter:
@@ -86,8 +85,3 @@ class LineSplitter:
         self._partial.clear()
         self._partial_size = 0
         return [tail] if tail else []
-
-    def too_large(self) -> MessageTooLargeError:
-        return MessageTooLargeError(
-            f"the app-server sent a line longer than max_line_bytes={self._limit}"
-        )

@@ -120,8 +120,9 @@ class StdioTransport(ChildTransport):
         their newlines; [] at end of stream. A last line with no newline is returned at EOF.
 
         The reader's hot path (see `LineSplitter`): one `read1` of the buffered pipe per
-        chunk. Do not mix with `read_line()`. Lines longer than `max_line_bytes` raise
-        `MessageTooLargeError`, as `read_line()` does. Like `read_line()`, it blocks holding
+        chunk. Do not mix with `read_line()`. A line longer than `max_line_bytes` comes
+        back as an `OversizedLine` (its size and head, never held whole), which the client
+        reports or answers for, and reading goes on. Like `read_line()`, it blocks holding
         the pipe's buffer lock, so the pipe is closed only once the reader is done (see
         `release`).
         """
