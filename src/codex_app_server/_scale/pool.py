@@ -20,16 +20,15 @@ from codex_app_server import (
     PoolError,
     ServerBusyError,
     ServerLostError,
-    TransportError,
 )
 
+from .runner import LOST_CONNECTION
 from .server import PoolServer
 
 if TYPE_CHECKING:
     from codex_app_server import AsyncCodex, AsyncThread, RunResult
 
 
-_LOST = (TransportError, ClientClosedError)
 _BUSY_BACKOFF = (0.05, 0.1, 0.2, 0.4, 0.8)
 
 
@@ -138,7 +137,7 @@ class AsyncCodexPool:
                     busy = exc
                     skipped.add(server.index)
                     continue
-                except _LOST:
+                except LOST_CONNECTION:
                     server.mark_dead()
                     skipped.add(server.index)
                     continue
@@ -258,7 +257,7 @@ class AsyncPoolThread:
         async with server.turn_slot():
             try:
                 return await self.thread.run(input, **kwargs)
-            except _LOST as exc:
+            except LOST_CONNECTION as exc:
                 server.mark_dead()
                 self._stale = True
                 raise ServerLostError(

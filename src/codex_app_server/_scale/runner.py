@@ -41,7 +41,8 @@ class WorkerBusy(Exception):
     """The app-server answered -32001 (overloaded) before the task started."""
 
 
-_LOST = (TransportError, ClientClosedError)
+#: The errors that mean the app-server (or the connection to it) is gone.
+LOST_CONNECTION = (TransportError, ClientClosedError)
 
 
 async def run_task(
@@ -72,7 +73,7 @@ async def run_task(
 
     try:
         thread = await codex.thread_start(**task.thread_kwargs())
-    except _LOST as exc:
+    except LOST_CONNECTION as exc:
         raise WorkerLost(str(exc)) from exc
     except ServerBusyError as exc:
         raise WorkerBusy(str(exc)) from exc
@@ -94,7 +95,7 @@ async def run_task(
                 fields.pop("parsed")
                 return finish("failed", error=f"structured output: not JSON: {exc}", **fields)
         return _from_run(result, finish)
-    except _LOST as exc:
+    except LOST_CONNECTION as exc:
         lost = True
         raise WorkerLost(str(exc)) from exc
     except ServerBusyError as exc:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 TaskStatus = Literal["completed", "failed", "interrupted", "timed_out"]
-STATUSES: tuple[str, ...] = ("completed", "failed", "interrupted", "timed_out")
+STATUSES: tuple[str, ...] = get_args(TaskStatus)
 
 #: `Task` fields that go to `thread_start` as they are (the rest of its keyword arguments
 #: can be given in `Task.thread_options`).
