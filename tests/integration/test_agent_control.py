@@ -195,7 +195,9 @@ def test_max_tool_calls_interrupts_sync(
         result = thread.run("go", limits=RunLimits(max_tool_calls=1))
     assert result.stopped_by == "max_tool_calls"
     assert result.turn is not None and result.turn.status.value == "interrupted"
-    assert len(scripted_model.requests) < 5
+    # the call over the limit is the second response: its command may finish and be
+    # posted back before the interrupt lands, but no further call is asked for
+    assert 2 <= len(scripted_model.requests) <= 3
 
 
 async def test_max_tokens_interrupts_async(
@@ -213,7 +215,9 @@ async def test_max_tokens_interrupts_async(
         result = await thread.run("go")
     assert result.stopped_by == "max_tokens"
     assert result.turn is not None and result.turn.status.value == "interrupted"
-    assert len(scripted_model.requests) < 5
+    # the call over the limit is the second response: its command may finish and be
+    # posted back before the interrupt lands, but no further call is asked for
+    assert 2 <= len(scripted_model.requests) <= 3
 
 
 # -- tracing -------------------------------------------------------------------------------

@@ -332,7 +332,9 @@ async def test_max_tool_calls_raises_when_asked_async(
     result = caught.value.result
     assert result is not None and result.stopped_by == "max_tool_calls"
     assert result.turn is not None and result.turn.status.value == "interrupted"
-    assert len(scripted_model.requests) < 5
+    # the call over the limit is the second response: its command may finish and be
+    # posted back before the interrupt lands, but no further call is asked for
+    assert 2 <= len(scripted_model.requests) <= 3
 
 
 def test_max_tokens_interrupts_sync(
@@ -345,7 +347,9 @@ def test_max_tokens_interrupts_sync(
         result = thread.run("go")
     assert result.stopped_by == "max_tokens"
     assert result.turn is not None and result.turn.status.value == "interrupted"
-    assert len(scripted_model.requests) < 5
+    # the call over the limit is the second response: its command may finish and be
+    # posted back before the interrupt lands, but no further call is asked for
+    assert 2 <= len(scripted_model.requests) <= 3
     (turn,) = by_name(spans)["codex.turn"]
     assert turn.attributes["codex.stopped_by"] == "max_tokens"
     assert turn.attributes["codex.turn.status"] == "interrupted"
