@@ -69,11 +69,14 @@ class AsyncQueue(HeldItems):
         budget = self._budget
         if budget is not None:
             size = note_size(item)
-            self.held_bytes += size
-            if budget.charge(size):
+            self._sizes.append(size)
+            budget.used += size  # no lock on one event loop (see BufferBudget)
+            if budget.used > budget.limit > 0:
                 budget.shed()
         if self._maxsize and len(self._items) > self._maxsize:
-            self._forget(self._items.popleft())
+            self._items.popleft()
+            if budget is not None:
+                budget.used -= self._sizes.popleft()
             self.overflowed += 1
             log_queue_overflow(self.name, self._maxsize, self.overflowed)
         waiter = self._waiter
@@ -98,18 +101,18 @@ class AsyncQueue(HeldItems):
                     timer.cancel()
                 if self._waiter is waiter:
                     self._waiter = None
-        item = self._items.popleft()
-        if self._budget is not None:
-            self._forget(item)
-        return True, item
+        return True, self._take()
 
     def get_nowait(self) -> tuple[bool, Any]:
         if self._items:
-            item = self._items.popleft()
-            if self._budget is not None:
-                self._forget(item)
-            return True, item
+            return True, self._take()
         return False, None
+
+    def _take(self) -> Any:
+        budget = self._budget
+        if budget is not None:
+            budget.used -= self._sizes.popleft()
+        return self._items.popleft()
 
     def shed(self, target: int) -> int:
         """Drop droppable items, oldest first, until `target` bytes are freed."""

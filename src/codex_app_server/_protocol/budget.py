@@ -33,21 +33,28 @@ def is_droppable(method: str) -> bool:
     return method.endswith(("Delta", "/delta"))
 
 
-def shed_oldest(items: deque[Any], target: int, drop_any: bool) -> tuple[deque[Any], int, int]:
-    """Drop droppable items of a queue, oldest first, until `target` bytes are freed (any
-    notification with `drop_any`, else only streaming deltas): (kept, freed, dropped)."""
+def shed_oldest(
+    items: deque[Any], sizes: deque[int], target: int, drop_any: bool
+) -> tuple[deque[Any], deque[int], int, int]:
+    """Drop droppable items of a queue (`sizes`: each item's `note_size`, in step), oldest
+    first, until `target` bytes are freed: any notification with `drop_any`, else only
+    streaming deltas. Returns (kept items, their sizes, bytes freed, items dropped)."""
     freed = dropped = 0
     kept: deque[Any] = deque()
+    kept_sizes: deque[int] = deque()
     while items and freed < target:
         item = items.popleft()
+        size = sizes.popleft()
         method = getattr(item, "method", None)
         if method is not None and (drop_any or is_droppable(method)):
-            freed += note_size(item)
+            freed += size
             dropped += 1
         else:
             kept.append(item)
+            kept_sizes.append(size)
     kept.extend(items)
-    return kept, freed, dropped
+    kept_sizes.extend(sizes)
+    return kept, kept_sizes, freed, dropped
 
 
 def _value_size(value: Any) -> int:
@@ -75,7 +82,10 @@ def note_size(item: Any) -> int:
 class Shedder(Protocol):
     """A queue the budget can shed from."""
 
-    held_bytes: int
+    @property
+    def held_bytes(self) -> int:
+        """The estimated bytes the queue holds."""
+        ...
 
     def shed(self, target: int) -> int:
         """Drop droppable items, oldest first, until `target` bytes are freed; the bytes freed."""
@@ -86,7 +96,9 @@ class BufferBudget:
     """The byte budget shared by one client's queues.
 
     `lock` guards the counters (the sync driver passes a `threading.Lock`: readers release
-    from their own threads). Only the connection's reader charges and sheds.
+    from their own threads). Only the connection's reader charges and sheds. Without a
+    lock (the async driver: one event loop), `AsyncQueue` adds to and takes from `used`
+    itself, sparing two calls per notification on the hot path.
     """
 
     def __init__(

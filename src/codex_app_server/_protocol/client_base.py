@@ -28,7 +28,7 @@ from .errors import ClientClosedError, ClientNotStartedError, CodexError, Messag
 from .handlers import HandlerRegistry, HandlersLike, ToolsLike
 from .late_turns import second_reader_message
 from .metadata import typed_metadata
-from .notifications import ServerRequest
+from .notifications import CONNECTION_RESUMED, ServerRequest
 from .params import build_params
 from .reconnect import GapTracker, LoadedThreads
 from .router import Delivery, Dropped, MessageRouter, NullIdError, OversizedRequest, Sink
@@ -138,6 +138,11 @@ def trace_send(message: dict[str, Any]) -> None:
     """Log an outgoing message on the wire trace, if it is on."""
     if wire_logger.isEnabledFor(DEBUG):
         trace_wire("send", message)
+
+
+#: The methods `TurnReading.accept` looks at (a reconnect's gap, items that start and
+#: complete): a stream passes any other notification, the deltas among them, as it is.
+ACCEPT_LOOKS_AT = frozenset({CONNECTION_RESUMED, "item/started", "item/completed"})
 
 
 class TurnReading:

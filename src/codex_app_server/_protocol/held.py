@@ -3,6 +3,11 @@
 The state and the bookkeeping both sinks share (`_sync/queues.Queue`,
 `_async/queues.AsyncQueue`): the items, the drop-oldest bound, the bytes held and what was
 shed. How a reader waits for an item (a condition, a future) is theirs.
+
+With a budget, each item's estimated size (`note_size`) is computed once, when it is
+queued, and kept beside it in `_sizes` (in step with `_items`): taking the item releases
+that same number without estimating it again. What one queue holds (`held_bytes`) is
+summed only when the budget sheds, which is rare, rather than kept per item.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from .budget import BufferBudget, note_size, shed_oldest
+from .budget import BufferBudget, shed_oldest
 
 
 class HeldItems:
@@ -21,8 +26,8 @@ class HeldItems:
         "_drop_any",
         "_items",
         "_maxsize",
+        "_sizes",
         "dropped",
-        "held_bytes",
         "name",
         "overflowed",
     )
@@ -33,7 +38,8 @@ class HeldItems:
         self.name = name
         self.overflowed = 0
         self.dropped = 0
-        self.held_bytes = 0
+        #: Each held item's size, in step with `_items` (only with a budget).
+        self._sizes: deque[int] = deque()
         self._budget = budget
         # The global queue may shed any notification; a turn's queue only streaming deltas.
         self._drop_any = name == "global"
@@ -43,20 +49,19 @@ class HeldItems:
     def shed(self, target: int) -> int:
         raise NotImplementedError
 
+    @property
+    def held_bytes(self) -> int:
+        """The estimated bytes this queue holds (0 without a budget)."""
+        return sum(self._sizes)
+
     def _shed_items(self, target: int) -> int:
         """Drop droppable items until `target` bytes are freed; the bytes freed (the
         caller releases them from the budget)."""
-        self._items, freed, dropped = shed_oldest(self._items, target, self._drop_any)
+        self._items, self._sizes, freed, dropped = shed_oldest(
+            self._items, self._sizes, target, self._drop_any
+        )
         self.dropped += dropped
-        self.held_bytes -= freed
         return freed
-
-    def _forget(self, item: Any) -> None:
-        """`item` left the queue: its bytes are no longer held."""
-        if self._budget is not None:
-            size = note_size(item)
-            self.held_bytes -= size
-            self._budget.release(size)
 
     def __len__(self) -> int:
         return len(self._items)

@@ -280,7 +280,10 @@ class MessageRouter(KeyedRoutes):
                 message["id"], method, params if isinstance(params, dict) else {}
             )
             return [(self.server_request_sink, request)]
-        return self._route_notification(Notification.from_wire(method, message.get("params")))
+        note = Notification.from_wire(method, message.get("params"))
+        if method in self._keyed or method in self._retain:
+            return self._route_notification(note)
+        return self._route_by_turn(note)  # the hot path: a turn's deltas
 
     def _route_response(self, message: dict[str, Any]) -> list[Delivery] | Dropped:
         request_id = message["id"]

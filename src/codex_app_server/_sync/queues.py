@@ -52,14 +52,13 @@ class Queue(HeldItems):
         size = note_size(item) if budget is not None else 0
         with self._cond:
             self._items.append(item)
-            self.held_bytes += size
+            if budget is not None:
+                self._sizes.append(size)
             if self._maxsize and len(self._items) > self._maxsize:
-                old = self._items.popleft()
+                self._items.popleft()
                 self.overflowed += 1
                 if budget is not None:
-                    freed = note_size(old)
-                    self.held_bytes -= freed
-                    size -= freed
+                    size -= self._sizes.popleft()
                 log_queue_overflow(self.name, self._maxsize, self.overflowed)
             self._cond.notify()
         if budget is not None and budget.charge(size):
@@ -68,12 +67,9 @@ class Queue(HeldItems):
     put = put_nowait
 
     def _take(self) -> Any:
-        item = self._items.popleft()
-        if self._budget is not None:  # `_forget`, inline: the consumer's hot path
-            size = note_size(item)
-            self.held_bytes -= size
-            self._budget.release(size)
-        return item
+        if self._budget is not None:  # the size estimated when it was queued
+            self._budget.release(self._sizes.popleft())
+        return self._items.popleft()
 
     def get(self, timeout: float | None = None) -> tuple[bool, Any]:
         """(True, item), or (False, None) after `timeout` seconds with nothing."""
@@ -89,6 +85,12 @@ class Queue(HeldItems):
                         return False, None
                     self._cond.wait(remaining)
             return True, self._take()
+
+    @property
+    def held_bytes(self) -> int:
+        """The estimated bytes this queue holds (readers take items from other threads)."""
+        with self._cond:
+            return sum(self._sizes)
 
     def shed(self, target: int) -> int:
         """Drop droppable items, oldest first, until `target` bytes are freed."""

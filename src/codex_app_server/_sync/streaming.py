@@ -14,7 +14,7 @@ import contextlib
 from collections.abc import Iterator, Mapping
 from typing import Any, overload
 
-from .._protocol.client_base import M, request_tracing, tracing_on, unwrap
+from .._protocol.client_base import ACCEPT_LOOKS_AT, M, request_tracing, tracing_on, unwrap
 from .._protocol.errors import (
     ClientNotStartedError,
     CodexError,
@@ -135,7 +135,9 @@ class StreamingMixin(ReconnectMixin):
                         continue  # the client or a command is working: not silence
                     self._interrupt_quietly(thread_id, turn_id)
                     raise TurnTimeoutError(turn_id, limit or 0.0)
-                if not reading.accept(item):
+                if (
+                    item.__class__ is not Notification or item.method in ACCEPT_LOOKS_AT
+                ) and not reading.accept(item):
                     continue
                 if item.method == TURN_COMPLETED:
                     reading.finished()
