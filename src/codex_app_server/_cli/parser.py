@@ -116,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     read.add_argument("--json", action="store_true", help="print the raw result as JSON")
     read.set_defaults(func=cmd_threads_read)
     threads.set_defaults(func=None, help_parser=threads)
-    from .._scale.cli import add_parser as add_batch_parser
+    from .batch import add_parser as add_batch_parser
 
     add_batch_parser(sub, [common])
     return parser

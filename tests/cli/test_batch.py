@@ -14,7 +14,7 @@ import pytest
 from codex_app_server import AppServerConfig
 from codex_app_server.testing import ScriptedModel
 
-from .conftest import Echo, answer_for
+from ..support.echo_model import Echo, answer_for
 
 pytestmark = pytest.mark.integration
 
