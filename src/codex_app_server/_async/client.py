@@ -21,7 +21,6 @@ from .._protocol.client_base import (
     CallSink,
     ServerRequestHandler,
     approval_tracing,
-    deliver,
     result_reply,
     trace_send,
 )
@@ -245,9 +244,6 @@ class AsyncAppServerClient(StreamingMixin, AsyncClientMethods):
         return AsyncQueue(self._loop, name=name, budget=self._budget)
 
     # -- reader ---------------------------------------------------------------------------
-
-    def _feed(self, lines: list[bytes]) -> None:
-        deliver(self._route_lines(lines))
 
     def _close_after_reader(self) -> None:
         self._begin_close()

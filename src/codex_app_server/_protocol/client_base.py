@@ -24,6 +24,7 @@ from .._constants import INTERRUPT_TIMEOUT_CAP
 from .._logging import DEBUG, FaultLog, sdk_logger, trace_wire, wire_logger
 from ..generated.methods import TURN_STARTING_METHODS
 from .activity import RunningItems
+from .batches import decode_batch, route_batch
 from .errors import ClientClosedError, ClientNotStartedError, CodexError, MessageTooLargeError
 from .handlers import HandlerRegistry, HandlersLike, ToolsLike
 from .late_turns import second_reader_message
@@ -34,7 +35,6 @@ from .reconnect import GapTracker, LoadedThreads
 from .router import Delivery, Dropped, MessageRouter, NullIdError, OversizedRequest, Sink
 from .server_requests import error_reply, timeout_reply
 from .tracing import TurnTraces, approval_decision, end_span, request_span, use_span
-from .wire import OversizedLine, decode
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -340,37 +340,17 @@ class ClientBase:
 
     # -- reader -------------------------------------------------------------------------
 
-    def _route_lines(self, lines: list[bytes]) -> list[Delivery]:
-        """Decode and route `lines`, in order; a line that fails is logged and skipped.
-
-        Without the router lock: for the event loop's reader (the thread side routes each
-        batch under one lock, `_sync/reader.py`)."""
-        router = self._routing()
-        tracing = wire_logger.isEnabledFor(DEBUG)
-        deliveries: list[Delivery] = []
-        for line in lines:
-            try:
-                message = decode(line)
-            except Exception:  # ValueError, or RecursionError from the stdlib parser
-                if not isinstance(line, OversizedLine):
-                    self._faults.warning(
-                        "not JSON", "skipping a line that is not JSON: %.200r", line
-                    )
-                    continue
-                routed = router.route_oversized(line.head, line.size, self.config.max_line_bytes)
-            else:
-                if tracing:
-                    trace_wire("recv", message)
-                try:
-                    routed = router.route(message)
-                except Exception:  # one odd message must never kill the reader
-                    logger.exception("skipping a message that could not be routed: %.200r", line)
-                    continue
-            if isinstance(routed, Dropped):
-                self._dropped(routed)
-            else:
-                deliveries += routed
-        return deliveries
+    def _feed(self, lines: list[bytes]) -> None:
+        """Decode, route (the router lock taken once for the batch) and deliver `lines`."""
+        deliver(
+            route_batch(
+                self._routing(),
+                self._lock,
+                decode_batch(lines, self._faults),
+                self.config.max_line_bytes,
+                self._dropped,
+            )
+        )
 
     def _dropped(self, dropped: Dropped) -> None:
         """Log what the router dropped; answer a server request too large to read."""

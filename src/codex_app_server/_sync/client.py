@@ -21,7 +21,6 @@ from .._protocol.client_base import (
     CallSink,
     ServerRequestHandler,
     approval_tracing,
-    deliver,
     result_reply,
     trace_send,
 )
@@ -44,7 +43,6 @@ from .._warmup import WARMUP
 from ..generated.client_methods_sync import SyncClientMethods
 from .handlers import answer
 from .queues import Queue, Slot
-from .reader import decode_batch, route_batch
 from .streaming import StreamingMixin
 
 if TYPE_CHECKING:
@@ -263,17 +261,6 @@ class AppServerClient(StreamingMixin, SyncClientMethods):
         return Queue(name=name, budget=self._budget)
 
     # -- reader ---------------------------------------------------------------------------
-
-    def _feed(self, lines: list[bytes]) -> None:
-        # The router lock is taken once per batch.
-        routed = route_batch(
-            self._router,
-            self._lock,
-            decode_batch(lines, self._faults),
-            self.config.max_line_bytes,
-            self._dropped,
-        )
-        deliver(routed)
 
     def _close_after_reader(self) -> None:
         self.close()

@@ -2,18 +2,17 @@
 # Edit the async source, then run scripts/unasync.py (see CONTRIBUTING.md).
 """The reader loop and reconnect (remote transports): a mixin of `AppServerClient`.
 
-The reader reads, feeds the router, delivers (`_feed`), until the connection ends. When it
-drops, the reader fails the requests in flight with the retryable
+The reader reads, feeds the router, delivers (`ClientBase._feed`), until the connection
+ends. When it drops, the reader fails the requests in flight with the retryable
 `ConnectionLostError`, reconnects with backoff and jitter until the give-up time, marks
 every active turn's stream with a `ConnectionResumed`, and a helper re-initializes and
 resumes every loaded thread (the server then sends the rest of a running turn). New
 requests wait for that. `stream_turn` recovers, from `thread/read`, the items a turn with a
 gap never streamed. See docs/remote.md#reconnect.
 
-The client brings the seams: `_feed(lines)` (route and deliver), `_close_after_reader()`,
-`_go_offline()` / `_set_online()` (the gate new requests wait at), `_stopped()` (closing),
-`_pause(seconds)` (a wait that a close ends) and `_spawn_resync()` (runs `_resync` off
-the reader).
+The client brings the seams: `_close_after_reader()`, `_go_offline()` / `_set_online()`
+(the gate new requests wait at), `_stopped()` (closing), `_pause(seconds)` (a wait that a
+close ends) and `_spawn_resync()` (runs `_resync` off the reader).
 """
 
 from __future__ import annotations
@@ -43,9 +42,6 @@ class ReconnectMixin(ClientBase):
         raise NotImplementedError
 
     def notify(self, method: str, params: Any = None) -> None:
-        raise NotImplementedError
-
-    def _feed(self, lines: list[bytes]) -> None:
         raise NotImplementedError
 
     def _close_after_reader(self) -> None:

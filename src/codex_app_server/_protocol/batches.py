@@ -1,19 +1,21 @@
-"""The sync reader's batch steps: decode lines, route them under one lock, deliver.
+"""A reader's batch steps, for both drivers: decode lines, route them under one lock.
 
-The reader thread reads every line that has arrived at once (`StdioTransport.read_lines`),
-then routes the whole batch with one acquisition of the router lock and delivers outside
-it, in order, so a consumer thread wakes once per batch rather than once per message.
+Each reader (the sync client's thread, the async client's task) reads every line that has
+arrived at once, decodes them, routes the whole batch with one acquisition of the router
+lock (a no-op lock on the event loop) and delivers outside it, in order, so a consumer
+wakes once per batch rather than once per message. What failed or was dropped is logged
+after the lock is released.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from .._logging import DEBUG, FaultLog, sdk_logger, trace_wire, wire_logger
-from .._protocol.router import Delivery, Dropped, MessageRouter
-from .._protocol.wire import OversizedLine, decode
+from .router import Delivery, Dropped, MessageRouter
+from .wire import OversizedLine, decode
 
 logger = sdk_logger("codex_app_server")
 
@@ -44,7 +46,7 @@ def decode_batch(lines: list[bytes], faults: FaultLog | None = None) -> list[Any
 
 def route_batch(
     router: MessageRouter,
-    lock: threading.Lock,
+    lock: AbstractContextManager[Any],
     messages: list[Any],
     max_line_bytes: int = 0,
     on_dropped: Callable[[Dropped], None] | None = None,
