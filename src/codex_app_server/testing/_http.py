@@ -4,6 +4,8 @@
 keep-alive); `_Handler` records each request, takes its reply from the model and writes
 it: a JSON or text error, or a chunked event stream whose frames are gathered into large
 writes, with a write (a flush) before every pause so that delayed deltas go out one by one.
+From a stream's first pause on, the server's one `Pacer` thread writes it (`_pacer`) while
+the connection's thread waits.
 
 It replaced a hand-written HTTP/1.1 loop at no measurable cost to a turn: about 0.1 ms
 more per request (the standard header parser), and the same deltas per second through
@@ -23,6 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
 from typing import TYPE_CHECKING, Any
 
+from ._pacer import PacedStream, Pacer, _Gone
 from ._replies import Reply
 from ._requests import RecordedRequest, Responder, _Headers
 from ._sse import _Pause, _render_stream
@@ -37,10 +40,6 @@ _WRITE_BATCH = 64 * 1024
 _PREFIX = "scripted model: "
 
 
-class _Gone(Exception):
-    """The model was closed, or the client went away, while a request was being served."""
-
-
 class _Server(ThreadingHTTPServer):
     """One `ScriptedModel`'s listener; the model drives `handle_request()` itself."""
 
@@ -50,6 +49,7 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, model: ScriptedModel, host: str, port: int) -> None:
         self.model = model
+        self.pacer = Pacer()
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         super().__init__((host, port), _Handler)
         self.timeout = 0  # handle_request() never waits: the model selects first
@@ -221,7 +221,7 @@ class _Handler(BaseHTTPRequestHandler):
             if not model._wait_for_release(self.connection, generation):
                 return False
             if reply.then is None:
-                self._write_chunk(b"")
+                self._write(_END)
                 return True
             reply = reply.then
         frames: Iterator[bytes | _Pause]
@@ -229,35 +229,55 @@ class _Handler(BaseHTTPRequestHandler):
             frames = iter(reply.frames)
         else:
             frames = _render_stream(reply, request, model._new_id)
-        self._write_frames(frames)
+        chunks = _chunked(frames)
+        for item in chunks:
+            if isinstance(item, _Pause):
+                # Paced from here on: the pacer writes the rest, on time; we wait.
+                stream = PacedStream(self.connection, chunks, time.monotonic() + item.seconds)
+                self.server.pacer.run(stream, self._write)
+                break
+            self._write(item)
         return True
 
-    def _write_frames(self, frames: Iterator[bytes | _Pause]) -> None:
-        closed = self.server.model._closed
-        batch: list[bytes] = []
-        size = 0
-        for frame in frames:
-            if isinstance(frame, _Pause):
-                if batch:
-                    self._write_chunk(b"".join(batch))
-                    batch, size = [], 0
-                if closed.wait(frame.seconds):
-                    raise _Gone
-                continue
-            batch.append(frame)
-            size += len(frame)
-            if size >= _WRITE_BATCH:
-                self._write_chunk(b"".join(batch))
-                batch, size = [], 0
-        if batch:
-            self._write_chunk(b"".join(batch))
-        self._write_chunk(b"")
-
-    def _write_chunk(self, data: bytes) -> None:
-        """One chunk of a chunked body (written at once); empty data ends the body."""
+    def _write(self, data: bytes | memoryview) -> None:
+        """Write (part of) a chunked body, blocking."""
         if self.server.model._closed.is_set():
             raise _Gone
-        self.wfile.write(b"%x\r\n%b\r\n" % (len(data), data) if data else b"0\r\n\r\n")
+        self.wfile.write(data)
+
+
+def _chunked(frames: Iterator[bytes | _Pause]) -> Iterator[bytes | _Pause]:
+    """A body's chunks (encoded, the last one included) and the pauses between them.
+
+    Frames are gathered into chunks of about `_WRITE_BATCH` bytes, each meant for one
+    write, and the chunk before a pause ends at the pause (so delayed deltas go out one by
+    one).
+    """
+    batch: list[bytes] = []
+    size = 0
+    for frame in frames:
+        if isinstance(frame, _Pause):
+            if batch:
+                yield _chunk(b"".join(batch))
+                batch, size = [], 0
+            yield frame
+            continue
+        batch.append(frame)
+        size += len(frame)
+        if size >= _WRITE_BATCH:
+            yield _chunk(b"".join(batch))
+            batch, size = [], 0
+    if batch:
+        yield _chunk(b"".join(batch))
+    yield _END
+
+
+def _chunk(data: bytes) -> bytes:
+    return b"%x\r\n%b\r\n" % (len(data), data)
+
+
+#: The last chunk of a chunked body.
+_END = b"0\r\n\r\n"
 
 
 def _error_body(message: str, status: int) -> dict[str, Any]:

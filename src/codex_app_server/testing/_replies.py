@@ -225,7 +225,9 @@ class Reply:
             deltas: how many `response.output_text.delta` events stream the text (split as
                 evenly as possible; `0` streams none), or the exact delta strings, which must
                 join to `text`.
-            delay: seconds to wait between two streamed deltas (reasoning deltas included).
+            delay: seconds to wait between two streamed deltas (reasoning deltas included),
+                on a schedule: delta n+1 is due n*delay after the first, so a reader that
+                fell behind gets what is due at once.
             usage: `True` for plausible token counts, or a `Usage` / raw `usage` mapping.
                 Without usage the app-server sends no `thread/tokenUsage/updated`.
             reasoning: a reasoning item whose summary streams before the message.

@@ -122,6 +122,7 @@ class ScriptedModel:
         for waker in [*wakers, *(self._wake_accept[1:] if self._wake_accept else ())]:
             with contextlib.suppress(OSError):
                 waker.send(b"x")
+        pacer = self._listener.pacer.close() if self._listener is not None else None
         for conn in connections:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
@@ -130,6 +131,8 @@ class ScriptedModel:
             self._accept_thread.join(max(0.0, deadline - time.monotonic()))
         with self._lock:
             threads = [t for t in self._threads if t is not threading.current_thread()]
+        if pacer is not None and pacer is not threading.current_thread():
+            threads.append(pacer)
         for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         if self._listener is not None:
