@@ -49,7 +49,14 @@ class Sizes:
     interrupt_streams: int = 32
     interrupt_samples: int = 16
     interrupt_stream_deltas: int = 6_000
-    interrupt_delay_ms: float = 3
+    #: 32 streams of a delta every 10 ms: 3,200 deltas/s, which the app-server serves with
+    #: CPU to spare on 2 cores, so the row measures what the client adds to an interrupt.
+    interrupt_delay_ms: float = 10
+    #: interrupt_saturated_async: the same 32 streams at a delta every 3 ms (10,700/s), where
+    #: the app-server alone needs most of 2 cores and every client's tail is its queue.
+    saturated_delay_ms: float = 3
+    #: Long enough that no stream ends before its interrupt, however slow the server is.
+    saturated_stream_deltas: int = 20_000
     silent_turns: int = 8
     silent_fast_deltas: int = 50
     silent_samples: int = 3
@@ -89,6 +96,7 @@ QUICK = Sizes(
     interrupt_streams=4,
     interrupt_samples=2,
     interrupt_stream_deltas=2_000,
+    saturated_stream_deltas=2_000,
     silent_turns=2,
     silent_fast_deltas=20,
     silent_samples=1,
@@ -115,6 +123,8 @@ SCENARIOS: dict[str, str] = {
     "concurrent_async": "concurrent streaming turns on one async client",
     "concurrent_sync": "concurrent streaming turns from threads on one sync client",
     "interrupt_async": "interrupt latency while turns stream (async)",
+    "interrupt_saturated_async": "interrupt latency while turns stream as fast as the "
+    "app-server can serve them (async; reported, no target)",
     "silent_async": "a fast turn and an interrupt while turns wait silently (async)",
     "silent_sync": "a fast turn and an interrupt while turns wait silently (sync, threads)",
     "many_async": "1,000 concurrent short turns on one async client: wall, RSS, longest stall",
@@ -215,6 +225,15 @@ def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     return loop.run_until_complete(coro)
+
+
+def saturated(p: dict[str, Any]) -> dict[str, Any]:
+    """The parameters of `interrupt_async` for its saturated variant."""
+    return {
+        **p,
+        "interrupt_delay_ms": p["saturated_delay_ms"],
+        "interrupt_stream_deltas": p["saturated_stream_deltas"],
+    }
 
 
 def run_scenario(modules: Sequence[ModuleType], scenario: str, *args: Any) -> Any:

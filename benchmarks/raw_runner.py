@@ -394,6 +394,10 @@ async def interrupt_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str
     return {"latency_s": latencies, "still_streaming": [still_streaming]}
 
 
+async def interrupt_saturated_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
+    return await interrupt_async(launch, common.saturated(p))
+
+
 async def silent_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     n_silent, fast_n, samples = p["silent_turns"], p["silent_fast_deltas"], p["silent_samples"]
     rpc = await _async(launch)

@@ -19,6 +19,7 @@ from .common import (
     now,
     prompt,
     rss_mb,
+    saturated,
     stream_metrics,
     traced_bytes,
     wait_until,
@@ -184,6 +185,10 @@ async def interrupt_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
         await _interrupt_all(watched)
         await _close_async(codex)
     return {"latency_s": latencies, "still_streaming": [still_streaming]}
+
+
+async def interrupt_saturated_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
+    return await interrupt_async(fl, saturated(p))
 
 
 async def silent_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
