@@ -317,3 +317,25 @@ def test_close_cancels_the_decline_timer_of_a_hung_handler(transport: MockTransp
         timer.join(5)
         assert not timer.is_alive()
     release.set()
+
+
+def test_a_stream_left_mid_batch_leaves_the_rest_for_the_next_reader(
+    server: MockAppServer, codex: Codex
+) -> None:
+    """Regression: a stream takes every queued notification at once (`take_all`); one
+    that is left after its first item must put the rest back, or the next reader (another
+    `stream()`, `run()`) would never see them."""
+    server.hold_turns = True
+    handle = codex.thread_start().turn("w1 w2 w3 w4")
+    server.release(handle.id)
+    queue = codex.client.turn_queue(handle.id)
+    with queue._cond:  # all 7 notifications queued: the first take_all gets them all
+        assert queue._cond.wait_for(lambda: len(queue) == 7, timeout=10)
+    stream = handle.stream()
+    first = next(stream)
+    stream.close()
+    assert first.method == "turn/started" and len(queue) == 6
+    rest = list(handle.stream())
+    assert [n.params.get("delta") for n in rest[:4]] == ["w1", "w2", "w3", "w4"]
+    assert [n.method for n in rest[4:]] == ["item/completed", "turn/completed"]
+    assert codex.client._budget.used == 0

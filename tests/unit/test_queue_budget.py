@@ -44,3 +44,24 @@ def test_shedding_frees_only_deltas_on_both_queues() -> None:
             assert queue.held_bytes == budget.used
     finally:
         loop.close()
+
+
+def test_take_all_and_put_back_keep_the_budget_exact_on_both_queues() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        for make in (lambda b: Queue(name="turn", budget=b), lambda b: AsyncQueue(loop, budget=b)):
+            budget = BufferBudget(1 << 20, lambda *args: None)
+            queue = make(budget)
+            for n in range(4):
+                queue.put_nowait(_note(n))
+            held = budget.used
+            taken = queue.take_all()
+            assert [item.params["n"] for item in taken] == [0, 1, 2, 3]
+            assert len(queue) == 0 and budget.used == 0 and not queue.take_all()
+            queue.put_nowait(_note(4))
+            taken.popleft()
+            queue.put_back(taken)  # 1, 2, 3 go back in front of 4, in order
+            assert [queue.get_nowait()[1].params["n"] for _ in range(4)] == [1, 2, 3, 4]
+            assert budget.used == 0 and queue.held_bytes == 0 and held > 0
+    finally:
+        loop.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from typing import Any
 
 from .._logging import log_queue_overflow
@@ -107,6 +108,27 @@ class AsyncQueue(HeldItems):
         if self._items:
             return True, self._take()
         return False, None
+
+    def take_all(self) -> deque[Any]:
+        """Every item there, oldest first (empty if none), their bytes released at once: a
+        stream's reader takes a batch in one call instead of one call per item."""
+        items, size = self._take_all()
+        if size:
+            assert self._budget is not None
+            self._budget.used -= size
+        return items
+
+    def put_back(self, items: deque[Any]) -> None:
+        """Return what `take_all` took and nobody consumed (a stream abandoned mid-batch)."""
+        size = self._put_back(items)
+        if size:
+            assert self._budget is not None
+            self._budget.used += size
+        waiter = self._waiter
+        if waiter is not None and items:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
 
     def _take(self) -> Any:
         budget = self._budget

@@ -11,6 +11,7 @@ client brings `_request` (the wait differs) and `turn_queue` (its own kind of qu
 from __future__ import annotations
 
 import contextlib
+from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, overload
 
@@ -136,17 +137,22 @@ class StreamingMixin(ReconnectMixin):
             for note in late_turn_notes(turn_id, thread_id, await self._read_thread(thread_id)):
                 yield note
             return
+        batch: deque[Any] = deque()
         try:
             turn_queue = self.turn_queue(turn_id)
             while True:
-                delivered, item = turn_queue.get_nowait()  # no coroutine if it is there
-                if not delivered:
+                if not batch:
+                    # Everything already there in one call (no coroutine, one lock).
+                    batch = turn_queue.take_all()
+                if batch:
+                    item = batch.popleft()
+                else:
                     delivered, item = await turn_queue.get(limit)
-                if not delivered:
-                    if not reading.stuck():
-                        continue  # the client or a command is working: not silence
-                    await self._interrupt_quietly(thread_id, turn_id)
-                    raise TurnTimeoutError(turn_id, limit or 0.0)
+                    if not delivered:
+                        if not reading.stuck():
+                            continue  # the client or a command is working: not silence
+                        await self._interrupt_quietly(thread_id, turn_id)
+                        raise TurnTimeoutError(turn_id, limit or 0.0)
                 if (
                     item.__class__ is not Notification or item.method in ACCEPT_LOOKS_AT
                 ) and not reading.accept(item):
@@ -160,6 +166,8 @@ class StreamingMixin(ReconnectMixin):
                     return
                 yield item
         finally:
+            if batch:  # a stream left mid-batch: what it did not yield stays for the next
+                turn_queue.put_back(batch)
             self._end_stream(turn_id)
 
     async def _read_thread(self, thread_id: str | None) -> Any:

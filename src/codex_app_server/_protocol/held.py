@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from .budget import BufferBudget, shed_oldest
+from .budget import BufferBudget, note_size, shed_oldest
 
 
 class HeldItems:
@@ -62,6 +62,26 @@ class HeldItems:
         )
         self.dropped += dropped
         return freed
+
+    def _take_all(self) -> tuple[deque[Any], int]:
+        """Every held item, oldest first, and their bytes (the caller guards and releases)."""
+        items = self._items
+        if not items:
+            return deque(), 0
+        self._items = deque()
+        size = sum(self._sizes)
+        self._sizes = deque()
+        return items, size
+
+    def _put_back(self, items: deque[Any]) -> int:
+        """Put `items` (taken, not consumed) back in front, in order; their bytes (the
+        caller guards and charges)."""
+        self._items.extendleft(reversed(items))
+        if self._budget is None:
+            return 0
+        sizes = [note_size(item) for item in items]
+        self._sizes.extendleft(reversed(sizes))
+        return sum(sizes)
 
     def __len__(self) -> int:
         return len(self._items)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from typing import Any
 
 from .._logging import log_queue_overflow
@@ -70,6 +71,25 @@ class Queue(HeldItems):
         if self._budget is not None:  # the size estimated when it was queued
             self._budget.release(self._sizes.popleft())
         return self._items.popleft()
+
+    def take_all(self) -> deque[Any]:
+        """Every item there, oldest first (empty if none), under one lock acquisition and
+        with one budget release: a stream's reader takes a batch at a time."""
+        with self._cond:
+            items, size = self._take_all()
+        if size:
+            assert self._budget is not None
+            self._budget.release(size)
+        return items
+
+    def put_back(self, items: deque[Any]) -> None:
+        """Return what `take_all` took and nobody consumed (a stream abandoned mid-batch)."""
+        with self._cond:
+            size = self._put_back(items)
+            self._cond.notify()
+        if size:
+            assert self._budget is not None
+            self._budget.charge(size)
 
     def get(self, timeout: float | None = None) -> tuple[bool, Any]:
         """(True, item), or (False, None) after `timeout` seconds with nothing."""
