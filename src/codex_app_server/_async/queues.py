@@ -86,6 +86,26 @@ class AsyncQueue(HeldItems):
             if not waiter.done():
                 waiter.set_result(None)
 
+    def put_many(self, items: list[Any]) -> None:
+        """`put_nowait` each of `items`, in order, waking the reader once."""
+        budget = self._budget
+        if not self._maxsize:
+            self._items.extend(items)
+            if budget is not None:
+                sizes = [note_size(item) for item in items]
+                self._sizes.extend(sizes)
+                budget.used += sum(sizes)  # no lock on one event loop (see BufferBudget)
+                if budget.used > budget.limit > 0:
+                    budget.shed()
+            waiter = self._waiter
+            if waiter is not None:
+                self._waiter = None
+                if not waiter.done():
+                    waiter.set_result(None)
+            return
+        for item in items:  # a bounded queue drops its oldest one at a time
+            self.put_nowait(item)
+
     async def get(self, timeout: float | None = None) -> tuple[bool, Any]:
         """(True, item), or (False, None) after `timeout` seconds with nothing."""
         while not self._items:

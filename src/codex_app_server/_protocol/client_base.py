@@ -59,12 +59,29 @@ def deliver_quietly(deliveries: list[Delivery]) -> None:
 
 
 def deliver(deliveries: list[Delivery]) -> None:
-    """Hand each routed item to its sink; a failing sink is logged."""
-    for sink, item in deliveries:
-        try:
-            sink.put_nowait(item)
-        except Exception:
-            logger.exception("delivering %r failed", item)
+    """Hand each routed item to its sink, in order; a failing sink is logged.
+
+    Consecutive items for one queue (a streaming turn's batch) go in one `put_many`: one
+    lock and one wake-up of its reader per batch, not per notification (on the thread
+    side, a wake-up per item had the reader and the consumer trade the GIL each time)."""
+    i, n = 0, len(deliveries)
+    while i < n:
+        sink, item = deliveries[i]
+        j = i + 1
+        while j < n and deliveries[j][0] is sink:
+            j += 1
+        if j - i > 1 and hasattr(sink, "put_many"):
+            try:
+                sink.put_many([d[1] for d in deliveries[i:j]])
+            except Exception:
+                logger.exception("delivering %d items (%r first) failed", j - i, item)
+        else:
+            for _, one in deliveries[i:j]:
+                try:
+                    sink.put_nowait(one)
+                except Exception:
+                    logger.exception("delivering %r failed", one)
+        i = j
 
 
 def unwrap(delivered: bool, item: Any, timed_out: Callable[[], CodexError]) -> Any:

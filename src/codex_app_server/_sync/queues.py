@@ -67,6 +67,25 @@ class Queue(HeldItems):
 
     put = put_nowait
 
+    def put_many(self, items: list[Any]) -> None:
+        """`put_nowait` each of `items`, in order, under one lock and with one wake-up."""
+        budget = self._budget
+        sizes = [note_size(item) for item in items] if budget is not None else []
+        size = sum(sizes)
+        with self._cond:
+            self._items.extend(items)
+            if budget is not None:
+                self._sizes.extend(sizes)
+            while self._maxsize and len(self._items) > self._maxsize:
+                self._items.popleft()
+                self.overflowed += 1
+                if budget is not None:
+                    size -= self._sizes.popleft()
+                log_queue_overflow(self.name, self._maxsize, self.overflowed)
+            self._cond.notify()
+        if budget is not None and budget.charge(size):
+            budget.shed()
+
     def _take(self) -> Any:
         if self._budget is not None:  # the size estimated when it was queued
             self._budget.release(self._sizes.popleft())
