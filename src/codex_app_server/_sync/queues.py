@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
 from .._logging import log_queue_overflow
@@ -49,25 +50,11 @@ class Queue(HeldItems):
         super().__init__(maxsize, name, budget)
 
     def put_nowait(self, item: Any) -> None:
-        budget = self._budget
-        size = note_size(item) if budget is not None else 0
-        with self._cond:
-            self._items.append(item)
-            if budget is not None:
-                self._sizes.append(size)
-            if self._maxsize and len(self._items) > self._maxsize:
-                self._items.popleft()
-                self.overflowed += 1
-                if budget is not None:
-                    size -= self._sizes.popleft()
-                log_queue_overflow(self.name, self._maxsize, self.overflowed)
-            self._cond.notify()
-        if budget is not None and budget.charge(size):
-            budget.shed()
+        self.put_many((item,))
 
     put = put_nowait
 
-    def put_many(self, items: list[Any]) -> None:
+    def put_many(self, items: Sequence[Any]) -> None:
         """`put_nowait` each of `items`, in order, under one lock and with one wake-up."""
         budget = self._budget
         sizes = [note_size(item) for item in items] if budget is not None else []
