@@ -190,7 +190,11 @@ def test_a_slow_reader_does_not_stall_other_paced_streams(
         assert "".join(_deltas(response.body)) == "abcdefghij" * 10
         assert len(response.chunks) == 101
     fast.close()
-    assert scripted_model.active_requests == 1  # the slow stream is still being written
+    # The fast handler marks its request answered just after its last chunk reached us:
+    # wait for that, then only the slow stream is still being written.
+    with scripted_model._changed:
+        assert scripted_model._changed.wait_for(lambda: scripted_model._active <= 1, _STALL)
+    assert scripted_model.active_requests == 1
     # Now the slow reader reads: every byte arrives, in order, in the same chunks: a delta
     # per chunk (the last one with `text.done`, which fills the batch), then the closing
     # frames, each larger than a batch, one chunk each.
