@@ -80,11 +80,7 @@ class AsyncQueue(HeldItems):
                 budget.used -= self._sizes.popleft()
             self.overflowed += 1
             log_queue_overflow(self.name, self._maxsize, self.overflowed)
-        waiter = self._waiter
-        if waiter is not None:
-            self._waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
+        self._wake()
 
     def put_many(self, items: list[Any]) -> None:
         """`put_nowait` each of `items`, in order, waking the reader once."""
@@ -97,14 +93,18 @@ class AsyncQueue(HeldItems):
                 budget.used += sum(sizes)  # no lock on one event loop (see BufferBudget)
                 if budget.used > budget.limit > 0:
                     budget.shed()
-            waiter = self._waiter
-            if waiter is not None:
-                self._waiter = None
-                if not waiter.done():
-                    waiter.set_result(None)
+            self._wake()
             return
         for item in items:  # a bounded queue drops its oldest one at a time
             self.put_nowait(item)
+
+    def _wake(self) -> None:
+        """Wake the reader waiting in `get()`, if any."""
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
 
     async def get(self, timeout: float | None = None) -> tuple[bool, Any]:
         """(True, item), or (False, None) after `timeout` seconds with nothing."""
@@ -144,11 +144,8 @@ class AsyncQueue(HeldItems):
         if size:
             assert self._budget is not None
             self._budget.used += size
-        waiter = self._waiter
-        if waiter is not None and items:
-            self._waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
+        if items:
+            self._wake()
 
     def _take(self) -> Any:
         budget = self._budget
