@@ -48,8 +48,13 @@ INTERRUPT_TIMEOUT_CAP: float = 10.0
 #: Worker threads of the sync client that run server-request handlers (approvals, tools).
 SERVER_REQUEST_WORKERS: int = 8
 
-#: Bytes asked of the app-server's stdout per read by the async stdio transport.
+#: Bytes asked of the app-server's stdout per read by the blocking stdio transport.
 READ_CHUNK_BYTES: int = 256 * 1024
+
+#: Bytes the async stdio reader takes per loop pass. After a full chunk (a backlog: a
+#: thousand turns streaming at once) it lets the loop run before the next, so the turns it
+#: woke and every other task run between two chunks and no pass holds the loop for long.
+ASYNC_READ_CHUNK_BYTES: int = 64 * 1024
 
 #: Time a server-request handler may take before the request is declined.
 DEFAULT_SERVER_REQUEST_TIMEOUT: float = 600.0

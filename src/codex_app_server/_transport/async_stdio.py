@@ -11,7 +11,7 @@ import signal
 from collections.abc import Callable
 
 from .._config import AppServerConfig
-from .._constants import EXIT_STATUS_WAIT, READ_CHUNK_BYTES
+from .._constants import ASYNC_READ_CHUNK_BYTES, EXIT_STATUS_WAIT
 from .._protocol.errors import MessageTooLargeError, TransportClosedError, TransportError
 from .process import ChildTransport, kill_group, track
 
@@ -44,6 +44,7 @@ class AsyncStdioTransport(ChildTransport):
         self._exited: asyncio.Future[None] | None = None
         self._closed = False
         self._close_task: asyncio.Task[None] | None = None
+        self._backlog = False
 
     async def start(self) -> None:
         argv = self._config.build_argv()
@@ -147,9 +148,13 @@ class AsyncStdioTransport(ChildTransport):
         proc = self._proc
         if proc is None or proc.stdout is None or self._eof:
             return []
+        if self._backlog:  # the last read filled a whole chunk: let the loop run first
+            await asyncio.sleep(0)
         read, split = proc.stdout.read, self._split
         while True:
-            lines = split(await read(READ_CHUNK_BYTES))
+            chunk = await read(ASYNC_READ_CHUNK_BYTES)
+            self._backlog = len(chunk) == ASYNC_READ_CHUNK_BYTES
+            lines = split(chunk)
             if lines is not None:
                 return lines
 
