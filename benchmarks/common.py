@@ -160,6 +160,12 @@ class StallProbe:
     two ticks (`longest_busy`): the longest stretch the loop spent computing without
     coming back to its timers, which is what the code running on it is responsible for.
     `stop()` counts a tick that is due but could not run yet (a stall at the very end).
+
+    It also times the garbage collector while it runs (`gc.callbacks`): the CPU time of
+    the longest collection (`longest_gc`, in whichever thread ran it; of each generation:
+    `longest_by_generation`) and how many of each generation ran (`collections`), since
+    with many turns waiting a collection of the older generations can be the longest
+    thing the loop does.
     """
 
     def __init__(self, interval: float = 0.001) -> None:
@@ -170,12 +176,29 @@ class StallProbe:
         self._handle: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._cpu = 0.0
+        self.longest_gc = 0.0
+        self.collections = [0, 0, 0]
+        self.longest_by_generation = [0.0, 0.0, 0.0]
+        self._gc_started = 0.0
 
     def start(self) -> StallProbe:
+        import gc
+
         self._loop = asyncio.get_running_loop()
         self._cpu = time.thread_time()
         self._schedule(self._loop.time())
+        gc.callbacks.append(self._on_gc)
         return self
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        t = time.thread_time()
+        if phase == "start":
+            self._gc_started = t
+            return
+        generation, took = info["generation"], t - self._gc_started
+        self.collections[generation] += 1
+        self.longest_by_generation[generation] = max(self.longest_by_generation[generation], took)
+        self.longest_gc = max(self.longest_gc, took)
 
     def _schedule(self, now_: float) -> None:
         assert self._loop is not None
@@ -197,6 +220,10 @@ class StallProbe:
 
     def stop(self) -> float:
         """The longest stall seen, in seconds (wall clock); see also `longest_busy`."""
+        import gc
+
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
         handle = self._handle
         if handle is not None:
             handle.cancel()

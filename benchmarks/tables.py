@@ -206,6 +206,15 @@ def rows(sizes: Sizes) -> list[Row]:
             "{:.1f}",
         ),
         Row(
+            "many_async",
+            "longest garbage collection during those turns (CPU), ms / full (generation 2) "
+            "collections, worst round",
+            _max_ms("gc_s"),
+            "{:.1f}",
+            _stat("gc_gen2", "max"),
+            "{:.0f}",
+        ),
+        Row(
             "memory_async",
             "client memory per idle subscribed turn (tracemalloc), bytes",
             _med("idle_turn_bytes"),
