@@ -422,6 +422,16 @@ def hook_handlers(states: dict[str, HookState], base: Any) -> Any:
     )
 
 
+def shared_hook_handlers(client: Any) -> Any:
+    """`hook_handlers(hook_states(client), None)`, made once per client and shared by every
+    thread without handlers of its own (the hook in effect is looked up per request), so a
+    thousand threads do not each hold three closures over the same state."""
+    wrapped = getattr(client, "_hook_handlers", None)
+    if wrapped is None:
+        wrapped = client._hook_handlers = hook_handlers(hook_states(client), None)
+    return wrapped
+
+
 async def _then_reply(told: Awaitable[Any], reply: Any) -> Any:
     await told
     return reply

@@ -24,6 +24,7 @@ from .._protocol.hooks import (
     merge,
     needs_approvals,
     pending_approvals,
+    shared_hook_handlers,
     tool_gate,
 )
 from .._protocol.input_wire import input_to_wire
@@ -337,15 +338,18 @@ class Codex(CommandMethods, FsMethods, ConfigMethods):
         states = hook_states(self.client)
         state = states[thread.id] = HookState(hooks, self._tell)
         thread._hooks = state
-        gate = tool_gate(states, thread.id)
         every = {**self.client.handlers.tools, **tools}
-        wrapped = None if inherit_from is not None else hook_handlers(states, handlers)
-        self.client.handlers.set_thread(
-            thread.id,
-            wrapped,
-            [GatedTool(t, gate) for t in every.values()],
-            inherit_from=inherit_from,
-        )
+        gated: list[GatedTool] = []
+        if every:
+            gate = tool_gate(states, thread.id)
+            gated = [GatedTool(t, gate) for t in every.values()]
+        if inherit_from is not None:
+            wrapped = None
+        elif handlers is None:
+            wrapped = shared_hook_handlers(self.client)
+        else:
+            wrapped = hook_handlers(states, handlers)
+        self.client.handlers.set_thread(thread.id, wrapped, gated, inherit_from=inherit_from)
 
     def _tell(self, thread_id: str, turn_id: str, message: str) -> None:
         """Steer a `before_tool` deny message into the turn (`HookState.tell`)."""
