@@ -3,13 +3,20 @@ server request waits on the client, or while a command runs, is not inactivity."
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from typing import Any
 
 import pytest
 
-from codex_app_server import AppServerClient, AsyncCodex, Codex, TurnTimeoutError
+from codex_app_server import (
+    AppServerClient,
+    AsyncAppServerClient,
+    AsyncCodex,
+    Codex,
+    TurnTimeoutError,
+)
 
 from .conftest import TIMEOUT, fake_config
 
@@ -80,3 +87,39 @@ def test_plain_silence_still_times_out() -> None:
         turn = client.request("turn/start", start)["turn"]["id"]
         with pytest.raises(TurnTimeoutError):
             list(client.stream_turn(turn, thread_id=thread_id, inactivity_timeout=0.3))
+
+
+async def test_a_finished_or_cancelled_async_stream_leaves_no_timer_armed() -> None:
+    """The turn queue's one inactivity timer is cancelled when its stream ends; left armed,
+    it would hold the finished turn's queue until the 600 s inactivity timeout."""
+    async with AsyncAppServerClient(fake_config()) as client:
+        thread_id = (await client.request("thread/start", {}))["thread"]["id"]
+
+        async def start(text: str) -> str:
+            params = {"threadId": thread_id, "input": [{"type": "text", "text": text}]}
+            return str((await client.request("turn/start", params))["turn"]["id"])
+
+        turn = await start("DELTAS:5 DELAY_MS:5 read to the end")
+        queue = client.turn_queue(turn)
+        notes = [note async for note in client.stream_turn(turn, thread_id=thread_id)]
+        assert notes[-1].method == "turn/completed"
+        assert queue._timer is None
+
+        turn = await start("SILENT")
+        queue = client.turn_queue(turn)
+
+        async def read() -> None:
+            async for _ in client.stream_turn(turn, thread_id=thread_id):
+                pass
+
+        reader = asyncio.ensure_future(read())
+
+        async def armed() -> None:
+            while queue._timer is None:
+                await asyncio.sleep(0)
+
+        await asyncio.wait_for(armed(), TIMEOUT)  # the reader waits on the silent turn
+        reader.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reader
+        assert queue._timer is None

@@ -42,7 +42,7 @@ from .._transport.connect import async_transport_for
 from .._warmup import WARMUP
 from ..generated.client_methods_async import AsyncClientMethods
 from .handlers import answer
-from .queues import TIMED_OUT, AsyncQueue, AsyncSlot
+from .queues import TIMED_OUT, AsyncQueue, AsyncSlot, timer_context
 from .streaming import StreamingMixin
 
 if TYPE_CHECKING:
@@ -81,6 +81,8 @@ class AsyncAppServerClient(StreamingMixin, AsyncClientMethods):
         self._start_task: asyncio.Task[dict[str, Any]] | None = None
         self._start_waiters = 0
         self._budget: BufferBudget | None = None
+        #: The context the timeout timers of requests and queues run in (`timer_context`).
+        self._timers = timer_context()
         self._handler_tasks: set[asyncio.Task[None]] = set()
         # Plain-function handlers run here: daemon threads (a hung one cannot keep the
         # process alive nor hold up `asyncio.run`), one more whenever all are busy.
@@ -122,7 +124,11 @@ class AsyncAppServerClient(StreamingMixin, AsyncClientMethods):
         self._loop = loop
         self._budget = BufferBudget(self.config.buffer_budget_bytes, self._faults.warning)
         self._global = AsyncQueue(
-            loop, self.config.global_queue_size, name="global", budget=self._budget
+            loop,
+            self.config.global_queue_size,
+            name="global",
+            budget=self._budget,
+            context=self._timers,
         )
         self._router = MessageRouter(self._global, CallSink(self._dispatch_server_request))
         try:
@@ -198,7 +204,7 @@ class AsyncAppServerClient(StreamingMixin, AsyncClientMethods):
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(asyncio.shield(online), limit)
             self._check_open()
-        slot = AsyncSlot(loop)
+        slot = AsyncSlot(loop, self._timers)
         message, wire_params, _ = self._new_request(method, params, slot, self._new_queue)
         request_id = message["id"]
         try:
@@ -241,7 +247,7 @@ class AsyncAppServerClient(StreamingMixin, AsyncClientMethods):
 
     def _new_queue(self, name: str) -> AsyncQueue:
         assert self._loop is not None
-        return AsyncQueue(self._loop, name=name, budget=self._budget)
+        return AsyncQueue(self._loop, name=name, budget=self._budget, context=self._timers)
 
     # -- reader ---------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections import deque
 from typing import Any
 
@@ -18,13 +19,17 @@ class AsyncSlot:
     """A one-shot waiter for one response on the event loop.
 
     Timeouts use `loop.call_later` and a sentinel rather than `asyncio.wait_for`, which on
-    Python < 3.12 can swallow a cancellation that races with the result.
+    Python < 3.12 can swallow a cancellation that races with the result. The timer runs in
+    `context` when given (see `timer_context`) rather than in a copy of the caller's.
     """
 
-    __slots__ = ("future",)
+    __slots__ = ("context", "future")
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, context: contextvars.Context | None = None
+    ) -> None:
         self.future: asyncio.Future[Any] = loop.create_future()
+        self.context = context
 
     def put_nowait(self, item: Any) -> None:
         if not self.future.done():
@@ -37,7 +42,7 @@ class AsyncSlot:
         """The item, or `TIMED_OUT` after `timeout` seconds."""
         if timeout is None:
             return await self.future
-        timer = self.future.get_loop().call_later(timeout, self.expire)
+        timer = self.future.get_loop().call_later(timeout, self.expire, context=self.context)
         try:
             return await self.future
         finally:
@@ -49,10 +54,11 @@ class AsyncQueue(HeldItems):
 
     With a `budget`, what it holds counts against the client's `BufferBudget`, which may
     shed its streaming deltas (its oldest items of any kind, for the global queue) when
-    the client holds too much for readers that lag; `dropped` counts them.
+    the client holds too much for readers that lag; `dropped` counts them. Its timer runs
+    in `context` when given (see `timer_context`).
     """
 
-    __slots__ = ("__weakref__", "_loop", "_waiter")
+    __slots__ = ("__weakref__", "_context", "_deadline", "_loop", "_timer", "_waiter")
 
     def __init__(
         self,
@@ -60,9 +66,14 @@ class AsyncQueue(HeldItems):
         maxsize: int = 0,
         name: str = "turn",
         budget: BufferBudget | None = None,
+        context: contextvars.Context | None = None,
     ) -> None:
         self._loop = loop
+        self._context = context
         self._waiter: asyncio.Future[None] | None = None
+        #: When the waiter in `get()` times out (None: it waits without a deadline).
+        self._deadline: float | None = None
+        self._timer: asyncio.TimerHandle | None = None
         super().__init__(maxsize, name, budget)
 
     def put_nowait(self, item: Any) -> None:
@@ -111,18 +122,58 @@ class AsyncQueue(HeldItems):
         while not self._items:
             waiter: asyncio.Future[Any] = self._loop.create_future()
             self._waiter = waiter
-            timer = None
-            if timeout is not None:
-                timer = self._loop.call_later(timeout, _expire, waiter)
+            if timeout is None:
+                self._deadline = None
+            else:
+                self._arm(self._loop.time() + timeout)
             try:
                 if await waiter is TIMED_OUT and not self._items:
                     return False, None
             finally:
-                if timer is not None:
-                    timer.cancel()
                 if self._waiter is waiter:
                     self._waiter = None
         return True, self._take()
+
+    def _arm(self, deadline: float) -> None:
+        """Make the waiter time out at `deadline`.
+
+        One timer serves every wait: a reader that waits again and again (a turn's stream,
+        between deltas) moves `_deadline` on and leaves the timer as it is; when it fires
+        before the deadline it re-arms itself for it. That spares a timer handle and a
+        context per wait, which, with a thousand turns waiting, is what the garbage
+        collector's older generations would otherwise be full of.
+        """
+        self._deadline = deadline
+        timer = self._timer
+        if timer is None or timer.when() > deadline:
+            if timer is not None:
+                timer.cancel()
+            self._timer = self._loop.call_at(
+                deadline, self._on_timer, deadline, context=self._context
+            )
+
+    def _on_timer(self, when: float) -> None:
+        self._timer = None
+        waiter, deadline = self._waiter, self._deadline
+        if waiter is None or deadline is None:
+            return  # nobody waits with a deadline: the next wait arms a timer again
+        if deadline <= when:
+            self._deadline = None
+            if not waiter.done():
+                waiter.set_result(TIMED_OUT)
+        else:
+            self._timer = self._loop.call_at(
+                deadline, self._on_timer, deadline, context=self._context
+            )
+
+    def disarm(self) -> None:
+        """Cancel the timer a finished reader left armed (it holds the queue until it
+        fires, up to the reader's timeout later)."""
+        timer = self._timer
+        if timer is not None:
+            self._timer = None
+            timer.cancel()
+        self._deadline = None
 
     def get_nowait(self) -> tuple[bool, Any]:
         if self._items:
@@ -162,6 +213,13 @@ class AsyncQueue(HeldItems):
         return freed
 
 
-def _expire(waiter: asyncio.Future[Any]) -> None:
-    if not waiter.done():
-        waiter.set_result(TIMED_OUT)
+def timer_context() -> contextvars.Context:
+    """An empty context for one event loop's timeout timers.
+
+    A timer made without one copies the caller's context: an object per request, and with
+    a thousand turns waiting, one more for the garbage collector to walk each time. The
+    timers here only set a future's result (whose waiters run in their own contexts), so
+    they need none. One per client, not per process: a context cannot be entered by two
+    threads at once, and two clients may run on two loops in two threads.
+    """
+    return contextvars.Context()

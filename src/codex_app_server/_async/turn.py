@@ -61,25 +61,18 @@ class AsyncTurnHandle:
         result = await self.client.request("turn/interrupt", params)
         return await avalidate("TurnInterruptResponse", result)  # type: ignore[no-any-return]
 
-    async def stream(self) -> AsyncIterator[Notification]:
+    def stream(self) -> AsyncIterator[Notification]:
         """This turn's notifications, in order, through `turn/completed`."""
         if self.collector.completed:
-            return
-        if self._trace is None and self._limits is None and self._hooks is None:  # the hot path
-            notes = self.client.stream_turn(self.id, thread_id=self.thread_id)
-            try:
-                async for note in notes:
-                    self.collector.feed(note)
-                    yield note
-            finally:
-                await _close(notes)
-            return
-        watched = self._watched()
-        try:
-            async for note in watched:
-                yield note
-        finally:
-            await _close(watched)
+            return _no_notes()
+        if self._trace is None and self._limits is None and self._hooks is None:
+            # The hot path: the client's own stream, which feeds the collector as it yields
+            # (no generator here around it: one step less per notification, and one object
+            # less per waiting turn).
+            return self.client.stream_turn(
+                self.id, thread_id=self.thread_id, observe=self.collector.feed
+            )
+        return self._watched()
 
     async def _watched(self) -> AsyncIterator[Notification]:
         """`stream()` with a trace to feed, limits to enforce and hooks to call."""
@@ -192,6 +185,12 @@ class AsyncTurnHandle:
             await WARMUP.wait()
         # unasync: end
         return self.collector.turn()
+
+
+async def _no_notes() -> AsyncIterator[Notification]:
+    """No notifications: the stream of a turn already read to its end."""
+    return
+    yield
 
 
 async def _close(notes: Any) -> None:

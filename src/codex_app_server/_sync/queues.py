@@ -112,6 +112,9 @@ class Queue(HeldItems):
                     self._cond.wait(remaining)
             return True, self._take()
 
+    def disarm(self) -> None:
+        """Nothing to cancel: a blocking wait times itself (see `AsyncQueue.disarm`)."""
+
     @property
     def held_bytes(self) -> int:
         """The estimated bytes this queue holds (readers take items from other threads)."""

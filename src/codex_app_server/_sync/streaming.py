@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, overload
 
 from .._protocol.client_base import ACCEPT_LOOKS_AT, M, request_tracing, tracing_on, unwrap
@@ -112,20 +112,27 @@ class StreamingMixin(ReconnectMixin):
         *,
         thread_id: str | None = None,
         inactivity_timeout: float | None = None,
+        observe: Callable[[Notification], object] | None = None,
     ) -> Iterator[Notification]:
         """Yield `turn_id`'s notifications up to and including `turn/completed`.
 
         If `inactivity_timeout` (default: `config.turn_inactivity_timeout`) passes with no
-        notification, the turn is interrupted and `TurnTimeoutError` is raised.
+        notification, the turn is interrupted and `TurnTimeoutError` is raised. `observe`,
+        if given, is called with each notification just before it is yielded (the turn
+        handle feeds its collector so, without a generator of its own around this one).
         """
         limit = inactivity_timeout or self.config.turn_inactivity_timeout
+        seen = observe or _unobserved
         reading = self._begin_stream(turn_id)
         if reading is None:
             # Finished so long ago that it went out of retention, or read to its end: no
             # event will ever arrive for it again. Its result comes from `thread/read`.
-            yield from late_turn_notes(turn_id, thread_id, self._read_thread(thread_id))
+            for note in late_turn_notes(turn_id, thread_id, self._read_thread(thread_id)):
+                seen(note)
+                yield note
             return
         batch: deque[Any] = deque()
+        turn_queue: Queue | None = None
         try:
             turn_queue = self.turn_queue(turn_id)
             while True:
@@ -148,13 +155,19 @@ class StreamingMixin(ReconnectMixin):
                 if item.method == TURN_COMPLETED:
                     reading.finished()
                     if thread_id is not None and reading.gaps.gap:
-                        yield from self._recover_items(reading.gaps, thread_id, turn_id)
+                        for lost in self._recover_items(reading.gaps, thread_id, turn_id):
+                            seen(lost)
+                            yield lost
+                    seen(item)
                     yield item
                     return
+                seen(item)
                 yield item
         finally:
-            if batch:  # a stream left mid-batch: what it did not yield stays for the next
-                turn_queue.put_back(batch)
+            if turn_queue is not None:
+                if batch:  # a stream left mid-batch: what it did not yield stays for the next
+                    turn_queue.put_back(batch)
+                turn_queue.disarm()
             self._end_stream(turn_id)
 
     def _read_thread(self, thread_id: str | None) -> Any:
@@ -180,3 +193,7 @@ class StreamingMixin(ReconnectMixin):
                 {"threadId": thread_id, "turnId": turn_id},
                 timeout=self._interrupt_timeout(),
             )
+
+
+def _unobserved(note: Notification) -> None:
+    """`stream_turn`'s `observe` when none is given."""
