@@ -169,3 +169,18 @@ def test_async_client_runs_plain_handlers_on_daemon_threads() -> None:
     asyncio.run(main())
     assert names and all(daemon for _, daemon in names)
     assert all(name.startswith("codex-server-request") for name, _ in names)
+
+
+async def test_a_stream_made_before_its_turn_completed_and_read_after_is_empty() -> None:
+    """`stream()` hands out the client's stream itself; one made early but read after the
+    turn completed yields nothing (no `thread/read`, no item fed twice), as before."""
+    async with AsyncCodex(fake_config()) as codex:
+        thread = await codex.thread_start()
+        handle = await thread.turn("made early")
+        early = handle.stream()
+        turn = await asyncio.wait_for(handle.run(), TIMEOUT)
+        items = len(turn.items)
+        assert items > 0
+        assert [note async for note in early] == []
+        assert [note async for note in handle.stream()] == []
+        assert len((await handle.run()).items) == items

@@ -26,6 +26,7 @@ from .._protocol.late_turns import late_turn_notes
 from .._protocol.models import validate_as
 from .._protocol.notifications import Notification
 from .._protocol.params import build_params
+from .._protocol.run_result import TurnCollector
 from ..generated.methods import TURN_COMPLETED
 from .queues import Queue
 from .reconnect import ReconnectMixin
@@ -112,17 +113,20 @@ class StreamingMixin(ReconnectMixin):
         *,
         thread_id: str | None = None,
         inactivity_timeout: float | None = None,
-        observe: Callable[[Notification], object] | None = None,
+        collector: TurnCollector | None = None,
     ) -> Iterator[Notification]:
         """Yield `turn_id`'s notifications up to and including `turn/completed`.
 
         If `inactivity_timeout` (default: `config.turn_inactivity_timeout`) passes with no
-        notification, the turn is interrupted and `TurnTimeoutError` is raised. `observe`,
-        if given, is called with each notification just before it is yielded (the turn
-        handle feeds its collector so, without a generator of its own around this one).
+        notification, the turn is interrupted and `TurnTimeoutError` is raised. A
+        `collector` is fed each notification just before it is yielded, and one already
+        completed when reading starts means there is nothing to yield (the turn handle's
+        stream, without a generator of its own around this one).
         """
         limit = inactivity_timeout or self.config.turn_inactivity_timeout
-        seen = observe or _unobserved
+        seen = _feeder(collector)
+        if seen is None:
+            return
         reading = self._begin_stream(turn_id)
         if reading is None:
             # Finished so long ago that it went out of retention, or read to its end: no
@@ -195,5 +199,12 @@ class StreamingMixin(ReconnectMixin):
             )
 
 
+def _feeder(collector: TurnCollector | None) -> Callable[[Notification], None] | None:
+    """What `stream_turn` calls with each notification; None if `collector` completed."""
+    if collector is None:
+        return _unobserved
+    return None if collector.completed else collector.feed
+
+
 def _unobserved(note: Notification) -> None:
-    """`stream_turn`'s `observe` when none is given."""
+    """`stream_turn`'s feeder without a collector."""

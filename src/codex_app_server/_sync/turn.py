@@ -65,19 +65,19 @@ class TurnHandle:
 
     def stream(self) -> Iterator[Notification]:
         """This turn's notifications, in order, through `turn/completed`."""
-        if self.collector.completed:
-            return _no_notes()
         if self._trace is None and self._limits is None and self._hooks is None:
             # The hot path: the client's own stream, which feeds the collector as it yields
-            # (no generator here around it: one step less per notification, and one object
-            # less per waiting turn).
+            # and is empty once it completed (no generator here around it: one step less
+            # per notification, and one object less per waiting turn).
             return self.client.stream_turn(
-                self.id, thread_id=self.thread_id, observe=self.collector.feed
+                self.id, thread_id=self.thread_id, collector=self.collector
             )
         return self._watched()
 
     def _watched(self) -> Iterator[Notification]:
         """`stream()` with a trace to feed, limits to enforce and hooks to call."""
+        if self.collector.completed:
+            return
         trace, limits, hooks = self._trace, self._limits, self._hooks
         notes = self.client.stream_turn(self.id, thread_id=self.thread_id)
         try:
@@ -183,12 +183,6 @@ class TurnHandle:
         for _ in self.stream():
             pass
         return self.collector.turn()
-
-
-def _no_notes() -> Iterator[Notification]:
-    """No notifications: the stream of a turn already read to its end."""
-    return
-    yield
 
 
 def _close(notes: Any) -> None:
