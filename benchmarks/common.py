@@ -162,8 +162,8 @@ class StallProbe:
     `stop()` counts a tick that is due but could not run yet (a stall at the very end).
 
     It also times the garbage collector while it runs (`gc.callbacks`): the CPU time of
-    the longest collection (`longest_gc`, in whichever thread ran it; of each generation:
-    `longest_by_generation`) and how many of each generation ran (`collections`), since
+    the longest collection (`longest_gc`, in whichever thread ran it) and how many of each
+    generation ran (`collections`), since
     with many turns waiting a collection of the older generations can be the longest
     thing the loop does.
     """
@@ -178,7 +178,6 @@ class StallProbe:
         self._cpu = 0.0
         self.longest_gc = 0.0
         self.collections = [0, 0, 0]
-        self.longest_by_generation = [0.0, 0.0, 0.0]
         self._gc_started = 0.0
 
     def start(self) -> StallProbe:
@@ -197,7 +196,6 @@ class StallProbe:
             return
         generation, took = info["generation"], t - self._gc_started
         self.collections[generation] += 1
-        self.longest_by_generation[generation] = max(self.longest_by_generation[generation], took)
         self.longest_gc = max(self.longest_gc, took)
 
     def _schedule(self, now_: float) -> None:

@@ -149,7 +149,6 @@ async def many_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any
         "gc_s": [probe.longest_gc],
         "gc_gen1": [probe.collections[1]],
         "gc_gen2": [probe.collections[2]],
-        "gc_by_gen_s": [probe.longest_by_generation],
         "delivered": [all(r.deltas == n for r in records)],
     }
 

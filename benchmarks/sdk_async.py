@@ -307,7 +307,6 @@ async def many_async(fl: Flavor, p: dict[str, Any]) -> dict[str, Any]:
         "gc_s": [probe.longest_gc],
         "gc_gen1": [probe.collections[1]],
         "gc_gen2": [probe.collections[2]],
-        "gc_by_gen_s": [probe.longest_by_generation],
         "delivered": [not capped and all(c == n for c in counts)],
         "wall_capped": [True] if capped else [],
     }

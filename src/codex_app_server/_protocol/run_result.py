@@ -175,3 +175,16 @@ def _typed_items(raw_items: list[Any]) -> list[ThreadItem]:
         except Exception as exc:  # a newer item type or shape: keep going
             logger.warning("skipping an item that does not validate: %s", exc)
     return typed
+
+
+def feeder(collector: TurnCollector | None) -> Callable[[Notification], None] | None:
+    """What a turn's stream calls with each notification it yields: `collector.feed`, a
+    no-op without a collector, or None when `collector` already completed (nothing is left
+    to stream)."""
+    if collector is None:
+        return _unobserved
+    return None if collector.completed else collector.feed
+
+
+def _unobserved(note: Notification) -> None:
+    """The feeder of a stream without a collector."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, overload
 
 from .._protocol.client_base import ACCEPT_LOOKS_AT, M, request_tracing, tracing_on, unwrap
@@ -26,7 +26,7 @@ from .._protocol.late_turns import late_turn_notes
 from .._protocol.models import validate_as
 from .._protocol.notifications import Notification
 from .._protocol.params import build_params
-from .._protocol.run_result import TurnCollector
+from .._protocol.run_result import TurnCollector, feeder
 from ..generated.methods import TURN_COMPLETED
 from .queues import Queue
 from .reconnect import ReconnectMixin
@@ -124,7 +124,7 @@ class StreamingMixin(ReconnectMixin):
         stream, without a generator of its own around this one).
         """
         limit = inactivity_timeout or self.config.turn_inactivity_timeout
-        seen = _feeder(collector)
+        seen = feeder(collector)
         if seen is None:
             return
         reading = self._begin_stream(turn_id)
@@ -197,14 +197,3 @@ class StreamingMixin(ReconnectMixin):
                 {"threadId": thread_id, "turnId": turn_id},
                 timeout=self._interrupt_timeout(),
             )
-
-
-def _feeder(collector: TurnCollector | None) -> Callable[[Notification], None] | None:
-    """What `stream_turn` calls with each notification; None if `collector` completed."""
-    if collector is None:
-        return _unobserved
-    return None if collector.completed else collector.feed
-
-
-def _unobserved(note: Notification) -> None:
-    """`stream_turn`'s feeder without a collector."""
