@@ -51,6 +51,11 @@ SERVER_REQUEST_WORKERS: int = 8
 #: Bytes asked of the app-server's stdout per read by the blocking stdio transport.
 READ_CHUNK_BYTES: int = 256 * 1024
 
+#: The sync client's reader thread steps aside while a waiting thread reads for itself
+#: (see `_sync/read_gate.py`); after this long with nobody reading it reads again, so that
+#: server requests and notifications nobody waits for are routed at most this late.
+READER_HANDBACK: float = 0.02
+
 #: Bytes the async stdio reader takes per loop pass. After a full chunk (a backlog: a
 #: thousand turns streaming at once) it lets the loop run before the next, so the turns it
 #: woke and every other task run between two chunks and no pass holds the loop for long.

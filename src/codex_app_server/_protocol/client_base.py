@@ -357,6 +357,12 @@ class ClientBase:
 
     # -- reader -------------------------------------------------------------------------
 
+    def _lines_reader(self) -> Any:
+        """What the reader calls for every line that has arrived at once, if the transport
+        can (stdio): else None, and it reads a line at a time. The sync client's reads go
+        through its `ReadGate` (its waiters may read too)."""
+        return getattr(self._transport, "read_lines", None)
+
     def _feed(self, lines: list[bytes]) -> None:
         """Decode, route (the router lock taken once for the batch) and deliver `lines`."""
         deliver(

@@ -43,6 +43,7 @@ from .._warmup import WARMUP
 from ..generated.client_methods_sync import SyncClientMethods
 from .handlers import answer
 from .queues import Queue, Slot
+from .read_gate import ReadGate
 from .streaming import StreamingMixin
 
 if TYPE_CHECKING:
@@ -84,7 +85,16 @@ class AppServerClient(StreamingMixin, SyncClientMethods):
         self._budget = BufferBudget(
             config.buffer_budget_bytes, self._faults.warning, lock=threading.Lock()
         )
-        self._global = Queue(config.global_queue_size, name="global", budget=self._budget)
+        # Waiters read the connection themselves while nobody else does (see ReadGate):
+        # transports that can say when data is there (stdio, the mock).
+        self._gate: ReadGate | None = None
+        wait_readable = getattr(self._transport, "wait_readable", None)
+        read_lines = getattr(self._transport, "read_lines", None)
+        if wait_readable is not None and read_lines is not None:
+            self._gate = ReadGate(wait_readable, read_lines, self._feed)
+        self._global = Queue(
+            config.global_queue_size, name="global", budget=self._budget, gate=self._gate
+        )
         self._router = MessageRouter(self._global, CallSink(self._dispatch_server_request))
         self._reader: threading.Thread | None = None
         self._executor: HandlerPool | None = None
@@ -164,6 +174,8 @@ class AppServerClient(StreamingMixin, SyncClientMethods):
         done = False
         try:
             self._fail(ClientClosedError("the client was closed"))
+            if self._gate is not None:
+                self._gate.close()  # the reader thread reads on to the end, nobody else
             self._transport.close()
             self._release(reader, current)
             self._faults.flush()
@@ -209,7 +221,7 @@ class AppServerClient(StreamingMixin, SyncClientMethods):
             # Reconnecting: wait (within this request's timeout) for the new connection.
             self._online.wait(limit)
             self._check_open()
-        slot = Slot()
+        slot = Slot(self._gate)
         message, wire_params, turn_sink = self._new_request(method, params, slot, self._new_queue)
         request_id = message["id"]
         try:
@@ -258,12 +270,17 @@ class AppServerClient(StreamingMixin, SyncClientMethods):
         )
 
     def _new_queue(self, name: str) -> Queue:
-        return Queue(name=name, budget=self._budget)
+        return Queue(name=name, budget=self._budget, gate=self._gate)
 
     # -- reader ---------------------------------------------------------------------------
 
     def _close_after_reader(self) -> None:
         self.close()
+
+    def _lines_reader(self) -> Any:
+        if self._gate is not None:
+            return self._gate.background_lines
+        return super()._lines_reader()
 
     def _reply_later(self, message: dict[str, Any]) -> None:
         # Not from the reader: a write may block on a full pipe.

@@ -6,29 +6,50 @@ import threading
 import time
 from collections import deque
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._logging import log_queue_overflow
 from .._protocol.budget import BufferBudget, note_size
 from .._protocol.held import HeldItems
 
+if TYPE_CHECKING:
+    from .read_gate import ReadGate
+
 
 class Slot:
-    """A one-shot waiter for one response (thread-safe)."""
+    """A one-shot waiter for one response (thread-safe). With a `gate`, the waiting thread
+    reads the connection itself while nobody else does (see `ReadGate`)."""
 
-    __slots__ = ("_event", "_item")
+    __slots__ = ("_asleep", "_event", "_gate", "_item")
 
-    def __init__(self) -> None:
+    def __init__(self, gate: ReadGate | None = None) -> None:
         self._event = threading.Event()
         self._item: Any = None
+        self._gate = gate
+        self._asleep = 0  # waiters asleep for a reader (see ReadGate.woke)
 
     def put_nowait(self, item: Any) -> None:
         if not self._event.is_set():
             self._item = item
             self._event.set()
+            if self._asleep:
+                assert self._gate is not None
+                self._gate.woke(self)
+
+    def _sleep(self, timeout: float | None) -> None:
+        self._event.wait(timeout)
 
     def get(self, timeout: float | None) -> tuple[bool, Any]:
         """(True, item) when delivered, (False, None) on timeout."""
+        gate = self._gate
+        if gate is not None:
+            event = self._event
+            deadline = None if timeout is None else time.monotonic() + timeout
+            while not event.is_set():
+                if deadline is not None and time.monotonic() >= deadline:
+                    return False, None
+                gate.step(self, deadline)
+            return True, self._item
         if self._event.wait(timeout):
             return True, self._item
         return False, None
@@ -40,13 +61,20 @@ class Queue(HeldItems):
     The global queue (`name="global"`, any notification may be shed when the budget is
     full) and every turn's queue (`maxsize=0`, only streaming deltas may be shed). With a
     `budget`, what it holds counts against the client's `BufferBudget`; `dropped` counts
-    what the budget shed. The blocking twin of `AsyncQueue`.
+    what the budget shed. With a `gate`, a waiting thread reads the connection itself while
+    nobody else does (see `ReadGate`). The blocking twin of `AsyncQueue`.
     """
 
     def __init__(
-        self, maxsize: int = 0, name: str = "global", budget: BufferBudget | None = None
+        self,
+        maxsize: int = 0,
+        name: str = "global",
+        budget: BufferBudget | None = None,
+        gate: ReadGate | None = None,
     ) -> None:
         self._cond = threading.Condition(threading.Lock())  # first: the budget may shed
+        self._gate = gate
+        self._asleep = 0  # waiters asleep for a reader (see ReadGate.woke)
         super().__init__(maxsize, name, budget)
 
     def put_nowait(self, item: Any) -> None:
@@ -70,6 +98,9 @@ class Queue(HeldItems):
                     size -= self._sizes.popleft()
                 log_queue_overflow(self.name, self._maxsize, self.overflowed)
             self._cond.notify()
+        if self._asleep:
+            assert self._gate is not None
+            self._gate.woke(self)
         if budget is not None and budget.charge(size):
             budget.shed()
 
@@ -93,12 +124,17 @@ class Queue(HeldItems):
         with self._cond:
             size = self._put_back(items)
             self._cond.notify()
+        if self._asleep:
+            assert self._gate is not None
+            self._gate.woke(self)
         if size:
             assert self._budget is not None
             self._budget.charge(size)
 
     def get(self, timeout: float | None = None) -> tuple[bool, Any]:
         """(True, item), or (False, None) after `timeout` seconds with nothing."""
+        if self._gate is not None:
+            return self._gated_get(self._gate, timeout)
         with self._cond:
             if timeout is None:
                 while not self._items:
@@ -111,6 +147,22 @@ class Queue(HeldItems):
                         return False, None
                     self._cond.wait(remaining)
             return True, self._take()
+
+    def _gated_get(self, gate: ReadGate, timeout: float | None) -> tuple[bool, Any]:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        cond = self._cond
+        while True:
+            with cond:
+                if self._items:
+                    return True, self._take()
+            if deadline is not None and time.monotonic() >= deadline:
+                return False, None
+            gate.step(self, deadline)
+
+    def _sleep(self, timeout: float | None) -> None:
+        with self._cond:
+            if not self._items:
+                self._cond.wait(timeout)
 
     def disarm(self) -> None:
         """Nothing to cancel: a blocking wait times itself (see `AsyncQueue.disarm`)."""

@@ -85,7 +85,7 @@ class ReconnectMixin(ClientBase):
         read_line = self._transport.read_line
         # A transport that hands over every line that has arrived at once (stdio) saves a
         # readline() per message (on the thread side, a router lock per message too).
-        read_lines = getattr(self._transport, "read_lines", None)
+        read_lines = self._lines_reader()
         try:
             while True:
                 if read_lines is not None:

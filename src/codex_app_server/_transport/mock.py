@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import queue
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -102,7 +103,9 @@ class MockTransport(MockPeer):
 
     def __init__(self, handler: MockHandler | None = None) -> None:
         super().__init__(handler)
-        self._out: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+        self._out: deque[bytes] = deque()  # b"": end of stream
+        self._out_cond = threading.Condition(threading.Lock())
+        self._ended = False
         self.closed = False
 
     def start(self) -> None:
@@ -114,13 +117,46 @@ class MockTransport(MockPeer):
         self._receive(data)
 
     def read_line(self) -> bytes:
-        return self._out.get()
+        with self._out_cond:
+            while not self._out:
+                self._out_cond.wait()
+            return self._out.popleft()
+
+    def read_lines(self) -> list[bytes]:
+        """Every line sent so far (at least one, blocking if need be); [] at end of stream.
+        Like the stdio transport's: what the client's reader and its waiters use."""
+        with self._out_cond:
+            if self._ended:
+                return []
+            while not self._out:
+                self._out_cond.wait()
+            lines = list(self._out)
+            self._out.clear()
+        if b"" in lines:
+            self._ended = True
+            del lines[lines.index(b"") :]
+        return lines
+
+    def wait_readable(self, deadline: float | None) -> bool:
+        """Block until a line (or the end) was sent, or `deadline` (monotonic) passes."""
+        with self._out_cond:
+            while not self._out and not self._ended:
+                if deadline is None:
+                    self._out_cond.wait()
+                    continue
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._out_cond.wait(remaining)
+            return True
 
     def send_raw(self, line: bytes) -> None:
-        self._out.put(line)
+        with self._out_cond:
+            self._out.append(line)
+            self._out_cond.notify_all()
 
     def _eof(self) -> None:
-        self._out.put(b"")
+        self.send_raw(b"")
 
     def close(self) -> None:
         if not self.closed:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 import subprocess
 import threading
@@ -140,6 +141,21 @@ class StdioTransport(ChildTransport):
             lines = split(chunk)
             if lines is not None:
                 return lines
+
+    def wait_readable(self, deadline: float | None) -> bool:
+        """Block until stdout has data or has ended (True), or until `deadline` (a
+        `time.monotonic()` value; None: no limit) passes (False). A waiting thread's read
+        (see `_sync/read_gate.py`): `read_lines()` after True does not block, as the
+        buffer `read_lines()` reads through is always empty between its calls."""
+        stdout = self._stdout
+        if stdout is None or self._eof:
+            return True
+        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+        try:
+            ready, _, _ = select.select((stdout,), (), (), timeout)
+        except (ValueError, OSError):  # closed under us: read_lines() reports the end
+            return True
+        return bool(ready)
 
     @staticmethod
     def _skip_rest(stdout: IO[bytes], start: bytes) -> OversizedLine:

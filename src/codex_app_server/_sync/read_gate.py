@@ -1,0 +1,217 @@
+"""`ReadGate`: which thread reads the connection now (sync driver, stdio and mock).
+
+The reader thread reads and routes by default. A thread that waits for its own message
+(a turn's stream, a request's response) reads in its own thread instead whenever nobody
+else is reading: one thread then does the read, the routing and the consuming, as a
+hand-written client would, instead of the reader and the consumer trading the GIL and a
+wake-up for every chunk the app-server writes (measured: 0.137 -> 0.096 s of client CPU
+per 10k streamed notifications). The protocol, in short:
+
+- Whoever holds the gate reads one batch and routes it, then lets go. Readers never
+  overlap, and each batch is routed before the next is read, so order is kept.
+- A waiter that finds the gate held sleeps on its own queue or slot (the holder routes
+  to it) and asks the reader thread to step aside once it has routed its current batch.
+- The reader thread steps aside once a batch it routed has woken every sleeper (a
+  delivery counts the sleepers it wakes, so a waiter whose message has not come yet keeps
+  it reading). It reads again when a holder lets go while others sleep, at end of stream
+  or failure, and after `handback` seconds with no reader (a waiter gone to do other
+  work: server requests and notifications must still flow).
+- A waiter never handles the end of the connection: at end of stream or on a read error
+  it hands over to the reader thread, which fails every waiter (or reconnects) as before.
+- Ctrl-C in the main thread: while it waits for data, it raises at once; once a chunk is
+  read, it is held until that chunk is routed, so no message is lost half-way.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from .._constants import READER_HANDBACK
+
+__all__ = ["ReadGate"]
+
+_BACKGROUND = -1  # the holder id of the reader thread
+
+
+class Sleeper(Protocol):
+    """A queue or slot a waiter sleeps on: `_asleep` counts its waiters asleep for a
+    reader (the gate's lock guards it), `_sleep(timeout)` sleeps until a delivery."""
+
+    _asleep: int
+
+    def _sleep(self, timeout: float | None) -> object: ...
+
+
+class ReadGate:
+    """Shared by one client's reader thread and its waiters (see the module docstring).
+
+    `readable(deadline)` waits until the connection has data (False at `deadline`, a
+    `time.monotonic()` value or None), `read()` returns the lines that arrived ([] at end
+    of stream) and `feed(lines)` routes and delivers them.
+    """
+
+    __slots__ = (
+        "_cond",
+        "_ended",
+        "_failure",
+        "_feed",
+        "_handback",
+        "_holder",
+        "_idle_since",
+        "_needed",
+        "_read",
+        "_readable",
+        "_sleepers",
+        "_wants",
+        "_yielding",
+    )
+
+    def __init__(
+        self,
+        readable: Callable[[float | None], bool],
+        read: Callable[[], list[bytes]],
+        feed: Callable[[list[bytes]], None],
+        handback: float = READER_HANDBACK,
+    ) -> None:
+        self._readable = readable
+        self._read = read
+        self._feed = feed
+        self._handback = handback
+        self._cond = threading.Condition(threading.Lock())
+        self._holder: int | None = None
+        self._sleepers = 0
+        self._wants = False  # a waiter asked the reader thread to step aside
+        self._yielding = False  # the reader thread stepped aside
+        self._needed = False  # a holder let go while others slept: the reader thread reads
+        self._ended = False  # end of stream, a read error or close: the reader thread's job
+        self._failure: Exception | None = None
+        self._idle_since = time.monotonic()
+
+    # -- the reader thread ------------------------------------------------------------------
+
+    def background_lines(self) -> list[bytes]:
+        """The reader thread's read: the next batch, with the gate held until the next call
+        (the batch is routed in between). Raises what a waiter's read raised."""
+        cond = self._cond
+        with cond:
+            if self._holder == _BACKGROUND:
+                self._holder = None
+                self._idle_since = time.monotonic()
+                if self._wants and not self._sleepers:  # everyone who asked was served
+                    self._wants = False
+                    self._yielding = True
+            while True:
+                if self._holder is None:
+                    if self._ended or not self._yielding or self._needed:
+                        break
+                    idle = time.monotonic() - self._idle_since
+                    if idle >= self._handback:
+                        break
+                    cond.wait(self._handback - idle)
+                else:
+                    cond.wait(self._handback)
+            self._yielding = self._needed = False
+            self._holder = _BACKGROUND
+            failure, self._failure = self._failure, None
+        if failure is not None:
+            raise failure
+        return self._read()
+
+    def close(self) -> None:
+        """The connection is ending: the reader thread reads on to the end, nobody else."""
+        with self._cond:
+            self._ended = True
+            self._cond.notify_all()
+
+    # -- waiters ------------------------------------------------------------------------
+
+    def step(self, sink: Sleeper, deadline: float | None) -> None:
+        """One step of a wait for a message: read and route one batch in this thread if
+        nobody else reads, else sleep on the waiter's own queue or slot (`sink._sleep`)
+        until a delivery wakes it. The caller checks for its message after each step."""
+        if self._claim(sink):
+            try:
+                self._lead(deadline)
+            finally:
+                self._let_go()
+            return
+        try:
+            sink._sleep(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        finally:
+            if sink._asleep:  # timed out (a delivery counts its sleepers as woken)
+                self.woke(sink)
+
+    def woke(self, sink: Sleeper) -> None:
+        """`sink`'s sleepers were woken by a delivery (or timed out): they no longer wait
+        for a reader. The waker counts them, so that a reader that has just routed a batch
+        knows whether anybody is still waiting for the next one."""
+        with self._cond:
+            self._sleepers -= sink._asleep
+            sink._asleep = 0
+
+    def _claim(self, sink: Sleeper) -> bool:
+        with self._cond:
+            if self._holder is None and not self._ended:
+                self._holder = threading.get_ident()
+                return True
+            self._sleepers += 1
+            sink._asleep += 1
+            if self._holder == _BACKGROUND:
+                self._wants = True
+            elif self._holder is None:
+                self._cond.notify_all()  # ended: the reader thread takes it from here
+            return False
+
+    def _let_go(self) -> None:
+        with self._cond:
+            self._holder = None
+            self._idle_since = time.monotonic()
+            if self._sleepers or self._ended:
+                self._needed = True
+                self._cond.notify_all()
+
+    def _lead(self, deadline: float | None) -> None:
+        try:
+            if not self._readable(deadline):  # Ctrl-C may interrupt this wait at once
+                return
+            with _HeldInterrupt():
+                lines = self._read()
+                if lines:
+                    self._feed(lines)
+                    return
+        except Exception as exc:
+            with self._cond:
+                self._failure = exc
+        with self._cond:  # end of stream or a failure: the reader thread reports it
+            self._ended = True
+
+
+class _HeldInterrupt:
+    """Ctrl-C (in the main thread, with Python's default handler) raised once the block is
+    done rather than inside it: what was read is routed before the interrupt goes on."""
+
+    __slots__ = ("_armed", "_pending")
+
+    def __init__(self) -> None:
+        self._armed = (
+            threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        )
+        self._pending = False
+
+    def _hold(self, signum: int, frame: Any) -> None:
+        self._pending = True
+
+    def __enter__(self) -> None:
+        if self._armed:
+            signal.signal(signal.SIGINT, self._hold)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._armed:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            if self._pending and exc_info[0] is None:
+                raise KeyboardInterrupt

@@ -1,0 +1,306 @@
+"""`ReadGate` (`_sync/read_gate.py`): which thread reads the sync client's connection.
+
+On fakes first (the protocol: who holds, who sleeps, end of stream, errors, Ctrl-C), then
+through `AppServerClient` on the mock transport: a waiter reads in its own thread, the
+reader thread takes over when nobody reads, and nothing waits forever.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections import deque
+from typing import Any
+
+import pytest
+
+from codex_app_server import AppServerClient, TransportClosedError
+from codex_app_server._sync.queues import Queue, Slot
+from codex_app_server._sync.read_gate import ReadGate
+from codex_app_server.testing import MockPeer, MockTransport, answer_initialize
+from tests.support.mock_server import FAST
+
+WAIT = 5.0  # every wait of these tests ends long before this; a hang fails instead
+
+
+class FakeWire:
+    """Lines in a deque behind a condition; `feed` delivers each line to a queue by name
+    and records which thread fed it."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.lines: deque[bytes] = deque()
+        self.ended = False
+        self.queues: dict[bytes, Queue] = {}
+        self.fed_by: list[int] = []
+        self.fail_next: Exception | None = None
+
+    def send(self, *lines: bytes) -> None:
+        with self.cond:
+            self.lines.extend(lines)
+            self.cond.notify_all()
+
+    def end(self) -> None:
+        with self.cond:
+            self.ended = True
+            self.cond.notify_all()
+
+    def readable(self, deadline: float | None) -> bool:
+        with self.cond:
+            while not self.lines and not self.ended:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self.cond.wait(remaining)
+            return True
+
+    def read(self) -> list[bytes]:
+        if self.fail_next is not None:
+            failure, self.fail_next = self.fail_next, None
+            raise failure
+        self.readable(None)
+        with self.cond:
+            lines = list(self.lines)
+            self.lines.clear()
+        return lines
+
+    def feed(self, lines: list[bytes]) -> None:
+        self.fed_by.append(threading.get_ident())
+        for line in lines:
+            self.queues[line.split(b":")[0]].put_nowait(line)
+
+
+def in_a_thread(call: Any) -> Any:
+    """`call()` in a thread of its own, so that a regression fails the test (None) instead
+    of hanging it."""
+    result: list[Any] = [None]
+    thread = threading.Thread(target=lambda: result.__setitem__(0, call()), daemon=True)
+    thread.start()
+    thread.join(WAIT)
+    return result[0]
+
+
+def make_gate(wire: FakeWire, handback: float = 0.02) -> ReadGate:
+    return ReadGate(wire.readable, wire.read, wire.feed, handback)
+
+
+def test_a_waiter_reads_for_itself_when_nobody_else_reads() -> None:
+    wire = FakeWire()
+    gate = make_gate(wire)
+    queue = wire.queues[b"a"] = Queue(name="a", gate=gate)
+    wire.send(b"a:1", b"a:2")
+    assert queue.get(WAIT) == (True, b"a:1")
+    assert queue.get(WAIT) == (True, b"a:2")
+    assert wire.fed_by == [threading.get_ident()]
+
+
+def test_a_waiter_times_out_when_nothing_comes() -> None:
+    wire = FakeWire()
+    gate = make_gate(wire)
+    queue = Queue(name="a", gate=gate)
+    started = time.monotonic()
+    assert queue.get(0.05) == (False, None)
+    assert time.monotonic() - started >= 0.05
+    assert Slot(gate).get(0.05) == (False, None)
+
+
+def test_the_holder_reads_for_a_sleeper_and_the_reader_thread_after_it_lets_go() -> None:
+    wire = FakeWire()
+    gate = make_gate(wire, handback=WAIT)  # the idle hand-back plays no part here
+    mine = wire.queues[b"mine"] = Queue(name="mine", gate=gate)
+    theirs = wire.queues[b"theirs"] = Queue(name="theirs", gate=gate)
+    got: list[Any] = []
+    holding = threading.Event()
+    real_readable = wire.readable
+
+    def readable(deadline: float | None) -> bool:
+        holding.set()
+        return real_readable(deadline)
+
+    wire.readable = readable  # type: ignore[method-assign]
+    gate._readable = readable
+    asleep = threading.Event()
+    real_sleep = theirs._sleep
+
+    def sleep(timeout: float | None) -> None:
+        asleep.set()  # called once the waiter counts as a sleeper
+        real_sleep(timeout)
+
+    theirs._sleep = sleep  # type: ignore[method-assign]
+    sleeper = threading.Thread(target=lambda: got.append(theirs.get(WAIT)))
+    # This thread holds the gate (waiting for "mine"); the other one must sleep.
+    holder = threading.Thread(target=lambda: got.append(mine.get(WAIT)))
+    holder.start()
+    assert holding.wait(WAIT)
+    sleeper.start()
+    assert asleep.wait(WAIT)
+    wire.send(b"mine:1")  # the holder gets its own and lets go while the other sleeps
+    holder.join(WAIT)
+    assert got == [(True, b"mine:1")]
+
+    background: list[Any] = []
+    gate._yielding = True  # the reader thread had stepped aside for the holder
+    reader = threading.Thread(target=lambda: background.append(gate.background_lines()))
+    reader.start()  # the reader thread, told a sleeper is left, reads for it at once
+    wire.send(b"theirs:1")
+    reader.join(WAIT)
+    assert background == [[b"theirs:1"]]
+    wire.feed(background[0])
+    sleeper.join(WAIT)
+    assert got[1] == (True, b"theirs:1")
+
+
+def test_the_reader_thread_steps_aside_and_comes_back_after_the_handback() -> None:
+    wire = FakeWire()
+    gate = make_gate(wire, handback=0.05)
+    queue = wire.queues[b"a"] = Queue(name="a", gate=gate)
+    wire.send(b"a:1")
+    assert in_a_thread(gate.background_lines) == [b"a:1"]  # the reader thread holds it ...
+    got: list[Any] = []
+    asleep = threading.Event()
+    real_sleep = queue._sleep
+
+    def sleep(timeout: float | None) -> None:
+        asleep.set()  # called once the waiter asked the reader thread to step aside
+        real_sleep(timeout)
+
+    queue._sleep = sleep  # type: ignore[method-assign]
+    waiter = threading.Thread(target=lambda: got.append(queue.get(WAIT)))
+    waiter.start()
+    assert asleep.wait(WAIT)
+    assert gate._wants
+    wire.feed([b"a:1"])  # ... routes its batch, which wakes the waiter who asked
+    waiter.join(WAIT)
+    assert got == [(True, b"a:1")]
+    wire.send(b"a:2")
+    started = time.monotonic()
+    # Nobody waits now: the reader thread stepped aside, and reads again after handback.
+    assert in_a_thread(gate.background_lines) == [b"a:2"]
+    assert time.monotonic() - started >= 0.05
+
+
+def test_end_of_stream_seen_by_a_waiter_goes_to_the_reader_thread() -> None:
+    wire = FakeWire()
+    gate = make_gate(wire, handback=WAIT)
+    slot = Slot(gate)
+    got: list[Any] = []
+    waiter = threading.Thread(target=lambda: got.append(slot.get(WAIT)))
+    waiter.start()
+    wire.end()  # the waiter reads the end ...
+    # ... and sleeps from then on; the reader thread reads the end at once (no handback)
+    started = time.monotonic()
+    assert in_a_thread(gate.background_lines) == []
+    assert time.monotonic() - started < WAIT / 2
+    slot.put_nowait("the error the reader thread fails every waiter with")
+    waiter.join(WAIT)
+    assert got == [(True, "the error the reader thread fails every waiter with")]
+
+
+def test_a_read_error_in_a_waiter_is_raised_in_the_reader_thread() -> None:
+    wire = FakeWire()
+    gate = make_gate(wire, handback=WAIT)
+    wire.fail_next = OSError("broken")
+    wire.send(b"a:1")
+    assert Slot(gate).get(0.01) == (False, None)
+    with pytest.raises(OSError, match="broken"):
+        gate.background_lines()
+
+
+def test_close_wakes_the_reader_thread_that_stepped_aside() -> None:
+    wire = FakeWire()
+    gate = make_gate(wire, handback=WAIT)
+    wire.send(b"a:1")
+    gate.background_lines()
+    gate._wants = True
+    wire.end()
+    result: list[Any] = []
+    reader = threading.Thread(target=lambda: result.append(gate.background_lines()))
+    reader.start()
+    gate.close()
+    reader.join(WAIT)
+    assert result == [[]]
+
+
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="signals")
+def test_ctrl_c_while_routing_is_raised_after_the_batch_is_delivered() -> None:
+    wire = FakeWire()
+    delivered: list[bytes] = []
+
+    def feed(lines: list[bytes]) -> None:
+        delivered.append(lines[0])
+        signal.raise_signal(signal.SIGINT)  # Ctrl-C half-way through the batch
+        delivered.extend(lines[1:])
+
+    gate = ReadGate(wire.readable, wire.read, feed, WAIT)
+    wire.send(b"a:1", b"a:2")
+    with pytest.raises(KeyboardInterrupt):
+        Slot(gate).get(WAIT)
+    assert delivered == [b"a:1", b"a:2"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="signals")
+def test_ctrl_c_while_waiting_for_data_is_raised_at_once_and_reads_nothing() -> None:
+    wire = FakeWire()
+
+    def readable(deadline: float | None) -> bool:
+        signal.raise_signal(signal.SIGINT)
+        return True
+
+    gate = ReadGate(readable, wire.read, wire.feed, WAIT)
+    wire.send(b"a:1")
+    with pytest.raises(KeyboardInterrupt):
+        Slot(gate).get(WAIT)
+    assert list(wire.lines) == [b"a:1"]  # still there for the next reader
+    assert gate._holder is None
+
+
+# -- through the client, on the mock transport ---------------------------------------------
+
+
+def initialize_only(message: dict[str, Any], peer: MockPeer) -> None:
+    answer_initialize(message, peer)
+
+
+def test_a_request_is_read_in_the_thread_that_waits_for_it() -> None:
+    readers: list[int] = []
+
+    def handler(message: dict[str, Any], peer: MockPeer) -> None:
+        if not answer_initialize(message, peer) and message.get("method") == "echo":
+            peer.send({"id": message["id"], "result": message["params"]})
+
+    transport = MockTransport(handler)
+    read_lines = transport.read_lines
+
+    def recording_read_lines() -> list[bytes]:
+        readers.append(threading.get_ident())
+        return read_lines()
+
+    transport.read_lines = recording_read_lines  # type: ignore[method-assign]
+    with AppServerClient(FAST, transport=transport) as client:
+        for i in range(20):
+            assert client.request("echo", {"i": i}) == {"i": i}
+    assert threading.get_ident() in readers
+    assert readers.count(threading.get_ident()) >= 15  # not the reader thread's job now
+
+
+def test_a_server_request_nobody_waits_for_is_answered_by_the_reader_thread() -> None:
+    transport = MockTransport(initialize_only)
+    with AppServerClient(FAST, transport=transport) as client:
+        client.request  # noqa: B018 - started; now nobody waits on the client
+        transport.send({"id": "s1", "method": "item/tool/requestUserInput", "params": {}})
+        reply = transport.wait_for(lambda m: m.get("id") == "s1" and "method" not in m, WAIT)
+    assert "result" in reply or "error" in reply
+
+
+def test_the_app_server_exiting_under_a_reading_waiter_fails_it_with_the_exit_code() -> None:
+    transport = MockTransport(initialize_only)
+    with AppServerClient(FAST, transport=transport) as client:
+        stopper = threading.Timer(0.05, transport.exit, (3, ["boom"]))
+        stopper.start()
+        with pytest.raises(TransportClosedError) as caught:
+            client.request("never/answered", timeout=WAIT)
+        stopper.join()
+    assert caught.value.exit_code == 3
+    assert "boom" in str(caught.value)
