@@ -22,17 +22,17 @@ DELTA = "item/agentMessage/delta"
 
 
 def record_readers(codex: Codex) -> list[int]:
-    """The thread ids that read a batch (through the client's `ReadGate`), one per batch."""
+    """The thread ids of the waiters that read a batch for themselves (`ReadGate`)."""
     gate: Any = codex.client._gate
     readers: list[int] = []
-    read_lines = gate._read
+    read_ready = gate._read_ready
 
-    def recording() -> list[bytes]:
+    def recording() -> list[bytes] | None:
         readers.append(threading.get_ident())
-        lines: list[bytes] = read_lines()
+        lines: list[bytes] | None = read_ready()
         return lines
 
-    gate._read = recording
+    gate._read_ready = recording
     return readers
 
 

@@ -7,6 +7,8 @@ reader thread takes over when nobody reads, and nothing waits forever.
 
 from __future__ import annotations
 
+import os
+import resource
 import signal
 import threading
 import time
@@ -15,9 +17,10 @@ from typing import Any
 
 import pytest
 
-from codex_app_server import AppServerClient, TransportClosedError
+from codex_app_server import AppServerClient, AppServerConfig, TransportClosedError
 from codex_app_server._sync.queues import Queue, Slot
 from codex_app_server._sync.read_gate import ReadGate
+from codex_app_server._transport.stdio import StdioTransport
 from codex_app_server.testing import MockPeer, MockTransport, answer_initialize
 from tests.support.mock_server import FAST
 
@@ -35,6 +38,7 @@ class FakeWire:
         self.queues: dict[bytes, Queue] = {}
         self.fed_by: list[int] = []
         self.fail_next: Exception | None = None
+        self.woken = False
 
     def send(self, *lines: bytes) -> None:
         with self.cond:
@@ -49,11 +53,28 @@ class FakeWire:
     def readable(self, deadline: float | None) -> bool:
         with self.cond:
             while not self.lines and not self.ended:
+                if self.woken:
+                    self.woken = False
+                    return False
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     return False
                 self.cond.wait(remaining)
             return True
+
+    def wake(self) -> None:
+        with self.cond:
+            self.woken = True
+            self.cond.notify_all()
+
+    def read_ready(self) -> list[bytes] | None:
+        if self.fail_next is not None:
+            failure, self.fail_next = self.fail_next, None
+            raise failure
+        with self.cond:
+            lines = list(self.lines)
+            self.lines.clear()
+            return lines if lines or not self.ended else None
 
     def read(self) -> list[bytes]:
         if self.fail_next is not None:
@@ -75,14 +96,24 @@ def in_a_thread(call: Any) -> Any:
     """`call()` in a thread of its own, so that a regression fails the test (None) instead
     of hanging it."""
     result: list[Any] = [None]
-    thread = threading.Thread(target=lambda: result.__setitem__(0, call()), daemon=True)
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result[0] = call()
+        except BaseException as exc:
+            raised.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     thread.join(WAIT)
+    if raised:
+        raise raised[0]
     return result[0]
 
 
 def make_gate(wire: FakeWire, handback: float = 0.02) -> ReadGate:
-    return ReadGate(wire.readable, wire.read, wire.feed, handback)
+    return ReadGate(wire.readable, wire.read, wire.read_ready, wire.feed, wire.wake, handback)
 
 
 def test_a_waiter_reads_for_itself_when_nobody_else_reads() -> None:
@@ -232,7 +263,7 @@ def test_ctrl_c_while_routing_is_raised_after_the_batch_is_delivered() -> None:
         signal.raise_signal(signal.SIGINT)  # Ctrl-C half-way through the batch
         delivered.extend(lines[1:])
 
-    gate = ReadGate(wire.readable, wire.read, feed, WAIT)
+    gate = ReadGate(wire.readable, wire.read, wire.read_ready, feed, wire.wake, WAIT)
     wire.send(b"a:1", b"a:2")
     with pytest.raises(KeyboardInterrupt):
         Slot(gate).get(WAIT)
@@ -248,7 +279,7 @@ def test_ctrl_c_while_waiting_for_data_is_raised_at_once_and_reads_nothing() -> 
         signal.raise_signal(signal.SIGINT)
         return True
 
-    gate = ReadGate(readable, wire.read, wire.feed, WAIT)
+    gate = ReadGate(readable, wire.read, wire.read_ready, wire.feed, wire.wake, WAIT)
     wire.send(b"a:1")
     with pytest.raises(KeyboardInterrupt):
         Slot(gate).get(WAIT)
@@ -271,17 +302,16 @@ def test_a_request_is_read_in_the_thread_that_waits_for_it() -> None:
             peer.send({"id": message["id"], "result": message["params"]})
 
     transport = MockTransport(handler)
-    read_lines = transport.read_lines
+    read_ready = transport.read_ready
 
-    def recording_read_lines() -> list[bytes]:
+    def recording_read_ready() -> list[bytes] | None:
         readers.append(threading.get_ident())
-        return read_lines()
+        return read_ready()
 
-    transport.read_lines = recording_read_lines  # type: ignore[method-assign]
+    transport.read_ready = recording_read_ready  # type: ignore[method-assign]
     with AppServerClient(FAST, transport=transport) as client:
         for i in range(20):
             assert client.request("echo", {"i": i}) == {"i": i}
-    assert threading.get_ident() in readers
     assert readers.count(threading.get_ident()) >= 15  # not the reader thread's job now
 
 
@@ -304,3 +334,153 @@ def test_the_app_server_exiting_under_a_reading_waiter_fails_it_with_the_exit_co
         stopper.join()
     assert caught.value.exit_code == 3
     assert "boom" in str(caught.value)
+
+
+# -- regressions (review of the first version) ---------------------------------------------
+
+
+def stdio_on_a_pipe(fd_at: int | None = None) -> tuple[StdioTransport, int]:
+    """A `StdioTransport` whose stdout is a pipe this test writes to (at `fd_at`, if given)."""
+    read_fd, write_fd = os.pipe()
+    if fd_at is not None:
+        os.dup2(read_fd, fd_at)
+        os.close(read_fd)
+        read_fd = fd_at
+    transport = StdioTransport(AppServerConfig())
+    transport._stdout = os.fdopen(read_fd, "rb")
+    return transport, write_fd
+
+
+def stdio_gate(transport: StdioTransport, fed: list[bytes]) -> ReadGate:
+    return ReadGate(
+        transport.wait_readable,
+        transport.read_lines,
+        transport.read_ready,
+        fed.extend,
+        transport.wake,
+        WAIT,
+    )
+
+
+def test_a_waiter_on_a_descriptor_past_1024_still_times_out() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1600:
+        if hard != resource.RLIM_INFINITY and hard < 1600:
+            pytest.fail(f"the test needs 1,600 open files; the hard limit is {hard}")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1600, hard))
+    transport, write_fd = stdio_on_a_pipe(fd_at=1500)  # `select` cannot wait on it
+    fed: list[bytes] = []
+    started = time.monotonic()
+    assert Slot(stdio_gate(transport, fed)).get(0.1) == (False, None)
+    assert time.monotonic() - started < WAIT / 2
+    os.write(write_fd, b"late\n")
+    assert transport.wait_readable(time.monotonic() + WAIT)
+    assert transport.read_ready() == [b"late"]
+    os.close(write_fd)
+
+
+def test_a_line_written_in_part_neither_blocks_the_timeout_nor_is_lost() -> None:
+    transport, write_fd = stdio_on_a_pipe()
+    fed: list[bytes] = []
+    gate = stdio_gate(transport, fed)
+    os.write(write_fd, b'{"id": 1, "res')  # the app-server is half-way through a line
+    rest = threading.Timer(WAIT, os.write, (write_fd, b'ult": {}}\n'))
+    rest.start()  # (a reader that blocks for the rest of the line is freed by this)
+    started = time.monotonic()
+    assert Slot(gate).get(0.1) == (False, None)
+    assert time.monotonic() - started < WAIT / 2
+    rest.cancel()
+    os.write(write_fd, b'ult": {}}\n')
+    Slot(gate).get(0.1)
+    assert fed == [b'{"id": 1, "result": {}}']
+    os.close(write_fd)
+
+
+def test_close_wakes_a_waiter_that_waits_for_data() -> None:
+    wire = FakeWire()
+    gate = make_gate(wire, handback=WAIT)
+    slot = Slot(gate)
+    waiting = threading.Event()
+    real_readable = wire.readable
+
+    def readable(deadline: float | None) -> bool:
+        waiting.set()
+        return real_readable(deadline)
+
+    gate._readable = readable
+    got: list[Any] = []
+    waiter = threading.Thread(target=lambda: got.append(slot.get(None)), daemon=True)
+    waiter.start()
+    assert waiting.wait(WAIT)
+    slot.put_nowait("closed")  # what close() does first: fail every waiter ...
+    gate.close()  # ... then wake the one waiting for data, which never comes
+    waiter.join(WAIT)
+    assert got == [(True, "closed")]
+
+
+def test_close_wakes_a_stdio_waiter_that_waits_for_data() -> None:
+    transport, write_fd = stdio_on_a_pipe()
+    gate = stdio_gate(transport, [])
+    slot = Slot(gate)
+    waiting = threading.Event()
+
+    def readable(deadline: float | None) -> bool:
+        waiting.set()
+        return transport.wait_readable(deadline)
+
+    gate._readable = readable
+    got: list[Any] = []
+    waiter = threading.Thread(target=lambda: got.append(slot.get(None)), daemon=True)
+    waiter.start()
+    assert waiting.wait(WAIT)
+    slot.put_nowait("closed")
+    gate.close()  # wakes the wait even if it had not started polling yet
+    waiter.join(WAIT)
+    assert got == [(True, "closed")]
+    os.close(write_fd)
+
+
+def test_an_interrupt_between_claiming_and_reading_lets_go_of_the_gate() -> None:
+    class Interrupted(ReadGate):
+        def _lead(self, deadline: float | None) -> None:
+            raise KeyboardInterrupt
+
+    wire = FakeWire()
+    gate = Interrupted(wire.readable, wire.read, wire.read_ready, wire.feed, wire.wake, 0.02)
+    with pytest.raises(KeyboardInterrupt):
+        Slot(gate).get(WAIT)
+    assert gate._holder is None
+    assert not gate._lock.locked()
+    wire.send(b"a:1")
+    assert in_a_thread(gate.background_lines) == [b"a:1"]
+
+
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="signals")
+def test_ctrl_c_at_the_end_of_stream_still_hands_the_end_to_the_reader_thread() -> None:
+    wire = FakeWire()
+
+    def read_ready() -> list[bytes] | None:
+        signal.raise_signal(signal.SIGINT)
+        return None  # the end of stream
+
+    gate = ReadGate(wire.readable, wire.read, read_ready, wire.feed, wire.wake, WAIT)
+    wire.end()
+    with pytest.raises(KeyboardInterrupt):
+        Slot(gate).get(WAIT)
+    assert gate._ended
+
+
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="signals")
+def test_ctrl_c_while_a_read_fails_is_raised_and_the_failure_kept() -> None:
+    wire = FakeWire()
+
+    def feed(lines: list[bytes]) -> None:
+        signal.raise_signal(signal.SIGINT)
+        raise ValueError("a routing bug")
+
+    gate = ReadGate(wire.readable, wire.read, wire.read_ready, feed, wire.wake, WAIT)
+    wire.send(b"a:1")
+    with pytest.raises(KeyboardInterrupt):
+        Slot(gate).get(WAIT)
+    with pytest.raises(ValueError, match="a routing bug"):
+        in_a_thread(gate.background_lines)

@@ -51,6 +51,10 @@ if TYPE_CHECKING:
 
 logger = sdk_logger("codex_app_server")
 
+#: What a transport needs for its client's waiters to read for themselves (`ReadGate`);
+#: one that can reconnect keeps the reader thread alone (a reconnect is the reader's job).
+_GATED = ("wait_readable", "read_lines", "read_ready", "wake")
+
 __all__ = ["AppServerClient", "ServerRequestHandler"]
 
 
@@ -88,10 +92,9 @@ class AppServerClient(StreamingMixin, SyncClientMethods):
         # Waiters read the connection themselves while nobody else does (see ReadGate):
         # transports that can say when data is there (stdio, the mock).
         self._gate: ReadGate | None = None
-        wait_readable = getattr(self._transport, "wait_readable", None)
-        read_lines = getattr(self._transport, "read_lines", None)
-        if wait_readable is not None and read_lines is not None:
-            self._gate = ReadGate(wait_readable, read_lines, self._feed)
+        t = self._transport
+        if all(hasattr(t, name) for name in _GATED) and not hasattr(t, "reconnect"):
+            self._gate = ReadGate(t.wait_readable, t.read_lines, t.read_ready, self._feed, t.wake)  # type: ignore[attr-defined]
         self._global = Queue(
             config.global_queue_size, name="global", budget=self._budget, gate=self._gate
         )

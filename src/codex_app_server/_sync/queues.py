@@ -72,7 +72,10 @@ class Queue(HeldItems):
         budget: BufferBudget | None = None,
         gate: ReadGate | None = None,
     ) -> None:
-        self._cond = threading.Condition(threading.Lock())  # first: the budget may shed
+        # `with self._lock` where nothing waits: a plain lock's enter and exit are C code, so
+        # a Ctrl-C cannot land between taking and releasing it (a Condition's are Python).
+        self._lock = threading.Lock()  # first: the budget may shed
+        self._cond = threading.Condition(self._lock)
         self._gate = gate
         self._asleep = 0  # waiters asleep for a reader (see ReadGate.woke)
         super().__init__(maxsize, name, budget)
@@ -87,7 +90,7 @@ class Queue(HeldItems):
         budget = self._budget
         sizes = [note_size(item) for item in items] if budget is not None else []
         size = sum(sizes)
-        with self._cond:
+        with self._lock:
             self._items.extend(items)
             if budget is not None:
                 self._sizes.extend(sizes)
@@ -97,7 +100,7 @@ class Queue(HeldItems):
                 if budget is not None:
                     size -= self._sizes.popleft()
                 log_queue_overflow(self.name, self._maxsize, self.overflowed)
-            self._cond.notify()
+            self._cond.notify(len(items))
         if self._asleep:
             assert self._gate is not None
             self._gate.woke(self)
@@ -112,7 +115,7 @@ class Queue(HeldItems):
     def take_all(self) -> deque[Any]:
         """Every item there, oldest first (empty if none), under one lock acquisition and
         with one budget release: a stream's reader takes a batch at a time."""
-        with self._cond:
+        with self._lock:
             items, size = self._take_all()
         if size:
             assert self._budget is not None
@@ -121,7 +124,7 @@ class Queue(HeldItems):
 
     def put_back(self, items: deque[Any]) -> None:
         """Return what `take_all` took and nobody consumed (a stream abandoned mid-batch)."""
-        with self._cond:
+        with self._lock:
             size = self._put_back(items)
             self._cond.notify()
         if self._asleep:
@@ -135,7 +138,7 @@ class Queue(HeldItems):
         """(True, item), or (False, None) after `timeout` seconds with nothing."""
         if self._gate is not None:
             return self._gated_get(self._gate, timeout)
-        with self._cond:
+        with self._lock:
             if timeout is None:
                 while not self._items:
                     self._cond.wait()
@@ -150,9 +153,9 @@ class Queue(HeldItems):
 
     def _gated_get(self, gate: ReadGate, timeout: float | None) -> tuple[bool, Any]:
         deadline = None if timeout is None else time.monotonic() + timeout
-        cond = self._cond
+        lock = self._lock
         while True:
-            with cond:
+            with lock:
                 if self._items:
                     return True, self._take()
             if deadline is not None and time.monotonic() >= deadline:
@@ -160,7 +163,7 @@ class Queue(HeldItems):
             gate.step(self, deadline)
 
     def _sleep(self, timeout: float | None) -> None:
-        with self._cond:
+        with self._lock:
             if not self._items:
                 self._cond.wait(timeout)
 
@@ -170,12 +173,12 @@ class Queue(HeldItems):
     @property
     def held_bytes(self) -> int:
         """The estimated bytes this queue holds (readers take items from other threads)."""
-        with self._cond:
+        with self._lock:
             return sum(self._sizes)
 
     def shed(self, target: int) -> int:
         """Drop droppable items, oldest first, until `target` bytes are freed."""
-        with self._cond:
+        with self._lock:
             freed = self._shed_items(target)
         if freed and self._budget is not None:
             self._budget.release(freed)
@@ -188,7 +191,7 @@ class Queue(HeldItems):
         return not self._items
 
     def get_nowait(self) -> tuple[bool, Any]:
-        with self._cond:
+        with self._lock:
             if self._items:
                 return True, self._take()
             return False, None

@@ -18,8 +18,13 @@ per 10k streamed notifications). The protocol, in short:
   work: server requests and notifications must still flow).
 - A waiter never handles the end of the connection: at end of stream or on a read error
   it hands over to the reader thread, which fails every waiter (or reconnects) as before.
+- A waiter reads once per step and never blocks past what is there: a line written in
+  part waits for its rest in `readable()`, under the waiter's own deadline. `close()`
+  wakes a waiter waiting for data (its error was just delivered to it).
 - Ctrl-C in the main thread: while it waits for data, it raises at once; once a chunk is
-  read, it is held until that chunk is routed, so no message is lost half-way.
+  read, it is held until that chunk is routed, so no message is lost half-way. Waiters
+  take a plain lock (C code: no Ctrl-C between taking and releasing it), and whatever
+  interrupts a step, the step lets go of the gate on its way out.
 """
 
 from __future__ import annotations
@@ -36,6 +41,13 @@ __all__ = ["ReadGate"]
 
 _BACKGROUND = -1  # the holder id of the reader thread
 
+# The C module under `signal` (CPython's `_signal`): its calls skip the enum conversions,
+# 2.5 -> 0.2 us a call, and a read in the main thread makes two.
+_raw_signal: Any = getattr(signal, "_signal", signal)
+
+_SIGINT = int(signal.SIGINT)
+_DEFAULT_INT_HANDLER = signal.default_int_handler
+
 
 class Sleeper(Protocol):
     """A queue or slot a waiter sleeps on: `_asleep` counts its waiters asleep for a
@@ -50,8 +62,11 @@ class ReadGate:
     """Shared by one client's reader thread and its waiters (see the module docstring).
 
     `readable(deadline)` waits until the connection has data (False at `deadline`, a
-    `time.monotonic()` value or None), `read()` returns the lines that arrived ([] at end
-    of stream) and `feed(lines)` routes and delivers them.
+    `time.monotonic()` value or None, or when `wake()` is called), `read()` returns the
+    lines that arrived, blocking until a whole one has ([] at end of stream: the reader
+    thread's read), `read_ready()` reads once and returns the whole lines that came ([]
+    when none did, None at end of stream: a waiter's read, which never blocks past what
+    `readable` said is there), and `feed(lines)` routes and delivers them.
     """
 
     __slots__ = (
@@ -62,10 +77,13 @@ class ReadGate:
         "_handback",
         "_holder",
         "_idle_since",
+        "_lock",
         "_needed",
         "_read",
+        "_read_ready",
         "_readable",
         "_sleepers",
+        "_wake",
         "_wants",
         "_yielding",
     )
@@ -74,14 +92,21 @@ class ReadGate:
         self,
         readable: Callable[[float | None], bool],
         read: Callable[[], list[bytes]],
+        read_ready: Callable[[], list[bytes] | None],
         feed: Callable[[list[bytes]], None],
+        wake: Callable[[], None] | None = None,
         handback: float = READER_HANDBACK,
     ) -> None:
         self._readable = readable
         self._read = read
+        self._read_ready = read_ready
         self._feed = feed
+        self._wake = wake
         self._handback = handback
-        self._cond = threading.Condition(threading.Lock())
+        # Waiters take the plain lock (its enter and exit are C code, so a Ctrl-C cannot
+        # land between taking and releasing it); only the reader thread waits on `_cond`.
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
         self._holder: int | None = None
         self._sleepers = 0
         self._wants = False  # a waiter asked the reader thread to step aside
@@ -122,10 +147,14 @@ class ReadGate:
         return self._read()
 
     def close(self) -> None:
-        """The connection is ending: the reader thread reads on to the end, nobody else."""
-        with self._cond:
+        """The connection is ending (its waiters were just failed): the reader thread reads
+        on to the end, nobody else, and a waiter waiting for data is woken to see why."""
+        with self._lock:
             self._ended = True
+            waiter_reads = self._holder not in (None, _BACKGROUND)
             self._cond.notify_all()
+        if waiter_reads and self._wake is not None:
+            self._wake()
 
     # -- waiters ------------------------------------------------------------------------
 
@@ -133,30 +162,27 @@ class ReadGate:
         """One step of a wait for a message: read and route one batch in this thread if
         nobody else reads, else sleep on the waiter's own queue or slot (`sink._sleep`)
         until a delivery wakes it. The caller checks for its message after each step."""
-        if self._claim(sink):
-            try:
+        me = threading.get_ident()
+        try:  # whatever interrupts it, `_leave` puts the gate right
+            if self._claim(sink, me):
                 self._lead(deadline)
-            finally:
-                self._let_go()
-            return
-        try:
-            sink._sleep(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            else:
+                sink._sleep(None if deadline is None else max(0.0, deadline - time.monotonic()))
         finally:
-            if sink._asleep:  # timed out (a delivery counts its sleepers as woken)
-                self.woke(sink)
+            self._leave(sink, me)
 
     def woke(self, sink: Sleeper) -> None:
         """`sink`'s sleepers were woken by a delivery (or timed out): they no longer wait
         for a reader. The waker counts them, so that a reader that has just routed a batch
         knows whether anybody is still waiting for the next one."""
-        with self._cond:
+        with self._lock:
             self._sleepers -= sink._asleep
             sink._asleep = 0
 
-    def _claim(self, sink: Sleeper) -> bool:
-        with self._cond:
+    def _claim(self, sink: Sleeper, me: int) -> bool:
+        with self._lock:
             if self._holder is None and not self._ended:
-                self._holder = threading.get_ident()
+                self._holder = me
                 return True
             self._sleepers += 1
             sink._asleep += 1
@@ -166,27 +192,44 @@ class ReadGate:
                 self._cond.notify_all()  # ended: the reader thread takes it from here
             return False
 
-    def _let_go(self) -> None:
-        with self._cond:
-            self._holder = None
-            self._idle_since = time.monotonic()
-            if self._sleepers or self._ended:
-                self._needed = True
-                self._cond.notify_all()
+    def _leave(self, sink: Sleeper, me: int) -> None:
+        with self._lock:
+            if self._holder == me:
+                self._holder = None
+                self._idle_since = time.monotonic()
+                if self._sleepers or self._ended:
+                    self._needed = True
+                    self._cond.notify_all()
+            elif sink._asleep:  # timed out (a delivery counts the sleepers it wakes)
+                self._sleepers -= sink._asleep
+                sink._asleep = 0
 
     def _lead(self, deadline: float | None) -> None:
         try:
             if not self._readable(deadline):  # Ctrl-C may interrupt this wait at once
                 return
-            with _HeldInterrupt():
-                lines = self._read()
+        except Exception as exc:
+            self._fail(exc)
+            return
+        with _HeldInterrupt():  # a Ctrl-C from here on is raised once this is recorded
+            try:
+                lines = self._read_ready()
                 if lines:
                     self._feed(lines)
                     return
-        except Exception as exc:
-            with self._cond:
-                self._failure = exc
-        with self._cond:  # end of stream or a failure: the reader thread reports it
+                if lines is not None:  # part of a line: wait for the rest (and the deadline)
+                    return
+            except Exception as exc:
+                self._fail(exc)
+                return
+            self._fail(None)  # end of stream
+
+    def _fail(self, failure: Exception | None) -> None:
+        """End of stream (None) or a read error: the reader thread reports it (see the
+        module docstring); no waiter reads from now on."""
+        with self._lock:
+            if failure is not None:
+                self._failure = failure
             self._ended = True
 
 
@@ -199,7 +242,7 @@ class _HeldInterrupt:
     def __init__(self) -> None:
         self._armed = (
             threading.current_thread() is threading.main_thread()
-            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+            and _raw_signal.getsignal(_SIGINT) is _DEFAULT_INT_HANDLER
         )
         self._pending = False
 
@@ -208,10 +251,10 @@ class _HeldInterrupt:
 
     def __enter__(self) -> None:
         if self._armed:
-            signal.signal(signal.SIGINT, self._hold)
+            _raw_signal.signal(_SIGINT, self._hold)
 
     def __exit__(self, *exc_info: object) -> None:
         if self._armed:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+            _raw_signal.signal(_SIGINT, _DEFAULT_INT_HANDLER)
             if self._pending and exc_info[0] is None:
                 raise KeyboardInterrupt

@@ -106,6 +106,7 @@ class MockTransport(MockPeer):
         self._out: deque[bytes] = deque()  # b"": end of stream
         self._out_cond = threading.Condition(threading.Lock())
         self._ended = False
+        self._woken = False
         self.closed = False
 
     def start(self) -> None:
@@ -138,9 +139,13 @@ class MockTransport(MockPeer):
         return lines
 
     def wait_readable(self, deadline: float | None) -> bool:
-        """Block until a line (or the end) was sent, or `deadline` (monotonic) passes."""
+        """Block until a line (or the end) was sent (True), or `deadline` (monotonic)
+        passes or `wake()` is called (False)."""
         with self._out_cond:
             while not self._out and not self._ended:
+                if self._woken:
+                    self._woken = False
+                    return False
                 if deadline is None:
                     self._out_cond.wait()
                     continue
@@ -149,6 +154,25 @@ class MockTransport(MockPeer):
                     return False
                 self._out_cond.wait(remaining)
             return True
+
+    def wake(self) -> None:
+        """Make a `wait_readable()` under way (or the next one) return False at once."""
+        with self._out_cond:
+            self._woken = True
+            self._out_cond.notify_all()
+
+    def read_ready(self) -> list[bytes] | None:
+        """Every line sent so far, without blocking ([] if none); None at end of stream."""
+        with self._out_cond:
+            if self._ended:
+                return None
+            lines = list(self._out)
+            self._out.clear()
+        if b"" in lines:
+            self._ended = True
+            del lines[lines.index(b"") :]
+            return lines or None
+        return lines
 
     def send_raw(self, line: bytes) -> None:
         with self._out_cond:

@@ -6,6 +6,7 @@ process the app-server started (shells, MCP servers). The asyncio one: `async_st
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import select
 import signal
@@ -42,6 +43,11 @@ class StdioTransport(ChildTransport):
         self._exited = threading.Event()
         self._closing = False
         self._closed = False
+        # A waiting thread's wait for data (see `wait_readable`): made on its first use.
+        self._poller: select.poll | None = None
+        self._wake_pipe: tuple[IO[bytes], IO[bytes]] | None = None  # wait_readable's wake-up
+        self._wake_fd = -1
+        self._woken = False
 
     def start(self) -> None:
         argv = self._config.build_argv()
@@ -144,18 +150,75 @@ class StdioTransport(ChildTransport):
 
     def wait_readable(self, deadline: float | None) -> bool:
         """Block until stdout has data or has ended (True), or until `deadline` (a
-        `time.monotonic()` value; None: no limit) passes (False). A waiting thread's read
-        (see `_sync/read_gate.py`): `read_lines()` after True does not block, as the
-        buffer `read_lines()` reads through is always empty between its calls."""
+        `time.monotonic()` value; None: no limit) passes or `wake()` is called (False).
+        A waiting thread's wait for data (see `_sync/read_gate.py`); `read_ready()` after
+        True does not block, as the buffer the reads go through is always empty between
+        them. `poll`, not `select`: no limit on the descriptor's number."""
         stdout = self._stdout
         if stdout is None or self._eof:
             return True
-        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+        poller = self._poller
+        if poller is None:
+            try:
+                poller = self._new_poller(stdout)
+            except (ValueError, OSError):  # closed under us: read_ready() reports the end
+                return True
+        if self._woken:  # woken before the wake-up pipe was there (checked after making it)
+            self._woken = False
+            return False
+        timeout = (
+            None if deadline is None else max(0, math.ceil((deadline - time.monotonic()) * 1000))
+        )
+        events = poller.poll(timeout)
+        if not events:
+            return False
+        wake = self._wake_pipe
+        wake_fd = self._wake_fd
+        if any(fd == wake_fd for fd, _ in events):
+            if wake is not None:
+                # Through the file objects, never a bare descriptor: once `release` closed
+                # them, their number may belong to someone else's file.
+                with contextlib.suppress(OSError, ValueError):
+                    while wake[0].read(512):
+                        pass
+            self._woken = False
+            return any(fd != wake_fd for fd, _ in events)
+        return True
+
+    def _new_poller(self, stdout: IO[bytes]) -> select.poll:
+        poller = select.poll()
+        poller.register(stdout.fileno(), select.POLLIN)
+        read_fd, write_fd = os.pipe()
+        os.set_blocking(read_fd, False)
+        os.set_blocking(write_fd, False)
+        self._wake_pipe = (os.fdopen(read_fd, "rb", buffering=0), os.fdopen(write_fd, "wb", 0))
+        self._wake_fd = read_fd
+        poller.register(read_fd, select.POLLIN)
+        self._poller = poller
+        return poller
+
+    def wake(self) -> None:
+        """Make a `wait_readable()` under way (or the next one) return False at once."""
+        self._woken = True
+        wake = self._wake_pipe
+        if wake is not None:
+            with contextlib.suppress(OSError, ValueError):  # full: one is pending anyway
+                wake[1].write(b"\0")
+
+    def read_ready(self) -> list[bytes] | None:
+        """One read of what stdout has (after `wait_readable()` said so): the whole lines
+        that came ([] when a line is still partly written), None at end of stream."""
+        stdout = self._stdout
+        if stdout is None or self._eof:
+            return None
         try:
-            ready, _, _ = select.select((stdout,), (), (), timeout)
-        except (ValueError, OSError):  # closed under us: read_lines() reports the end
-            return True
-        return bool(ready)
+            chunk = getattr(stdout, "read1", stdout.read)(READ_CHUNK_BYTES)
+        except (ValueError, OSError):
+            chunk = b""
+        lines = self._split(chunk)
+        if lines is None:
+            return []
+        return lines if lines or not self._eof else None
 
     @staticmethod
     def _skip_rest(stdout: IO[bytes], start: bytes) -> OversizedLine:
@@ -240,6 +303,11 @@ class StdioTransport(ChildTransport):
                 if stream is not None:
                     stream.close()
         self._close_stdin(None)
+        wake = self._wake_pipe
+        if stdout and wake is not None:  # nobody waits for data any more
+            for end in wake:
+                with contextlib.suppress(OSError, ValueError):
+                    end.close()
 
     def _close_stdin(self, wait: float | None) -> bool:
         """Close stdin unless a writer holds the write lock (waited for up to `wait`
