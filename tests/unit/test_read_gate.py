@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from codex_app_server import AppServerClient, AppServerConfig, TransportClosedError
+from codex_app_server._sync.backend import new_queue
 from codex_app_server._sync.queues import Queue, Slot
 from codex_app_server._sync.read_gate import ReadGate
 from codex_app_server._transport.stdio import StdioTransport
@@ -484,3 +485,66 @@ def test_ctrl_c_while_a_read_fails_is_raised_and_the_failure_kept() -> None:
         Slot(gate).get(WAIT)
     with pytest.raises(ValueError, match="a routing bug"):
         in_a_thread(gate.background_lines)
+
+
+def test_a_keyed_subscription_is_read_by_the_thread_that_waits_on_it() -> None:
+    """Command output, fs watches and logins: their queues read for themselves too, as the
+    client's own do (an ungated queue would wait for the reader thread, which steps aside
+    after a request: up to the hand-back)."""
+    params = {"processId": "p1", "stream": "stdout", "deltaBase64": "aGk="}
+    output = {"method": "command/exec/outputDelta", "params": params}
+    transport = MockTransport(initialize_only)
+    with AppServerClient(FAST, transport=transport) as client:
+        queue = new_queue("command", client)
+        assert queue._gate is client._gate is not None
+        client.subscribe_keyed("command/exec/outputDelta", ("processId",), "p1", queue)
+        later = threading.Timer(0.05, transport.send, (output,))
+        later.start()  # the output comes while this thread waits for it
+        delivered, note = queue.get(WAIT)
+        later.join()
+    assert delivered
+    assert note.params["deltaBase64"] == "aGk="
+
+
+def test_a_delivery_from_another_thread_wakes_the_waiter_waiting_for_data() -> None:
+    """A command's result is put on its queue by the thread that ran the request, not by
+    whoever reads: the waiter holding the gate must see it without more data coming."""
+    wire = FakeWire()
+    gate = make_gate(wire, handback=WAIT)
+    queue = Queue(name="command", gate=gate)
+    waiting = threading.Event()
+    real_readable = wire.readable
+
+    def readable(deadline: float | None) -> bool:
+        waiting.set()
+        return real_readable(deadline)
+
+    gate._readable = readable
+    got: list[Any] = []
+    waiter = threading.Thread(target=lambda: got.append(queue.get(None)), daemon=True)
+    waiter.start()
+    assert waiting.wait(WAIT)
+    queue.put_nowait("finished")  # from this thread, which does not read
+    waiter.join(WAIT)
+    assert got == [(True, "finished")]
+
+
+def test_a_delivery_from_another_thread_wakes_a_stdio_waiter() -> None:
+    transport, write_fd = stdio_on_a_pipe()
+    gate = stdio_gate(transport, [])
+    queue = Queue(name="command", gate=gate)
+    waiting = threading.Event()
+
+    def readable(deadline: float | None) -> bool:
+        waiting.set()
+        return transport.wait_readable(deadline)
+
+    gate._readable = readable
+    got: list[Any] = []
+    waiter = threading.Thread(target=lambda: got.append(queue.get(None)), daemon=True)
+    waiter.start()
+    assert waiting.wait(WAIT)
+    queue.put_nowait("finished")
+    waiter.join(WAIT)
+    assert got == [(True, "finished")]
+    os.close(write_fd)

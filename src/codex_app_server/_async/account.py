@@ -65,7 +65,7 @@ async def start_login(client: AsyncAppServerClient, params: dict[str, Any]) -> A
     """`account/login/start` for a ChatGPT flow; its completion is routed to the handle."""
     client.retain_keyed(LOGIN_COMPLETED, LOGIN_ID_PATH)
     response = await client.account_login_start(params)
-    completions = new_queue("login")
+    completions = new_queue("login", client)
     handle = AsyncLoginHandle(client, response, completions)  # type: ignore[arg-type]
     client.subscribe_keyed(LOGIN_COMPLETED, LOGIN_ID_PATH, handle.login_id, completions, once=True)
     return handle

@@ -38,8 +38,9 @@ async def ensure_started(client: AsyncAppServerClient) -> None:
         await client.start()
 
 
-def new_queue(name: str) -> AsyncQueue:
-    """An unbounded queue for a keyed subscription, on the running loop."""
+def new_queue(name: str, client: AsyncAppServerClient | None = None) -> AsyncQueue:
+    """An unbounded queue for a keyed subscription, on the running loop (`client`: for the
+    blocking side, whose waiters read for themselves)."""
     return AsyncQueue(asyncio.get_running_loop(), name=name)
 
 

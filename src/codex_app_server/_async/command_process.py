@@ -52,7 +52,7 @@ class AsyncCommandProcess(CommandBase):
     def __init__(self, client: AsyncAppServerClient, process_id: str) -> None:
         super().__init__(process_id, client.config.request_timeout)
         self.client = client
-        self._queue = new_queue("command")
+        self._queue = new_queue("command", client)
 
     def _start(self, params: dict[str, Any]) -> None:
         self.client.subscribe_keyed(OUTPUT_DELTA, PROCESS_ID_PATH, self.process_id, self._queue)
@@ -165,7 +165,7 @@ async def run_shell_command(
     `item/completed` is observed (a `tee` keyed subscription on the thread, so a turn being
     streamed still gets it too).
     """
-    completed = new_queue("shell")
+    completed = new_queue("shell", client)
     try:
         client.subscribe_keyed(ITEM_COMPLETED, THREAD_ID_PATH, thread_id, completed, tee=True)
     except ValueError:

@@ -46,7 +46,7 @@ class AsyncFsWatch:
         self.client = client
         self.watch_id = watch_id
         self.path = path
-        self._queue = new_queue("fs-watch")
+        self._queue = new_queue("fs-watch", client)
         self._closed = False
 
     def __repr__(self) -> str:

@@ -67,7 +67,7 @@ def start_login(client: AppServerClient, params: dict[str, Any]) -> LoginHandle:
     """`account/login/start` for a ChatGPT flow; its completion is routed to the handle."""
     client.retain_keyed(LOGIN_COMPLETED, LOGIN_ID_PATH)
     response = client.account_login_start(params)
-    completions = new_queue("login")
+    completions = new_queue("login", client)
     handle = LoginHandle(client, response, completions)  # type: ignore[arg-type]
     client.subscribe_keyed(LOGIN_COMPLETED, LOGIN_ID_PATH, handle.login_id, completions, once=True)
     return handle

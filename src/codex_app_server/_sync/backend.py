@@ -34,9 +34,10 @@ def ensure_started(client: AppServerClient) -> None:
         client.start()
 
 
-def new_queue(name: str) -> Queue:
-    """An unbounded, thread-safe queue for a keyed subscription."""
-    return Queue(name=name)
+def new_queue(name: str, client: AppServerClient | None = None) -> Queue:
+    """An unbounded, thread-safe queue for a keyed subscription; one of `client`'s reads for
+    itself while it waits, as the client's own queues do (see `ReadGate`)."""
+    return Queue(name=name, gate=client._gate if client is not None else None)
 
 
 def spawn(target: Callable[..., None], *args: Any, name: str) -> threading.Thread:

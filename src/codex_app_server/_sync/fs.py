@@ -48,7 +48,7 @@ class FsWatch:
         self.client = client
         self.watch_id = watch_id
         self.path = path
-        self._queue = new_queue("fs-watch")
+        self._queue = new_queue("fs-watch", client)
         self._closed = False
 
     def __repr__(self) -> str:

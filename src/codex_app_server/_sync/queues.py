@@ -32,9 +32,8 @@ class Slot:
         if not self._event.is_set():
             self._item = item
             self._event.set()
-            if self._asleep:
-                assert self._gate is not None
-                self._gate.woke(self)
+            if self._gate is not None:
+                self._gate.delivered(self)
 
     def _sleep(self, timeout: float | None) -> None:
         self._event.wait(timeout)
@@ -101,9 +100,8 @@ class Queue(HeldItems):
                     size -= self._sizes.popleft()
                 log_queue_overflow(self.name, self._maxsize, self.overflowed)
             self._cond.notify(len(items))
-        if self._asleep:
-            assert self._gate is not None
-            self._gate.woke(self)
+        if self._gate is not None:
+            self._gate.delivered(self)
         if budget is not None and budget.charge(size):
             budget.shed()
 
@@ -127,9 +125,8 @@ class Queue(HeldItems):
         with self._lock:
             size = self._put_back(items)
             self._cond.notify()
-        if self._asleep:
-            assert self._gate is not None
-            self._gate.woke(self)
+        if self._gate is not None:
+            self._gate.delivered(self)
         if size:
             assert self._budget is not None
             self._budget.charge(size)

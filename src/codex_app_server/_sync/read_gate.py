@@ -19,8 +19,9 @@ per 10k streamed notifications). The protocol, in short:
 - A waiter never handles the end of the connection: at end of stream or on a read error
   it hands over to the reader thread, which fails every waiter (or reconnects) as before.
 - A waiter reads once per step and never blocks past what is there: a line written in
-  part waits for its rest in `readable()`, under the waiter's own deadline. `close()`
-  wakes a waiter waiting for data (its error was just delivered to it).
+  part waits for its rest in `readable()`, under the waiter's own deadline. A delivery
+  from another thread (a command's result, the error `close()` hands out) wakes the
+  waiter waiting for data (`delivered`).
 - Ctrl-C in the main thread: while it waits for data, it raises at once; once a chunk is
   read, it is held until that chunk is routed, so no message is lost half-way. Waiters
   take a plain lock (C code: no Ctrl-C between taking and releasing it), and whatever
@@ -76,6 +77,7 @@ class ReadGate:
         "_feed",
         "_handback",
         "_holder",
+        "_holder_sink",
         "_idle_since",
         "_lock",
         "_needed",
@@ -108,6 +110,7 @@ class ReadGate:
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._holder: int | None = None
+        self._holder_sink: Sleeper | None = None  # what the holder waits for
         self._sleepers = 0
         self._wants = False  # a waiter asked the reader thread to step aside
         self._yielding = False  # the reader thread stepped aside
@@ -171,6 +174,18 @@ class ReadGate:
         finally:
             self._leave(sink, me)
 
+    def delivered(self, sink: Sleeper) -> None:
+        """Something was put on `sink` (after its lock was let go): wake the sleepers the
+        delivery counts (see `woke`), and the holder if it waits for data for `sink` and
+        the delivery came from another thread (a command's result, a close's error): the
+        holder's own routing needs no wake-up."""
+        if sink._asleep:
+            self.woke(sink)
+        if self._holder_sink is sink and self._holder != threading.get_ident():
+            wake = self._wake
+            if wake is not None:
+                wake()
+
     def woke(self, sink: Sleeper) -> None:
         """`sink`'s sleepers were woken by a delivery (or timed out): they no longer wait
         for a reader. The waker counts them, so that a reader that has just routed a batch
@@ -183,6 +198,7 @@ class ReadGate:
         with self._lock:
             if self._holder is None and not self._ended:
                 self._holder = me
+                self._holder_sink = sink
                 return True
             self._sleepers += 1
             sink._asleep += 1
@@ -196,6 +212,7 @@ class ReadGate:
         with self._lock:
             if self._holder == me:
                 self._holder = None
+                self._holder_sink = None
                 self._idle_since = time.monotonic()
                 if self._sleepers or self._ended:
                     self._needed = True
