@@ -397,12 +397,11 @@ def test_a_line_written_in_part_neither_blocks_the_timeout_nor_is_lost() -> None
     os.close(write_fd)
 
 
-def test_close_wakes_a_waiter_that_waits_for_data() -> None:
-    wire = FakeWire()
-    gate = make_gate(wire, handback=WAIT)
-    slot = Slot(gate)
+def waiting_for_data(gate: ReadGate, get: Any) -> tuple[list[Any], threading.Thread]:
+    """Start `get(None)` in a thread and return once it holds the gate and waits for data:
+    (what it returns, once it does; the thread)."""
     waiting = threading.Event()
-    real_readable = wire.readable
+    real_readable = gate._readable
 
     def readable(deadline: float | None) -> bool:
         waiting.set()
@@ -410,9 +409,17 @@ def test_close_wakes_a_waiter_that_waits_for_data() -> None:
 
     gate._readable = readable
     got: list[Any] = []
-    waiter = threading.Thread(target=lambda: got.append(slot.get(None)), daemon=True)
+    waiter = threading.Thread(target=lambda: got.append(get(None)), daemon=True)
     waiter.start()
     assert waiting.wait(WAIT)
+    return got, waiter
+
+
+def test_close_wakes_a_waiter_that_waits_for_data() -> None:
+    wire = FakeWire()
+    gate = make_gate(wire, handback=WAIT)
+    slot = Slot(gate)
+    got, waiter = waiting_for_data(gate, slot.get)
     slot.put_nowait("closed")  # what close() does first: fail every waiter ...
     gate.close()  # ... then wake the one waiting for data, which never comes
     waiter.join(WAIT)
@@ -423,17 +430,7 @@ def test_close_wakes_a_stdio_waiter_that_waits_for_data() -> None:
     transport, write_fd = stdio_on_a_pipe()
     gate = stdio_gate(transport, [])
     slot = Slot(gate)
-    waiting = threading.Event()
-
-    def readable(deadline: float | None) -> bool:
-        waiting.set()
-        return transport.wait_readable(deadline)
-
-    gate._readable = readable
-    got: list[Any] = []
-    waiter = threading.Thread(target=lambda: got.append(slot.get(None)), daemon=True)
-    waiter.start()
-    assert waiting.wait(WAIT)
+    got, waiter = waiting_for_data(gate, slot.get)
     slot.put_nowait("closed")
     gate.close()  # wakes the wait even if it had not started polling yet
     waiter.join(WAIT)
@@ -512,18 +509,7 @@ def test_a_delivery_from_another_thread_wakes_the_waiter_waiting_for_data() -> N
     wire = FakeWire()
     gate = make_gate(wire, handback=WAIT)
     queue = Queue(name="command", gate=gate)
-    waiting = threading.Event()
-    real_readable = wire.readable
-
-    def readable(deadline: float | None) -> bool:
-        waiting.set()
-        return real_readable(deadline)
-
-    gate._readable = readable
-    got: list[Any] = []
-    waiter = threading.Thread(target=lambda: got.append(queue.get(None)), daemon=True)
-    waiter.start()
-    assert waiting.wait(WAIT)
+    got, waiter = waiting_for_data(gate, queue.get)
     queue.put_nowait("finished")  # from this thread, which does not read
     waiter.join(WAIT)
     assert got == [(True, "finished")]
@@ -533,18 +519,27 @@ def test_a_delivery_from_another_thread_wakes_a_stdio_waiter() -> None:
     transport, write_fd = stdio_on_a_pipe()
     gate = stdio_gate(transport, [])
     queue = Queue(name="command", gate=gate)
-    waiting = threading.Event()
-
-    def readable(deadline: float | None) -> bool:
-        waiting.set()
-        return transport.wait_readable(deadline)
-
-    gate._readable = readable
-    got: list[Any] = []
-    waiter = threading.Thread(target=lambda: got.append(queue.get(None)), daemon=True)
-    waiter.start()
-    assert waiting.wait(WAIT)
+    got, waiter = waiting_for_data(gate, queue.get)
     queue.put_nowait("finished")
     waiter.join(WAIT)
     assert got == [(True, "finished")]
     os.close(write_fd)
+
+
+def test_an_item_put_between_the_check_and_the_claim_is_not_waited_past() -> None:
+    """A delivery from another thread just before the waiter claims the gate sees no
+    holder to wake: the waiter looks again once it holds the gate."""
+    queue_box: list[Queue] = []
+
+    class Racy(ReadGate):
+        def _claim(self, sink: Any, me: int) -> bool:
+            if not queue_box[0]._ready():
+                queue_box[0].put_nowait("finished")  # as if from another thread, right now
+            return super()._claim(sink, me)
+
+    wire = FakeWire()
+    gate = Racy(wire.readable, wire.read, wire.read_ready, wire.feed, wire.wake, WAIT)
+    queue_box.append(Queue(name="command", gate=gate))
+    started = time.monotonic()
+    assert in_a_thread(lambda: queue_box[0].get(WAIT)) == (True, "finished")
+    assert time.monotonic() - started < WAIT / 2

@@ -38,6 +38,9 @@ class Slot:
     def _sleep(self, timeout: float | None) -> None:
         self._event.wait(timeout)
 
+    def _ready(self) -> bool:
+        return self._event.is_set()
+
     def get(self, timeout: float | None) -> tuple[bool, Any]:
         """(True, item) when delivered, (False, None) on timeout."""
         gate = self._gate
@@ -163,6 +166,9 @@ class Queue(HeldItems):
         with self._lock:
             if not self._items:
                 self._cond.wait(timeout)
+
+    def _ready(self) -> bool:
+        return bool(self._items)
 
     def disarm(self) -> None:
         """Nothing to cancel: a blocking wait times itself (see `AsyncQueue.disarm`)."""

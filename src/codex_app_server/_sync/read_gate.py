@@ -4,8 +4,9 @@ The reader thread reads and routes by default. A thread that waits for its own m
 (a turn's stream, a request's response) reads in its own thread instead whenever nobody
 else is reading: one thread then does the read, the routing and the consuming, as a
 hand-written client would, instead of the reader and the consumer trading the GIL and a
-wake-up for every chunk the app-server writes (measured: 0.137 -> 0.096 s of client CPU
-per 10k streamed notifications). The protocol, in short:
+wake-up for every chunk the app-server writes (a sync stream's client CPU: 0.195 -> 0.089
+s per 10k notifications, 2.10x -> 1.26x the raw floor's; docs/benchmarks.md). The
+protocol, in short:
 
 - Whoever holds the gate reads one batch and routes it, then lets go. Readers never
   overlap, and each batch is routed before the next is read, so order is kept.
@@ -17,7 +18,7 @@ per 10k streamed notifications). The protocol, in short:
   or failure, and after `handback` seconds with no reader (a waiter gone to do other
   work: server requests and notifications must still flow).
 - A waiter never handles the end of the connection: at end of stream or on a read error
-  it hands over to the reader thread, which fails every waiter (or reconnects) as before.
+  it hands over to the reader thread, which fails every waiter as before.
 - A waiter reads once per step and never blocks past what is there: a line written in
   part waits for its rest in `readable()`, under the waiter's own deadline. A delivery
   from another thread (a command's result, the error `close()` hands out) wakes the
@@ -57,6 +58,10 @@ class Sleeper(Protocol):
     _asleep: int
 
     def _sleep(self, timeout: float | None) -> object: ...
+
+    def _ready(self) -> bool:
+        """Whether something is there for the waiter."""
+        ...
 
 
 class ReadGate:
@@ -168,7 +173,10 @@ class ReadGate:
         me = threading.get_ident()
         try:  # whatever interrupts it, `_leave` puts the gate right
             if self._claim(sink, me):
-                self._lead(deadline)
+                # Put there by another thread since the caller looked (`delivered` wakes
+                # only a holder it sees): nothing to wait for.
+                if not sink._ready():
+                    self._lead(deadline)
             else:
                 sink._sleep(None if deadline is None else max(0.0, deadline - time.monotonic()))
         finally:
