@@ -13,7 +13,12 @@ from .._protocol.errors import TransportClosedError
 
 
 class Transport(Protocol):
-    """A line-oriented, blocking connection to an app-server."""
+    """A line-oriented, blocking connection to an app-server.
+
+    One that also has `read_lines()`, `read_ready()`, `wait_readable(deadline)` and
+    `wake()` (stdio, `MockTransport`), and cannot reconnect, lets the client's waiting
+    threads read for themselves (see `_sync/read_gate.py`).
+    """
 
     def start(self) -> None: ...
 

@@ -125,18 +125,11 @@ class MockTransport(MockPeer):
 
     def read_lines(self) -> list[bytes]:
         """Every line sent so far (at least one, blocking if need be); [] at end of stream.
-        Like the stdio transport's: what the client's reader and its waiters use."""
+        Like the stdio transport's: the client's reader thread reads with it."""
         with self._out_cond:
-            if self._ended:
-                return []
-            while not self._out:
+            while not self._out and not self._ended:
                 self._out_cond.wait()
-            lines = list(self._out)
-            self._out.clear()
-        if b"" in lines:
-            self._ended = True
-            del lines[lines.index(b"") :]
-        return lines
+        return self.read_ready() or []
 
     def wait_readable(self, deadline: float | None) -> bool:
         """Block until a line (or the end) was sent (True), or `deadline` (monotonic)

@@ -127,25 +127,17 @@ class StdioTransport(ChildTransport):
         their newlines; [] at end of stream. A last line with no newline is returned at EOF.
 
         The reader's hot path (see `LineSplitter`): one `read1` of the buffered pipe per
-        chunk. Do not mix with `read_line()`. A line longer than `max_line_bytes` comes
-        back as an `OversizedLine` (its size and head, never held whole), which the client
-        reports or answers for, and reading goes on. Like `read_line()`, it blocks holding
-        the pipe's buffer lock, so the pipe is closed only once the reader is done (see
-        `release`).
+        chunk (`read_ready`, until a line is whole). Do not mix with `read_line()`. A line
+        longer than `max_line_bytes` comes back as an `OversizedLine` (its size and head,
+        never held whole), which the client reports or answers for, and reading goes on.
+        Like `read_line()`, it blocks holding the pipe's buffer lock, so the pipe is closed
+        only once the reader is done (see `release`).
         """
-        stdout = self._stdout
-        if stdout is None or self._eof:
-            return []
-        # Popen's stdout is a BufferedReader; anything else is read with read().
-        read1 = getattr(stdout, "read1", stdout.read)
-        split = self._split
-        while True:
-            try:
-                chunk = read1(READ_CHUNK_BYTES)
-            except (ValueError, OSError):
-                chunk = b""
-            lines = split(chunk)
-            if lines is not None:
+        while True:  # a line written in part: block for its rest (the reader thread's read)
+            lines = self.read_ready()
+            if lines is None:
+                return []
+            if lines:
                 return lines
 
     def wait_readable(self, deadline: float | None) -> bool:
@@ -211,7 +203,7 @@ class StdioTransport(ChildTransport):
         stdout = self._stdout
         if stdout is None or self._eof:
             return None
-        try:
+        try:  # Popen's stdout is a BufferedReader; anything else is read with read()
             chunk = getattr(stdout, "read1", stdout.read)(READ_CHUNK_BYTES)
         except (ValueError, OSError):
             chunk = b""
