@@ -42,7 +42,7 @@ from .._transport.connect import async_transport_for
 from .._warmup import WARMUP
 from ..generated.client_methods_async import AsyncClientMethods
 from .handlers import answer
-from .queues import TIMED_OUT, AsyncQueue, AsyncSlot, timer_context
+from .queues import TIMED_OUT, AsyncGlobalQueue, AsyncQueue, AsyncSlot, timer_context
 from .streaming import StreamingMixin
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ class AsyncAppServerClient(StreamingMixin, AsyncClientMethods):
         loop = asyncio.get_running_loop()
         self._loop = loop
         self._budget = BufferBudget(self.config.buffer_budget_bytes, self._faults.warning)
-        self._global = AsyncQueue(
+        self._global = AsyncGlobalQueue(
             loop,
             self.config.global_queue_size,
             name="global",

@@ -55,7 +55,9 @@ class AsyncThread:
     def __init__(self, client: AsyncAppServerClient, thread_id: str, info: Any = None) -> None:
         self.client = client
         self.id = thread_id
-        self._info = info
+        # Only what is read later: a thread's whole `thread/start` answer is a tree of
+        # dicts and lists the garbage collector would walk for as long as the thread lives.
+        self._model = _model_of(info)
         #: Run limits for every `run()` and `turn()` of this thread (tightened per run).
         self.limits: RunLimits | None = None
         self._hooks: HookState | None = None  # set by the client that made the thread
@@ -131,7 +133,7 @@ class AsyncThread:
             **protocol_fields,
         )
         tracker = limit_tracker(self.limits, limits)
-        trace = client.traces.start(self.id, model or _model_of(self._info))
+        trace = client.traces.start(self.id, model or self._model)
         with attached(trace):
             try:
                 result = await client.request("turn/start", params)

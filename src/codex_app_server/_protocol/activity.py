@@ -29,7 +29,7 @@ class RunningItems:
     __slots__ = ("_ids",)
 
     def __init__(self) -> None:
-        self._ids: set[str] = set()
+        self._ids: set[str] | None = None  # made by the first one that starts
 
     def feed(self, note: Notification) -> None:
         method = note.method
@@ -40,8 +40,10 @@ class RunningItems:
             return
         item_id = str(item.get("id"))
         if method == "item/started":
+            if self._ids is None:
+                self._ids = set()
             self._ids.add(item_id)
-        else:
+        elif self._ids is not None:
             self._ids.discard(item_id)
 
     def __bool__(self) -> bool:

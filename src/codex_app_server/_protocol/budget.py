@@ -26,6 +26,8 @@ from weakref import WeakSet
 
 #: Estimated cost of one notification object (Notification, params dict, id strings).
 NOTE_OVERHEAD = 560
+#: The same for a packed one (`packed.py`: a tuple and its id strings) besides its JSON.
+PACKED_OVERHEAD = 280
 
 
 def is_droppable(method: str) -> bool:
@@ -45,7 +47,7 @@ def shed_oldest(
     while items and freed < target:
         item = items.popleft()
         size = sizes.popleft()
-        method = getattr(item, "method", None)
+        method = item[0] if item.__class__ is tuple else getattr(item, "method", None)
         if method is not None and (drop_any or is_droppable(method)):
             freed += size
             dropped += 1
@@ -70,6 +72,8 @@ def _value_size(value: Any) -> int:
 
 def note_size(item: Any) -> int:
     """The estimated memory one queued item holds (0 for errors and other markers)."""
+    if item.__class__ is tuple:  # a packed notification (`packed.py`)
+        return PACKED_OVERHEAD + len(item[1])
     params = getattr(item, "params", None)
     if params is None:
         return 0

@@ -163,14 +163,17 @@ ACCEPT_LOOKS_AT = frozenset({CONNECTION_RESUMED, "item/started", "item/completed
 
 
 class TurnReading:
-    """One `stream_turn()`'s state: gaps left by a reconnect, the items still running."""
+    """One `stream_turn()`'s state: gaps left by a reconnect, the items still running.
+
+    `gaps` is None on a connection that cannot reconnect: no gap can open in its stream,
+    and a thousand waiting turns need not each keep the ids of the items they saw."""
 
     __slots__ = ("_client", "gaps", "running", "turn_id")
 
     def __init__(self, client: ClientBase, turn_id: str) -> None:
         self._client = client
         self.turn_id = turn_id
-        self.gaps = GapTracker()
+        self.gaps = GapTracker() if client._can_reconnect() else None
         self.running = RunningItems()
 
     def stuck(self) -> bool:
@@ -181,7 +184,7 @@ class TurnReading:
         """Whether to yield `item` (raises an error item; skips a duplicate after a gap)."""
         if isinstance(item, BaseException):
             raise item
-        if not self.gaps.feed(item):
+        if self.gaps is not None and not self.gaps.feed(item):
             return False
         self.running.feed(item)
         return True
@@ -460,6 +463,10 @@ class ClientBase:
 
     def _url(self) -> str:
         return str(getattr(self._transport, "url", self.config.url))
+
+    def _can_reconnect(self) -> bool:
+        """Whether this client may ever reconnect (its config and its transport allow it)."""
+        return bool(self.config.reconnects and getattr(self._transport, "reconnectable", False))
 
     def _reconnecting_possible(self, error: CodexError | None = None) -> bool:
         return bool(

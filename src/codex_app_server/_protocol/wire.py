@@ -20,12 +20,18 @@ try:
     def _dumps(message: Any) -> bytes:
         return _orjson_dumps(message, option=_APPEND_NEWLINE)
 
+    #: One JSON value as bytes (no newline). Raises TypeError on what JSON cannot hold.
+    encode_value: Callable[[Any], bytes] = _orjson_dumps
+
 except ImportError:  # pragma: no cover - depends on the environment
     _loads = json.loads
     _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
     def _dumps(message: Any) -> bytes:
         return (_encoder.encode(message) + "\n").encode()
+
+    def encode_value(value: Any) -> bytes:
+        return _encoder.encode(value).encode()
 
 
 def encode(message: Any) -> bytes:

@@ -42,7 +42,7 @@ from .._transport.connect import sync_transport_for
 from .._warmup import WARMUP
 from ..generated.client_methods_sync import SyncClientMethods
 from .handlers import answer
-from .queues import Queue, Slot
+from .queues import GlobalQueue, Queue, Slot
 from .read_gate import ReadGate
 from .streaming import StreamingMixin
 
@@ -95,7 +95,7 @@ class AppServerClient(StreamingMixin, SyncClientMethods):
         t = self._transport
         if all(hasattr(t, name) for name in _GATED) and not hasattr(t, "reconnect"):
             self._gate = ReadGate(t.wait_readable, t.read_lines, t.read_ready, self._feed, t.wake)  # type: ignore[attr-defined]
-        self._global = Queue(
+        self._global = GlobalQueue(
             config.global_queue_size, name="global", budget=self._budget, gate=self._gate
         )
         self._router = MessageRouter(self._global, CallSink(self._dispatch_server_request))

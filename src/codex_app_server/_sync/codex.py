@@ -311,7 +311,8 @@ class Codex(CommandMethods, FsMethods, ConfigMethods):
             fields["approvals_reviewer"] = fields["approvals_reviewer"] or "user"
         fields["cwd"] = self._cwd(fields["cwd"])
         params = fork_params(source, **fields, **extra)
-        thread = self._thread(self._request(method, params))
+        answer = self._request(method, params)
+        thread = self._thread(answer)
         tools = {**ungated(self.client.handlers.thread_tools(source)), **as_tools(args["tools"])}
         if known is not None and handlers is None:
             self._install(thread, hooks, None, tools, source)  # the source's (wrapped) handlers
@@ -320,7 +321,7 @@ class Codex(CommandMethods, FsMethods, ConfigMethods):
         if needs_approvals(hooks) and thread._hooks is not None:
             # The runtime keeps a loaded thread's settings on `thread/resume`: the approvals
             # the hook needs then go with the next `turn/start` (as a run's hook's do).
-            thread._hooks.approvals = pending_approvals(params, thread._info)
+            thread._hooks.approvals = pending_approvals(params, answer)
         return thread
 
     def _install(

@@ -158,7 +158,7 @@ class StreamingMixin(ReconnectMixin):
                     continue
                 if item.method == TURN_COMPLETED:
                     reading.finished()
-                    if thread_id is not None and reading.gaps.gap:
+                    if thread_id is not None and reading.gaps is not None and reading.gaps.gap:
                         for lost in self._recover_items(reading.gaps, thread_id, turn_id):
                             seen(lost)
                             yield lost
