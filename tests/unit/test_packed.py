@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import tracemalloc
 from collections import deque
 from collections.abc import Iterator
 from typing import Any
@@ -61,6 +62,22 @@ def test_a_packed_notification_is_not_walked_by_the_collector() -> None:
     gc.collect()
     assert not gc.is_tracked(packed)
     assert gc.is_tracked(_started().params)  # what it replaces is: a tree of dicts and lists
+
+
+def test_a_packed_notification_holds_its_json_not_the_encoder_buffer() -> None:
+    """Regression: orjson's bytes keep the 4 KB buffer it wrote into, so a packed
+    `thread/status/changed` (95 bytes of JSON) held 4 KB, three times its unpacked size."""
+    notes = [
+        Notification("thread/status/changed", {"threadId": f"th{n}", "status": {}}, None, None)
+        for n in range(200)
+    ]
+    tracemalloc.start()
+    try:
+        packed = [pack(note) for note in notes]
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert len(packed) == 200 and held / 200 < 400
 
 
 def test_what_json_cannot_hold_and_what_is_no_notification_stay_as_they_are() -> None:
