@@ -146,6 +146,7 @@ async def many_async(launch: dict[str, Any], p: dict[str, Any]) -> dict[str, Any
         "rss_mb": [rss_mb()],
         "stall_s": [stall],
         "busy_s": [busy],
+        "busy_besides_full_s": [probe.longest_busy_besides_full],
         "gc_s": [probe.longest_gc],
         "gc_gen1": [probe.collections[1]],
         "gc_gen2": [probe.collections[2]],

@@ -207,6 +207,13 @@ def rows(sizes: Sizes) -> list[Row]:
         ),
         Row(
             "many_async",
+            "the same loop busy (CPU) besides the full (generation 2) collections the loop "
+            "ran in it, worst round, ms",
+            _max_ms("busy_besides_full_s"),
+            "{:.1f}",
+        ),
+        Row(
+            "many_async",
             "longest garbage collection during those turns (CPU), ms / full (generation 2) "
             "collections, worst round",
             _max_ms("gc_s"),
