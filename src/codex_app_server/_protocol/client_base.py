@@ -470,8 +470,7 @@ class ClientBase:
 
     def _reconnecting_possible(self, error: CodexError | None = None) -> bool:
         return bool(
-            self.config.reconnects
-            and getattr(self._transport, "reconnectable", False)
+            self._can_reconnect()
             and self.initialize_result is not None
             and not self._closing
             and self._error is None
