@@ -10,7 +10,7 @@ from typing import Any
 from .._logging import log_queue_overflow
 from .._protocol.budget import BufferBudget, note_size
 from .._protocol.held import HeldItems
-from .._protocol.packed import pack, unpack
+from .._protocol.packed import Packing
 
 #: What a timed-out async waiter receives instead of an item.
 TIMED_OUT: Any = object()
@@ -214,26 +214,11 @@ class AsyncQueue(HeldItems):
         return freed
 
 
-class AsyncGlobalQueue(AsyncQueue):
+class AsyncGlobalQueue(Packing, AsyncQueue):
     """The global queue: an `AsyncQueue` that holds its notifications packed (see
     `_protocol/packed.py`: most are never read, and a process keeps thousands)."""
 
     __slots__ = ()
-
-    def put_nowait(self, item: Any) -> None:
-        super().put_nowait(pack(item))
-
-    def put_many(self, items: list[Any]) -> None:
-        super().put_many([pack(item) for item in items])
-
-    def _take(self) -> Any:
-        return unpack(super()._take())
-
-    def take_all(self) -> deque[Any]:
-        return deque(unpack(item) for item in super().take_all())
-
-    def put_back(self, items: deque[Any]) -> None:
-        super().put_back(deque(pack(item) for item in items))
 
 
 def timer_context() -> contextvars.Context:

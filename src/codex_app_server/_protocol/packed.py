@@ -13,6 +13,8 @@ a few microseconds each, and only these queues pay it: a turn's deltas never go 
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
 from .notifications import Notification
@@ -36,3 +38,25 @@ def unpack(item: Any) -> Any:
         return item
     method, body, turn_id, thread_id = item
     return Notification(method, decode(body), turn_id, thread_id)
+
+
+class Packing:
+    """Put before a queue class in the bases (`class G(Packing, Queue)`): what is queued
+    is held packed, what is taken is unpacked. Both drivers' global queues."""
+
+    __slots__ = ()
+
+    def put_nowait(self, item: Any) -> None:
+        super().put_nowait(pack(item))  # type: ignore[misc]
+
+    def put_many(self, items: Sequence[Any]) -> None:
+        super().put_many([pack(item) for item in items])  # type: ignore[misc]
+
+    def _take(self) -> Any:
+        return unpack(super()._take())  # type: ignore[misc]
+
+    def take_all(self) -> deque[Any]:
+        return deque(unpack(item) for item in super().take_all())  # type: ignore[misc]
+
+    def put_back(self, items: deque[Any]) -> None:
+        super().put_back(deque(pack(item) for item in items))  # type: ignore[misc]

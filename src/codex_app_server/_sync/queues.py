@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .._logging import log_queue_overflow
 from .._protocol.budget import BufferBudget, note_size
 from .._protocol.held import HeldItems
-from .._protocol.packed import pack, unpack
+from .._protocol.packed import Packing
 
 if TYPE_CHECKING:
     from .read_gate import ReadGate
@@ -201,18 +201,8 @@ class Queue(HeldItems):
             return False, None
 
 
-class GlobalQueue(Queue):
+class GlobalQueue(Packing, Queue):
     """The global queue: a `Queue` that holds its notifications packed (see
     `_protocol/packed.py`: most are never read, and a process keeps thousands)."""
 
-    def put_many(self, items: Sequence[Any]) -> None:
-        super().put_many([pack(item) for item in items])
-
-    def _take(self) -> Any:
-        return unpack(super()._take())
-
-    def take_all(self) -> deque[Any]:
-        return deque(unpack(item) for item in super().take_all())
-
-    def put_back(self, items: deque[Any]) -> None:
-        super().put_back(deque(pack(item) for item in items))
+    __slots__ = ()
